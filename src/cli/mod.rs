@@ -1,0 +1,4 @@
+//! The command line: clap commands and the terminal reporters.
+
+/// Entry point of the `hero_svc` binary.
+pub fn main() {}

@@ -1,0 +1,549 @@
+//! [`Executor`]: runs a [`Plan`] with ready-set scheduling, limits, caching, retries,
+//! timeouts, failure propagation and cancellation.
+//!
+//! # How a run goes
+//!
+//! 1. Every task whose dependencies are all done is *ready*; it waits in the queue of its
+//!    [`ResourceClass`](crate::tasks::ResourceClass).
+//! 2. The dispatcher loop starts ready tasks while the global bound and the bound of their
+//!    class allow. There are no levels: a task starts the moment its last dependency
+//!    succeeded and a slot is free.
+//! 3. A started task first computes its fingerprint (its own inputs plus the output digests
+//!    of its dependencies). If the state store holds the same fingerprint and the task's
+//!    freshness check confirms the recorded output, the task is *up to date*: it does not
+//!    run and hands the recorded output on. Otherwise it runs, attempt after attempt as its
+//!    [`RetryPolicy`](crate::tasks::RetryPolicy) allows, each attempt under its timeout.
+//! 4. A success records the fingerprint and output and releases the dependents. A failure
+//!    marks every transitive dependent *skipped (dependency X failed)*; independent branches
+//!    go on. With `fail_fast`, no further task starts; running ones finish.
+//! 5. Cancelling the run drops every running task (a task cleans up on drop: processes
+//!    killed, temp files removed) and marks the ones that never started *cancelled*.
+//! 6. The loop ends when nothing runs and nothing can start; every task then has a status,
+//!    the report is built, stored and returned, and `run_finished` is emitted.
+//!
+//! The dispatcher is one loop that owns all run state; tasks run as futures polled by that
+//! loop (no thread hop between a task finishing and its dependent starting) and talk to the
+//! world only through events. Nothing in the loop can return early: errors are data.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use super::report::ms;
+use super::{
+    Emitter, EventKind, EventSink, ExecutionReport, ExecutorConfig, Fingerprint, Plan, PlanNode,
+    RunId, TaskRecord, TaskStatus,
+};
+use crate::state::StateStore;
+use crate::tasks::{Freshness, ResourceClass, TaskContext, TaskError, TaskKey, TaskOutput};
+
+/// Runs plans. Holds the configuration and the state store; one executor can run many
+/// plans, one after another or at once.
+#[derive(Clone, Debug)]
+pub struct Executor {
+    config: ExecutorConfig,
+    store: StateStore,
+}
+
+/// What to run a plan as: the operation's name, where events go, and the token that
+/// cancels the run.
+pub struct RunRequest {
+    /// The operation (`deploy`, `install`, …), for events and the report.
+    pub operation: String,
+    /// Where events go.
+    pub sink: Option<EventSink>,
+    /// Cancels the run when triggered.
+    pub cancel: CancellationToken,
+    /// The run id to use (a new UUID v7 when `None`).
+    pub run_id: Option<RunId>,
+}
+
+impl RunRequest {
+    /// A request for `operation` with no event sink and a fresh cancellation token.
+    pub fn new(operation: impl Into<String>) -> Self {
+        Self {
+            operation: operation.into(),
+            sink: None,
+            cancel: CancellationToken::new(),
+            run_id: None,
+        }
+    }
+
+    /// Sends events to `sink`.
+    pub fn sink(mut self, sink: EventSink) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+
+    /// Uses `cancel` as the run's cancellation token.
+    pub fn cancel(mut self, cancel: CancellationToken) -> Self {
+        self.cancel = cancel;
+        self
+    }
+
+    /// Uses `run_id` as the run's id.
+    pub fn run_id(mut self, run_id: RunId) -> Self {
+        self.run_id = Some(run_id);
+        self
+    }
+}
+
+/// How one started task ended, as its future reports it to the dispatcher.
+enum Outcome {
+    Succeeded(Arc<TaskOutput>),
+    UpToDate(Arc<TaskOutput>, String),
+    Failed(TaskError),
+}
+
+struct Completion {
+    index: usize,
+    outcome: Outcome,
+    attempts: u32,
+}
+
+type TaskFuture<'a> = Pin<Box<dyn Future<Output = Completion> + Send + 'a>>;
+
+/// Why the dispatcher stopped starting tasks.
+enum Stop {
+    FailFast(TaskKey),
+    Cancelled,
+}
+
+impl Executor {
+    /// An executor with `config` that caches in `store`.
+    pub fn new(config: ExecutorConfig, store: StateStore) -> Self {
+        Self { config, store }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &ExecutorConfig {
+        &self.config
+    }
+
+    /// The state store.
+    pub fn store(&self) -> &StateStore {
+        &self.store
+    }
+
+    /// Runs `plan` to the end and returns its report (also stored in the state store).
+    /// Never fails: task failures, cancellation and store errors are all in the report.
+    pub async fn run(&self, plan: &Plan, request: RunRequest) -> ExecutionReport {
+        let run_id = request.run_id.unwrap_or_else(Uuid::now_v7);
+        let emitter = match request.sink {
+            Some(sink) => Emitter::new(run_id, sink),
+            None => Emitter::discard(),
+        };
+        let started_at = Utc::now();
+        emitter.emit(EventKind::RunStarted {
+            operation: request.operation.clone(),
+            tasks: plan.len(),
+            started_at,
+        });
+
+        let mut run = Dispatch::new(self, plan, emitter.clone());
+        let cancelled = request.cancel.cancelled();
+        tokio::pin!(cancelled);
+        loop {
+            if run.stop.is_none() {
+                run.start_ready();
+            }
+            if run.futures.is_empty() {
+                break;
+            }
+            tokio::select! {
+                biased;
+                () = &mut cancelled, if run.stop.is_none() || matches!(run.stop, Some(Stop::FailFast(_))) => {
+                    run.cancel_running();
+                }
+                Some(done) = run.futures.next() => run.complete(done),
+            }
+        }
+        run.finish_unstarted();
+
+        let wall = emitter.started().elapsed();
+        let cancelled = matches!(run.stop, Some(Stop::Cancelled));
+        let Dispatch { records, .. } = run;
+        let report = ExecutionReport::from_records(
+            run_id,
+            &request.operation,
+            started_at,
+            wall,
+            cancelled,
+            plan,
+            &records,
+        );
+        if let Err(e) = self.store.save_report(&report) {
+            tracing::warn!(error = %e, "could not store the execution report");
+        }
+        emitter.emit(EventKind::RunFinished {
+            status: report.status,
+            totals: report.totals,
+            duration_ms: report.duration_ms,
+        });
+        report
+    }
+}
+
+/// The state of one run, owned by the dispatcher loop.
+struct Dispatch<'a> {
+    plan: &'a Plan,
+    config: &'a ExecutorConfig,
+    store: &'a StateStore,
+    emitter: Emitter,
+    started: Instant,
+    remaining: Vec<u32>,
+    records: Vec<TaskRecord>,
+    ready: [VecDeque<u32>; ResourceClass::ALL.len()],
+    running: [usize; ResourceClass::ALL.len()],
+    running_total: usize,
+    futures: FuturesUnordered<TaskFuture<'a>>,
+    stop: Option<Stop>,
+}
+
+impl<'a> Dispatch<'a> {
+    fn new(executor: &'a Executor, plan: &'a Plan, emitter: Emitter) -> Self {
+        let n = plan.len();
+        let mut ready: [VecDeque<u32>; ResourceClass::ALL.len()] = Default::default();
+        let mut remaining = Vec::with_capacity(n);
+        for i in 0..n {
+            let deps = plan.dependencies(i).len() as u32;
+            remaining.push(deps);
+            if deps == 0 {
+                ready[plan.node(i).resource.index()].push_back(i as u32);
+            }
+        }
+        Self {
+            plan,
+            config: &executor.config,
+            store: &executor.store,
+            started: emitter.started(),
+            emitter,
+            remaining,
+            records: vec![TaskRecord::default(); n],
+            ready,
+            running: [0; ResourceClass::ALL.len()],
+            running_total: 0,
+            futures: FuturesUnordered::new(),
+            stop: None,
+        }
+    }
+
+    /// Starts ready tasks while the limits allow.
+    fn start_ready(&mut self) {
+        for class in ResourceClass::ALL {
+            let c = class.index();
+            let limit = self.config.class_limits[c];
+            while self.running_total < self.config.max_parallel && self.running[c] < limit {
+                let Some(i) = self.ready[c].pop_front() else {
+                    break;
+                };
+                self.start(i as usize);
+            }
+        }
+    }
+
+    fn start(&mut self, i: usize) {
+        let node = self.plan.node(i);
+        self.running[node.resource.index()] += 1;
+        self.running_total += 1;
+        self.records[i].start = Some(self.started.elapsed());
+        let inputs: Arc<[(TaskKey, Arc<TaskOutput>)]> = self
+            .plan
+            .dependencies(i)
+            .iter()
+            .filter_map(|&d| {
+                let d = d as usize;
+                let out = self.records[d].output.clone()?;
+                Some((self.plan.node(d).key.clone(), out))
+            })
+            .collect();
+        let job = Job {
+            index: i,
+            node,
+            inputs,
+            emitter: self.emitter.clone(),
+            store: self.store.clone(),
+            default_timeout: self.config.default_timeout,
+        };
+        self.futures.push(Box::pin(job.run()));
+    }
+
+    fn complete(&mut self, done: Completion) {
+        let i = done.index;
+        let node = self.plan.node(i);
+        self.running[node.resource.index()] -= 1;
+        self.running_total -= 1;
+        let now = self.started.elapsed();
+        let rec = &mut self.records[i];
+        rec.end = Some(now);
+        rec.attempts = done.attempts;
+        let duration = now.saturating_sub(rec.start.unwrap_or(now));
+        match done.outcome {
+            Outcome::Succeeded(output) => {
+                rec.status = Some(TaskStatus::Succeeded);
+                self.emitter.emit(EventKind::TaskFinished {
+                    task: node.key.clone(),
+                    status: TaskStatus::Succeeded,
+                    duration_ms: ms(duration),
+                    attempts: done.attempts,
+                    error: Vec::new(),
+                    log_tail: Vec::new(),
+                    output: output.summary(),
+                });
+                rec.output = Some(output);
+                self.release(i);
+            }
+            Outcome::UpToDate(output, reason) => {
+                rec.status = Some(TaskStatus::UpToDate);
+                let reason = format!("up to date: {reason}");
+                rec.reason = Some(reason.clone());
+                rec.output = Some(output);
+                self.emitter.emit(EventKind::TaskSkipped {
+                    task: node.key.clone(),
+                    label: node.label.clone(),
+                    status: TaskStatus::UpToDate,
+                    reason,
+                });
+                self.release(i);
+            }
+            Outcome::Failed(error) => {
+                rec.status = Some(TaskStatus::Failed);
+                rec.error = error.chain();
+                rec.log_tail = error.log_tail().to_vec();
+                self.emitter.emit(EventKind::TaskFinished {
+                    task: node.key.clone(),
+                    status: TaskStatus::Failed,
+                    duration_ms: ms(duration),
+                    attempts: done.attempts,
+                    error: rec.error.clone(),
+                    log_tail: rec.log_tail.clone(),
+                    output: None,
+                });
+                self.skip_dependents_of(i);
+                if self.config.fail_fast && self.stop.is_none() {
+                    self.stop = Some(Stop::FailFast(node.key.clone()));
+                }
+            }
+        }
+    }
+
+    /// A dependency of each dependent of `i` is done; the ones with none left are ready.
+    fn release(&mut self, i: usize) {
+        for &d in self.plan.dependents(i) {
+            let d = d as usize;
+            if self.records[d].status.is_some() {
+                continue;
+            }
+            self.remaining[d] -= 1;
+            if self.remaining[d] == 0 {
+                self.ready[self.plan.node(d).resource.index()].push_back(d as u32);
+            }
+        }
+    }
+
+    /// Marks every task downstream of the failed task `i` as skipped.
+    fn skip_dependents_of(&mut self, i: usize) {
+        let failed = &self.plan.node(i).key;
+        let reason = format!("dependency `{failed}` failed");
+        let mut stack: Vec<u32> = self.plan.dependents(i).to_vec();
+        while let Some(d) = stack.pop() {
+            let d = d as usize;
+            if self.records[d].status.is_some() {
+                continue;
+            }
+            self.mark(d, TaskStatus::Skipped, reason.clone());
+            stack.extend_from_slice(self.plan.dependents(d));
+        }
+    }
+
+    /// Drops every running task (their drop cleans up) and stops starting new ones.
+    fn cancel_running(&mut self) {
+        self.stop = Some(Stop::Cancelled);
+        self.futures.clear();
+        let now = self.started.elapsed();
+        for (i, rec) in self.records.iter_mut().enumerate() {
+            if rec.status.is_none() && rec.start.is_some() {
+                let node: &PlanNode = self.plan.node(i);
+                rec.status = Some(TaskStatus::Cancelled);
+                rec.end = Some(now);
+                rec.reason = Some("cancelled while running".to_string());
+                rec.attempts = rec.attempts.max(1);
+                self.emitter.emit(EventKind::TaskFinished {
+                    task: node.key.clone(),
+                    status: TaskStatus::Cancelled,
+                    duration_ms: ms(now.saturating_sub(rec.start.unwrap_or(now))),
+                    attempts: rec.attempts,
+                    error: Vec::new(),
+                    log_tail: Vec::new(),
+                    output: None,
+                });
+            }
+        }
+        self.running = [0; ResourceClass::ALL.len()];
+        self.running_total = 0;
+    }
+
+    /// Gives every task that never started its final status.
+    fn finish_unstarted(&mut self) {
+        let (status, reason) = match &self.stop {
+            Some(Stop::Cancelled) => (TaskStatus::Cancelled, "run cancelled before it started".to_string()),
+            Some(Stop::FailFast(key)) => (
+                TaskStatus::Skipped,
+                format!("not started: fail-fast stop after `{key}` failed"),
+            ),
+            None => (TaskStatus::Skipped, "not started".to_string()),
+        };
+        for i in 0..self.records.len() {
+            if self.records[i].status.is_none() {
+                self.mark(i, status, reason.clone());
+            }
+        }
+    }
+
+    fn mark(&mut self, i: usize, status: TaskStatus, reason: String) {
+        let node = self.plan.node(i);
+        self.records[i].status = Some(status);
+        self.records[i].reason = Some(reason.clone());
+        self.emitter.emit(EventKind::TaskSkipped {
+            task: node.key.clone(),
+            label: node.label.clone(),
+            status,
+            reason,
+        });
+    }
+}
+
+/// One started task: everything its future needs, owned.
+struct Job<'a> {
+    index: usize,
+    node: &'a PlanNode,
+    inputs: Arc<[(TaskKey, Arc<TaskOutput>)]>,
+    emitter: Emitter,
+    store: StateStore,
+    default_timeout: Option<Duration>,
+}
+
+impl Job<'_> {
+    async fn run(self) -> Completion {
+        let task = &self.node.task;
+        let key = &self.node.key;
+        let context = |attempt| {
+            TaskContext::new(
+                key.clone(),
+                attempt,
+                self.inputs.clone(),
+                self.emitter.clone(),
+                self.store.clone(),
+            )
+        };
+        let ctx = context(1);
+
+        // The cache check: same fingerprint and the recorded output still valid.
+        let fingerprint = task.fingerprint(&ctx).map(|own| {
+            let mut fp = Fingerprint::builder(self.node.kind);
+            fp.fingerprint("task", &own);
+            for (k, out) in self.inputs.iter() {
+                fp.field("input", k.as_str().as_bytes());
+                fp.fingerprint("output", &out.digest());
+            }
+            fp.finish()
+        });
+        let reason = match &fingerprint {
+            None => "always runs".to_string(),
+            Some(fp) => match self.store.cached(key) {
+                Ok(Some(cached)) if cached.fingerprint == *fp => {
+                    match task.check_fresh(&ctx, &cached.output).await {
+                        Freshness::Fresh(why) => {
+                            return Completion {
+                                index: self.index,
+                                outcome: Outcome::UpToDate(Arc::new(cached.output), why),
+                                attempts: 0,
+                            };
+                        }
+                        Freshness::Stale(why) => why,
+                    }
+                }
+                Ok(Some(_)) => "inputs changed".to_string(),
+                Ok(None) => "never ran".to_string(),
+                Err(e) => format!("cache unreadable ({e})"),
+            },
+        };
+
+        self.emitter.emit(EventKind::TaskStarted {
+            task: key.clone(),
+            kind: self.node.kind.into(),
+            label: self.node.label.clone(),
+            resource: self.node.resource,
+            reason,
+        });
+        let policy = task.retry();
+        let timeout = task.timeout().or(self.default_timeout);
+        let mut attempt = 1;
+        let mut ctx = ctx;
+        loop {
+            let result = match timeout {
+                Some(limit) => match tokio::time::timeout(limit, task.run(&ctx)).await {
+                    Ok(r) => r,
+                    Err(_) => Err(TaskError::new(format!(
+                        "timed out after {}",
+                        humanize(limit)
+                    ))),
+                },
+                None => task.run(&ctx).await,
+            };
+            match result {
+                Ok(output) => {
+                    if let Some(fp) = &fingerprint
+                        && let Err(e) = self.store.record(key, fp, &output)
+                    {
+                        ctx.log(
+                            crate::tasks::LogStream::Info,
+                            format!("could not record the result in the state store: {e}"),
+                        );
+                    }
+                    return Completion {
+                        index: self.index,
+                        outcome: Outcome::Succeeded(Arc::new(output)),
+                        attempts: attempt,
+                    };
+                }
+                Err(e) if attempt < policy.max_attempts && !e.is_permanent() => {
+                    let delay = policy.backoff(attempt);
+                    self.emitter.emit(EventKind::TaskRetrying {
+                        task: key.clone(),
+                        attempt,
+                        delay_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                        error: e.chain().join(": "),
+                    });
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                    ctx = context(attempt);
+                }
+                Err(e) => {
+                    return Completion {
+                        index: self.index,
+                        outcome: Outcome::Failed(e),
+                        attempts: attempt,
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// `1.5s`, `250ms`.
+fn humanize(d: Duration) -> String {
+    if d >= Duration::from_secs(1) {
+        format!("{}s", d.as_secs_f64())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}

@@ -1,0 +1,331 @@
+//! [`Plan`]: a checked DAG of tasks, ready to run, and its renderings (tree, DOT, JSON).
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use serde_json::json;
+
+use crate::tasks::{ResourceClass, Task, TaskKey};
+
+/// One task of a plan, with what the executor and the reporters need precomputed.
+#[derive(Debug)]
+pub struct PlanNode {
+    /// The task.
+    pub task: Task,
+    /// Its key.
+    pub key: TaskKey,
+    /// Its label.
+    pub label: Arc<str>,
+    /// Its kind name.
+    pub kind: &'static str,
+    /// Its resource class.
+    pub resource: ResourceClass,
+}
+
+/// A validated DAG of tasks: every edge names two of its tasks and there is no cycle.
+/// Made by [`PlanBuilder::build`](super::PlanBuilder::build); immutable; run by the
+/// [`Executor`](super::Executor).
+///
+/// Nodes are indexed `0..len()` in the order the tasks were added. Adjacency is stored
+/// compactly in both directions so the executor walks it without hashing.
+#[derive(Debug)]
+pub struct Plan {
+    nodes: Vec<PlanNode>,
+    dep_offsets: Vec<u32>,
+    deps: Vec<u32>,
+    dependent_offsets: Vec<u32>,
+    dependents: Vec<u32>,
+    order: Vec<u32>,
+    index: HashMap<TaskKey, u32>,
+}
+
+/// How [`Plan::render`] shows a plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanFormat {
+    /// An indented tree from the tasks that run first.
+    Tree,
+    /// Graphviz DOT.
+    Dot,
+    /// Pretty-printed JSON.
+    Json,
+}
+
+impl FromStr for PlanFormat {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "tree" => Ok(Self::Tree),
+            "dot" => Ok(Self::Dot),
+            "json" => Ok(Self::Json),
+            other => Err(format!("unknown plan format `{other}` (tree, dot, json)")),
+        }
+    }
+}
+
+/// Compressed adjacency: for node `i`, `targets[offsets[i]..offsets[i + 1]]`.
+fn compress(n: usize, pairs: impl Iterator<Item = (u32, u32)>) -> (Vec<u32>, Vec<u32>) {
+    let pairs: Vec<(u32, u32)> = pairs.collect();
+    let mut offsets = vec![0u32; n + 1];
+    for &(from, _) in &pairs {
+        offsets[from as usize + 1] += 1;
+    }
+    for i in 0..n {
+        offsets[i + 1] += offsets[i];
+    }
+    let mut fill = offsets.clone();
+    let mut targets = vec![0u32; pairs.len()];
+    for (from, to) in pairs {
+        targets[fill[from as usize] as usize] = to;
+        fill[from as usize] += 1;
+    }
+    (offsets, targets)
+}
+
+impl Plan {
+    /// Assembles a plan from checked parts: `edges` are (before, after) index pairs without
+    /// duplicates, `order` a topological order.
+    pub(super) fn from_parts(
+        tasks: Vec<Task>,
+        index: HashMap<TaskKey, u32>,
+        edges: &[(u32, u32)],
+        order: Vec<u32>,
+    ) -> Self {
+        let n = tasks.len();
+        let nodes = tasks
+            .into_iter()
+            .map(|task| PlanNode {
+                key: task.key(),
+                label: Arc::from(task.label()),
+                kind: task.kind(),
+                resource: task.resource(),
+                task,
+            })
+            .collect();
+        let (dependent_offsets, dependents) = compress(n, edges.iter().copied());
+        let (dep_offsets, deps) = compress(n, edges.iter().map(|&(a, b)| (b, a)));
+        Self {
+            nodes,
+            dep_offsets,
+            deps,
+            dependent_offsets,
+            dependents,
+            order,
+            index,
+        }
+    }
+
+    /// How many tasks.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether the plan has no task.
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// All nodes, by index.
+    pub fn nodes(&self) -> &[PlanNode] {
+        &self.nodes
+    }
+
+    /// The node at `index`.
+    pub fn node(&self, index: usize) -> &PlanNode {
+        &self.nodes[index]
+    }
+
+    /// The index of the task with `key`.
+    pub fn index_of(&self, key: &TaskKey) -> Option<usize> {
+        self.index.get(key).map(|&i| i as usize)
+    }
+
+    /// The tasks that must succeed before task `index` starts.
+    pub fn dependencies(&self, index: usize) -> &[u32] {
+        let (a, b) = (self.dep_offsets[index], self.dep_offsets[index + 1]);
+        &self.deps[a as usize..b as usize]
+    }
+
+    /// The tasks that wait for task `index`.
+    pub fn dependents(&self, index: usize) -> &[u32] {
+        let (a, b) = (
+            self.dependent_offsets[index],
+            self.dependent_offsets[index + 1],
+        );
+        &self.dependents[a as usize..b as usize]
+    }
+
+    /// Every task, dependencies before dependents.
+    pub fn topological_order(&self) -> &[u32] {
+        &self.order
+    }
+
+    /// The number of edges.
+    pub fn edge_count(&self) -> usize {
+        self.deps.len()
+    }
+
+    /// Renders the plan in `format`.
+    pub fn render(&self, format: PlanFormat) -> String {
+        match format {
+            PlanFormat::Tree => self.to_tree(),
+            PlanFormat::Dot => self.to_dot(),
+            PlanFormat::Json => {
+                serde_json::to_string_pretty(&self.to_json()).unwrap_or_default() + "\n"
+            }
+        }
+    }
+
+    /// An indented tree: the tasks with no dependencies at the top, each followed by the
+    /// tasks that wait for it. A task shown before is marked `(*)` and not expanded again.
+    pub fn to_tree(&self) -> String {
+        let mut out = String::new();
+        let mut shown = vec![false; self.len()];
+        let roots: Vec<u32> = self
+            .order
+            .iter()
+            .copied()
+            .filter(|&i| self.dependencies(i as usize).is_empty())
+            .collect();
+        for r in roots {
+            self.tree_node(&mut out, r as usize, "", None, &mut shown);
+        }
+        out
+    }
+
+    fn tree_node(
+        &self,
+        out: &mut String,
+        i: usize,
+        prefix: &str,
+        last: Option<bool>,
+        shown: &mut [bool],
+    ) {
+        let node = &self.nodes[i];
+        let (branch, child_prefix) = match last {
+            None => ("", String::new()),
+            Some(true) => ("└── ", format!("{prefix}    ")),
+            Some(false) => ("├── ", format!("{prefix}│   ")),
+        };
+        let again = if shown[i] { " (*)" } else { "" };
+        let _ = writeln!(out, "{prefix}{branch}{} [{}]{again}", node.label, node.key);
+        if shown[i] {
+            return;
+        }
+        shown[i] = true;
+        let children = self.dependents(i);
+        for (n, &c) in children.iter().enumerate() {
+            self.tree_node(
+                out,
+                c as usize,
+                &child_prefix,
+                Some(n + 1 == children.len()),
+                shown,
+            );
+        }
+    }
+
+    /// Graphviz DOT: one box per task (label and kind), one arrow per edge.
+    pub fn to_dot(&self) -> String {
+        fn esc(s: &str) -> String {
+            s.replace('\\', "\\\\").replace('"', "\\\"")
+        }
+        let mut out = String::from("digraph plan {\n  rankdir=LR;\n  node [shape=box];\n");
+        for &i in &self.order {
+            let n = &self.nodes[i as usize];
+            let _ = writeln!(
+                out,
+                "  \"{}\" [label=\"{}\\n({})\"];",
+                esc(n.key.as_str()),
+                esc(&n.label),
+                n.kind
+            );
+        }
+        for &i in &self.order {
+            for &d in self.dependents(i as usize) {
+                let _ = writeln!(
+                    out,
+                    "  \"{}\" -> \"{}\";",
+                    esc(self.nodes[i as usize].key.as_str()),
+                    esc(self.nodes[d as usize].key.as_str())
+                );
+            }
+        }
+        out.push_str("}\n");
+        out
+    }
+
+    /// JSON: `{"version":1,"tasks":[{"key","kind","label","resource","after":[…]}]}`, tasks
+    /// in topological order.
+    pub fn to_json(&self) -> serde_json::Value {
+        let tasks: Vec<_> = self
+            .order
+            .iter()
+            .map(|&i| {
+                let n = &self.nodes[i as usize];
+                let after: Vec<&str> = self
+                    .dependencies(i as usize)
+                    .iter()
+                    .map(|&d| self.nodes[d as usize].key.as_str())
+                    .collect();
+                json!({
+                    "key": n.key,
+                    "kind": n.kind,
+                    "label": &*n.label,
+                    "resource": n.resource,
+                    "after": after,
+                })
+            })
+            .collect();
+        json!({ "version": 1, "tasks": tasks })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::graph::{PlanBuilder, PlanFormat};
+    use crate::tasks::{Noop, TaskKey};
+
+    fn diamond() -> crate::graph::Plan {
+        let mut b = PlanBuilder::new();
+        let a = b.add(Noop::new("a").label("fetch"));
+        let l = b.add_after(Noop::new("b").label("left"), [&a]);
+        let r = b.add_after(Noop::new("c").label("right"), [&a]);
+        b.add_after(Noop::new("d").label("join"), [&l, &r]);
+        b.build().unwrap()
+    }
+
+    #[test]
+    fn diamond_adjacency() {
+        let p = diamond();
+        let d = p.index_of(&TaskKey::new("d")).unwrap();
+        assert_eq!(p.dependencies(d).len(), 2);
+        assert_eq!(p.dependents(0).len(), 2);
+        assert_eq!(p.topological_order().first(), Some(&0));
+        assert_eq!(p.topological_order().last(), Some(&(d as u32)));
+    }
+
+    #[test]
+    fn tree_marks_repeats() {
+        let tree = diamond().render(PlanFormat::Tree);
+        assert_eq!(
+            tree,
+            "fetch [a]\n├── left [b]\n│   └── join [d]\n└── right [c]\n    └── join [d] (*)\n"
+        );
+    }
+
+    #[test]
+    fn dot_and_json() {
+        let p = diamond();
+        let dot = p.render(PlanFormat::Dot);
+        assert!(dot.starts_with("digraph plan {"));
+        assert!(dot.contains("\"a\" -> \"b\";"));
+        assert!(dot.contains("\"d\" [label=\"join\\n(noop)\"];"));
+        let json = p.to_json();
+        assert_eq!(json["version"], 1);
+        assert_eq!(json["tasks"][3]["key"], "d");
+        assert_eq!(json["tasks"][3]["after"].as_array().unwrap().len(), 2);
+    }
+}

@@ -1,0 +1,368 @@
+//! [`ExecutionReport`]: the versioned, serializable summary of one run.
+//!
+//! Separate from the events: events are the live stream, the report is what is stored in
+//! the state store, returned by RPC and printed with `--json`. Its shape is part of the
+//! public interface; a change that is not backwards compatible bumps [`REPORT_VERSION`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{Plan, RunId};
+use crate::tasks::{TaskKey, TaskOutput};
+
+/// The version of the report's JSON shape.
+pub const REPORT_VERSION: u32 = 1;
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every task succeeded or was up to date.
+    Succeeded,
+    /// At least one task failed.
+    Failed,
+    /// The run was cancelled.
+    Cancelled,
+}
+
+/// How one task ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskStatus {
+    /// It ran and succeeded.
+    Succeeded,
+    /// It ran and failed (after all its attempts).
+    Failed,
+    /// It did not run: a dependency failed, or a fail-fast stop.
+    Skipped,
+    /// It did not need to run: its inputs and outputs were unchanged.
+    UpToDate,
+    /// It was cancelled, running or before it started.
+    Cancelled,
+}
+
+impl TaskStatus {
+    /// The status as written in reports and progress lines.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Succeeded => "succeeded",
+            TaskStatus::Failed => "failed",
+            TaskStatus::Skipped => "skipped",
+            TaskStatus::UpToDate => "up-to-date",
+            TaskStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Tasks counted by status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Totals {
+    /// All tasks of the plan.
+    pub total: usize,
+    /// Ran and succeeded.
+    pub succeeded: usize,
+    /// Ran and failed.
+    pub failed: usize,
+    /// Not run because of a failure.
+    pub skipped: usize,
+    /// Not run because nothing changed.
+    pub up_to_date: usize,
+    /// Cancelled.
+    pub cancelled: usize,
+}
+
+impl Totals {
+    fn count(&mut self, status: TaskStatus) {
+        match status {
+            TaskStatus::Succeeded => self.succeeded += 1,
+            TaskStatus::Failed => self.failed += 1,
+            TaskStatus::Skipped => self.skipped += 1,
+            TaskStatus::UpToDate => self.up_to_date += 1,
+            TaskStatus::Cancelled => self.cancelled += 1,
+        }
+    }
+}
+
+/// One task in the report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskReport {
+    /// Its key.
+    pub key: TaskKey,
+    /// Its kind.
+    pub kind: String,
+    /// Its label.
+    pub label: String,
+    /// How it ended.
+    pub status: TaskStatus,
+    /// Why it was skipped, up to date or cancelled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The error and its causes, outermost first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub error: Vec<String>,
+    /// The log lines that explain a failure.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub log_tail: Vec<String>,
+    /// When it started, in ms since the run started (absent if it never started).
+    pub start_offset_ms: Option<f64>,
+    /// How long it took (absent if it never started).
+    pub duration_ms: Option<f64>,
+    /// How many attempts it took.
+    pub attempts: u32,
+    /// A short summary of what it produced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    /// The keys of the tasks it waited for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<TaskKey>,
+}
+
+/// One step of the critical path.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CriticalStep {
+    /// The task.
+    pub key: TaskKey,
+    /// Its label.
+    pub label: String,
+    /// When it started, in ms since the run started.
+    pub start_offset_ms: f64,
+    /// How long it took.
+    pub duration_ms: f64,
+}
+
+/// The chain of tasks that set the wall time: the task that finished last, the dependency
+/// that finished last before it, and so on back to a task with no dependencies.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CriticalPath {
+    /// The sum of the steps' durations.
+    pub duration_ms: f64,
+    /// The steps, first to last.
+    pub steps: Vec<CriticalStep>,
+}
+
+/// The summary of one run. See the [module docs](self).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExecutionReport {
+    /// [`REPORT_VERSION`].
+    pub version: u32,
+    /// The run.
+    pub run_id: RunId,
+    /// The operation the plan was compiled from.
+    pub operation: String,
+    /// How the run ended.
+    pub status: RunStatus,
+    /// Wall-clock start.
+    pub started_at: DateTime<Utc>,
+    /// Wall-clock end.
+    pub finished_at: DateTime<Utc>,
+    /// Wall time.
+    pub duration_ms: f64,
+    /// Tasks by status.
+    pub totals: Totals,
+    /// Every task, in plan order.
+    pub tasks: Vec<TaskReport>,
+    /// What set the wall time.
+    pub critical_path: CriticalPath,
+}
+
+/// What the executor knows of one task when the run ends: the raw material of a
+/// [`TaskReport`]. Times are offsets from the run's start.
+#[derive(Clone, Debug, Default)]
+pub struct TaskRecord {
+    /// How it ended (`None` while pending).
+    pub status: Option<TaskStatus>,
+    /// Why it was skipped, up to date or cancelled.
+    pub reason: Option<String>,
+    /// The error chain.
+    pub error: Vec<String>,
+    /// The log lines that explain a failure.
+    pub log_tail: Vec<String>,
+    /// When it started.
+    pub start: Option<Duration>,
+    /// When it ended.
+    pub end: Option<Duration>,
+    /// Attempts made.
+    pub attempts: u32,
+    /// What it produced.
+    pub output: Option<Arc<TaskOutput>>,
+}
+
+/// Milliseconds with microsecond precision.
+pub(crate) fn ms(d: Duration) -> f64 {
+    (d.as_micros() as f64) / 1000.0
+}
+
+impl ExecutionReport {
+    /// Assembles the report of a run of `plan` from one record per task.
+    pub fn from_records(
+        run_id: RunId,
+        operation: &str,
+        started_at: DateTime<Utc>,
+        wall: Duration,
+        cancelled: bool,
+        plan: &Plan,
+        records: &[TaskRecord],
+    ) -> Self {
+        let mut totals = Totals {
+            total: plan.len(),
+            ..Totals::default()
+        };
+        let mut tasks = Vec::with_capacity(plan.len());
+        for (i, (node, rec)) in plan.nodes().iter().zip(records).enumerate() {
+            let status = rec.status.unwrap_or(TaskStatus::Cancelled);
+            totals.count(status);
+            tasks.push(TaskReport {
+                key: node.key.clone(),
+                kind: node.kind.to_string(),
+                label: node.label.to_string(),
+                status,
+                reason: rec.reason.clone(),
+                error: rec.error.clone(),
+                log_tail: rec.log_tail.clone(),
+                start_offset_ms: rec.start.map(ms),
+                duration_ms: rec.start.zip(rec.end).map(|(s, e)| ms(e.saturating_sub(s))),
+                attempts: rec.attempts,
+                output: rec.output.as_ref().and_then(|o| o.summary()),
+                after: plan
+                    .dependencies(i)
+                    .iter()
+                    .map(|&d| plan.node(d as usize).key.clone())
+                    .collect(),
+            });
+        }
+        let status = if cancelled {
+            RunStatus::Cancelled
+        } else if totals.failed > 0 || totals.skipped > 0 || totals.cancelled > 0 {
+            RunStatus::Failed
+        } else {
+            RunStatus::Succeeded
+        };
+        let finished_at = started_at
+            + chrono::Duration::from_std(wall).unwrap_or_else(|_| chrono::Duration::zero());
+        Self {
+            version: REPORT_VERSION,
+            run_id,
+            operation: operation.to_string(),
+            status,
+            started_at,
+            finished_at,
+            duration_ms: ms(wall),
+            totals,
+            tasks,
+            critical_path: critical_path(plan, records),
+        }
+    }
+
+    /// The tasks that failed.
+    pub fn failed(&self) -> impl Iterator<Item = &TaskReport> {
+        self.tasks.iter().filter(|t| t.status == TaskStatus::Failed)
+    }
+
+    /// The report of task `key`.
+    pub fn task(&self, key: &str) -> Option<&TaskReport> {
+        self.tasks.iter().find(|t| t.key.as_str() == key)
+    }
+}
+
+/// Walks back from the task that ended last, each time to the dependency that ended last.
+fn critical_path(plan: &Plan, records: &[TaskRecord]) -> CriticalPath {
+    let ended = |i: usize| records[i].start.zip(records[i].end);
+    let mut cur = (0..records.len())
+        .filter_map(|i| ended(i).map(|(_, e)| (e, i)))
+        .max()
+        .map(|(_, i)| i);
+    let mut steps = Vec::new();
+    while let Some(i) = cur {
+        let Some((start, end)) = ended(i) else { break };
+        let node = plan.node(i);
+        steps.push(CriticalStep {
+            key: node.key.clone(),
+            label: node.label.to_string(),
+            start_offset_ms: ms(start),
+            duration_ms: ms(end.saturating_sub(start)),
+        });
+        cur = plan
+            .dependencies(i)
+            .iter()
+            .filter_map(|&d| ended(d as usize).map(|(_, e)| (e, d as usize)))
+            .max()
+            .map(|(_, d)| d);
+    }
+    steps.reverse();
+    CriticalPath {
+        duration_ms: steps.iter().map(|s| s.duration_ms).sum(),
+        steps,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::PlanBuilder;
+    use crate::tasks::Noop;
+
+    fn rec(start_ms: u64, end_ms: u64) -> TaskRecord {
+        TaskRecord {
+            status: Some(TaskStatus::Succeeded),
+            start: Some(Duration::from_millis(start_ms)),
+            end: Some(Duration::from_millis(end_ms)),
+            attempts: 1,
+            ..TaskRecord::default()
+        }
+    }
+
+    /// a(100) → b(50) → d(10); a → c(300) → d: the critical path is a, c, d.
+    #[test]
+    fn report_of_known_durations() {
+        let mut b = PlanBuilder::new();
+        let a = b.add(Noop::new("a").label("fetch"));
+        let l = b.add_after(Noop::new("b").label("short"), [&a]);
+        let r = b.add_after(Noop::new("c").label("long"), [&a]);
+        b.add_after(Noop::new("d").label("join"), [&l, &r]);
+        b.add(Noop::new("e").label("broken"));
+        b.add_after(Noop::new("f").label("after broken"), [&TaskKey::new("e")]);
+        let plan = b.build().unwrap();
+        let mut records = vec![rec(0, 100), rec(100, 150), rec(100, 400), rec(400, 410)];
+        records.push(TaskRecord {
+            status: Some(TaskStatus::Failed),
+            error: vec!["`false` exited with status 1".into()],
+            start: Some(Duration::ZERO),
+            end: Some(Duration::from_millis(5)),
+            attempts: 2,
+            ..TaskRecord::default()
+        });
+        records.push(TaskRecord {
+            status: Some(TaskStatus::Skipped),
+            reason: Some("dependency `e` failed".into()),
+            ..TaskRecord::default()
+        });
+        let started = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let report = ExecutionReport::from_records(
+            uuid::Uuid::nil(),
+            "sample",
+            started,
+            Duration::from_millis(412),
+            false,
+            &plan,
+            &records,
+        );
+        let path: Vec<&str> = report
+            .critical_path
+            .steps
+            .iter()
+            .map(|s| s.key.as_str())
+            .collect();
+        assert_eq!(path, ["a", "c", "d"]);
+        assert_eq!(report.critical_path.duration_ms, 410.0);
+        assert_eq!(report.status, RunStatus::Failed);
+        assert_eq!(report.totals.succeeded, 4);
+        assert_eq!(report.totals.failed, 1);
+        assert_eq!(report.totals.skipped, 1);
+        insta::assert_json_snapshot!(report);
+    }
+}

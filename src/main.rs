@@ -1,0 +1,1 @@
+fn main() { hero_svc::cli::main() }

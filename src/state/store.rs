@@ -1,0 +1,302 @@
+//! [`StateStore`]: the SQLite database and its queries.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use super::StateError;
+use crate::graph::{ExecutionReport, Fingerprint, RunId};
+use crate::tasks::{TaskKey, TaskOutput};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` counts the applied ones.
+const MIGRATIONS: &[&str] = &[
+    // 1: the executor's cache and execution reports.
+    "CREATE TABLE fingerprints (
+         key TEXT PRIMARY KEY,
+         fingerprint TEXT NOT NULL,
+         output TEXT NOT NULL,
+         updated_at TEXT NOT NULL
+     );
+     CREATE TABLE reports (
+         run_id TEXT PRIMARY KEY,
+         operation TEXT NOT NULL,
+         status TEXT NOT NULL,
+         started_at TEXT NOT NULL,
+         duration_ms REAL NOT NULL,
+         report TEXT NOT NULL
+     );
+     CREATE INDEX reports_by_start ON reports(started_at);",
+];
+
+/// What the cache holds for a task key: the fingerprint of its last successful run and
+/// the output it produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CachedTask {
+    /// Inputs of that run.
+    pub fingerprint: Fingerprint,
+    /// What it produced.
+    pub output: TaskOutput,
+}
+
+/// One line of the list of stored reports.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReportSummary {
+    /// The run.
+    pub run_id: RunId,
+    /// Its operation.
+    pub operation: String,
+    /// How it ended (`succeeded`, `failed`, `cancelled`).
+    pub status: String,
+    /// When it started (RFC 3339).
+    pub started_at: String,
+    /// Its wall time.
+    pub duration_ms: f64,
+}
+
+/// A handle to the state database. Cheap to clone; all clones share one connection behind
+/// a mutex (every query is short; SQLite serializes writers anyway).
+#[derive(Clone)]
+pub struct StateStore {
+    conn: Arc<Mutex<Connection>>,
+    path: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for StateStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateStore").field("path", &self.path).finish()
+    }
+}
+
+impl StateStore {
+    /// Opens (creating if needed) the database at `path`, in WAL mode, and migrates it.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StateError> {
+        let path = path.as_ref().to_path_buf();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StateError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
+        }
+        let open = || -> rusqlite::Result<Connection> {
+            let conn = Connection::open(&path)?;
+            conn.busy_timeout(std::time::Duration::from_secs(5))?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            Ok(conn)
+        };
+        let conn = open().map_err(|source| StateError::Open {
+            path: path.clone(),
+            source,
+        })?;
+        Self::from_connection(conn, Some(path))
+    }
+
+    /// A private database in memory: for tests, benchmarks and dry runs.
+    pub fn in_memory() -> Result<Self, StateError> {
+        let conn = Connection::open_in_memory().map_err(|source| StateError::Open {
+            path: PathBuf::from(":memory:"),
+            source,
+        })?;
+        Self::from_connection(conn, None)
+    }
+
+    fn from_connection(mut conn: Connection, path: Option<PathBuf>) -> Result<Self, StateError> {
+        migrate(&mut conn)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        })
+    }
+
+    /// The database file (`None` in memory).
+    pub fn path(&self) -> Option<&Path> {
+        self.path.as_deref()
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave SQLite half-written (statements are
+        // atomic), so a poisoned lock is still usable.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The cached fingerprint and output of task `key`.
+    pub fn cached(&self, key: &TaskKey) -> Result<Option<CachedTask>, StateError> {
+        let row: Option<(String, String)> = self
+            .conn()
+            .prepare_cached("SELECT fingerprint, output FROM fingerprints WHERE key = ?1")?
+            .query_row(params![key.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let Some((fp, output)) = row else {
+            return Ok(None);
+        };
+        let Some(fingerprint) = Fingerprint::from_hex(&fp) else {
+            return Ok(None);
+        };
+        let output = serde_json::from_str(&output).map_err(|source| StateError::Decode {
+            what: "task output",
+            source,
+        })?;
+        Ok(Some(CachedTask {
+            fingerprint,
+            output,
+        }))
+    }
+
+    /// Records a successful run of task `key`.
+    pub fn record(
+        &self,
+        key: &TaskKey,
+        fingerprint: &Fingerprint,
+        output: &TaskOutput,
+    ) -> Result<(), StateError> {
+        let output = serde_json::to_string(output).map_err(|source| StateError::Decode {
+            what: "task output",
+            source,
+        })?;
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO fingerprints (key, fingerprint, output, updated_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(key) DO UPDATE SET fingerprint = ?2, output = ?3, updated_at = ?4",
+            )?
+            .execute(params![
+                key.as_str(),
+                fingerprint.to_hex(),
+                output,
+                chrono::Utc::now().to_rfc3339()
+            ])?;
+        Ok(())
+    }
+
+    /// Forgets the cache entry of task `key` (it will run next time).
+    pub fn forget(&self, key: &TaskKey) -> Result<(), StateError> {
+        self.conn()
+            .execute("DELETE FROM fingerprints WHERE key = ?1", params![key.as_str()])?;
+        Ok(())
+    }
+
+    /// Stores a report (replacing one with the same run id).
+    pub fn save_report(&self, report: &ExecutionReport) -> Result<(), StateError> {
+        let json = serde_json::to_string(report).map_err(|source| StateError::Decode {
+            what: "report",
+            source,
+        })?;
+        let status = serde_json::to_value(report.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        self.conn()
+            .prepare_cached(
+                "INSERT OR REPLACE INTO reports
+                 (run_id, operation, status, started_at, duration_ms, report)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                report.run_id.to_string(),
+                report.operation,
+                status,
+                report.started_at.to_rfc3339(),
+                report.duration_ms,
+                json
+            ])?;
+        Ok(())
+    }
+
+    /// The stored report of run `run_id`.
+    pub fn report(&self, run_id: &RunId) -> Result<Option<ExecutionReport>, StateError> {
+        let json: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT report FROM reports WHERE run_id = ?1",
+                params![run_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        json.map(|j| {
+            serde_json::from_str(&j).map_err(|source| StateError::Decode {
+                what: "report",
+                source,
+            })
+        })
+        .transpose()
+    }
+
+    /// The newest `limit` reports, newest first.
+    pub fn reports(&self, limit: usize) -> Result<Vec<ReportSummary>, StateError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT run_id, operation, status, started_at, duration_ms FROM reports
+             ORDER BY started_at DESC, run_id DESC LIMIT ?1",
+        )?;
+        let rows = stmt.query_map(params![i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, f64>(4)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, operation, status, started_at, duration_ms) = row?;
+            let Ok(run_id) = id.parse() else { continue };
+            out.push(ReportSummary {
+                run_id,
+                operation,
+                status,
+                started_at,
+                duration_ms,
+            });
+        }
+        Ok(out)
+    }
+}
+
+fn migrate(conn: &mut Connection) -> Result<(), StateError> {
+    let applied: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    for (n, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (n + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_round_trip_survives_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("var/hero_svc/state.db");
+        let key = TaskKey::new("write:/x");
+        let fp = Fingerprint::of_bytes(b"1");
+        {
+            let store = StateStore::open(&path).unwrap();
+            assert_eq!(store.cached(&key).unwrap(), None);
+            store.record(&key, &fp, &TaskOutput::None).unwrap();
+        }
+        let store = StateStore::open(&path).unwrap();
+        let cached = store.cached(&key).unwrap().unwrap();
+        assert_eq!(cached.fingerprint, fp);
+        store.forget(&key).unwrap();
+        assert_eq!(store.cached(&key).unwrap(), None);
+    }
+
+    #[test]
+    fn wal_mode_is_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = StateStore::open(dir.path().join("s.db")).unwrap();
+        let mode: String = store
+            .conn()
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+}

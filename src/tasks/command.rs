@@ -1,0 +1,317 @@
+//! [`Command`]: runs a program with an argument vector and streams its output as log lines.
+//!
+//! The program runs in its own process group. Every line it prints on stdout or stderr
+//! becomes a [`TaskLogged`](crate::graph::EventKind::TaskLogged) event; the last lines go
+//! with the error when it fails. When the task is cancelled or times out (its future is
+//! dropped), and when the program exits, whatever is left of its process group is killed:
+//! a command task never leaves processes behind.
+//!
+//! A command is cached only when it declares the files it produces (`outputs`). Its
+//! fingerprint then covers program, arguments, environment and working directory; it is
+//! stale when an output file is missing or was modified since the run.
+
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use futures::{Stream, StreamExt};
+use tokio::io::AsyncRead;
+use tokio_util::codec::{AnyDelimiterCodec, FramedRead};
+
+use super::output::FileDigest;
+use super::{
+    Freshness, LogStream, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey, TaskKind,
+    TaskOutput,
+};
+use crate::graph::Fingerprint;
+
+/// How many of the last output lines a failure carries.
+pub const LOG_TAIL_LINES: usize = 200;
+
+/// Runs `program` with `args`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Command {
+    /// The task's key.
+    pub key: TaskKey,
+    /// What a person reads; `program args…` when empty.
+    pub label: String,
+    /// The program (a path, or a name looked up in `PATH`).
+    pub program: PathBuf,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// Variables set for it, on top of the inherited environment unless `env_clear`.
+    pub env: Vec<(String, String)>,
+    /// Start from an empty environment.
+    pub env_clear: bool,
+    /// Its working directory.
+    pub cwd: Option<PathBuf>,
+    /// Files it produces; a command with outputs is cached.
+    pub outputs: Vec<PathBuf>,
+    /// The concurrency class it counts against (default [`ResourceClass::Process`]).
+    pub resource: ResourceClass,
+    /// How long one attempt may take.
+    pub timeout: Option<Duration>,
+    /// How failures are retried.
+    pub retry: RetryPolicy,
+}
+
+impl Command {
+    /// A command with key `key` that runs `program`.
+    pub fn new(key: impl Into<TaskKey>, program: impl Into<PathBuf>) -> Self {
+        Self {
+            key: key.into(),
+            label: String::new(),
+            program: program.into(),
+            args: Vec::new(),
+            env: Vec::new(),
+            env_clear: false,
+            cwd: None,
+            outputs: Vec::new(),
+            resource: ResourceClass::Process,
+            timeout: None,
+            retry: RetryPolicy::never(),
+        }
+    }
+
+    /// Appends arguments.
+    pub fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Sets an environment variable.
+    pub fn env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the working directory.
+    pub fn cwd(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.cwd = Some(dir.into());
+        self
+    }
+
+    /// Declares a file the command produces (and makes the command cacheable).
+    pub fn output(mut self, path: impl Into<PathBuf>) -> Self {
+        self.outputs.push(path.into());
+        self
+    }
+
+    /// Sets the label.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    /// Sets the resource class.
+    pub fn resource(mut self, class: ResourceClass) -> Self {
+        self.resource = class;
+        self
+    }
+
+    /// Sets the per-attempt timeout.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    fn display_program(&self) -> String {
+        self.program.display().to_string()
+    }
+}
+
+impl TaskKind for Command {
+    const KIND: &'static str = "command";
+
+    fn key(&self) -> TaskKey {
+        self.key.clone()
+    }
+
+    fn label(&self) -> String {
+        if !self.label.is_empty() {
+            return self.label.clone();
+        }
+        let mut s = self.display_program();
+        for a in &self.args {
+            s.push(' ');
+            s.push_str(a);
+        }
+        s
+    }
+
+    fn resource(&self) -> ResourceClass {
+        self.resource
+    }
+
+    fn fingerprint(&self, _ctx: &TaskContext) -> Option<Fingerprint> {
+        if self.outputs.is_empty() {
+            return None;
+        }
+        let mut fp = Fingerprint::builder(Self::KIND);
+        fp.field("program", self.program.as_os_str().as_encoded_bytes());
+        for a in &self.args {
+            fp.field("arg", a.as_bytes());
+        }
+        for (k, v) in &self.env {
+            fp.field("env", format!("{k}={v}").as_bytes());
+        }
+        fp.field("env_clear", &[u8::from(self.env_clear)]);
+        if let Some(cwd) = &self.cwd {
+            fp.field("cwd", cwd.as_os_str().as_encoded_bytes());
+        }
+        for o in &self.outputs {
+            fp.field("output", o.as_os_str().as_encoded_bytes());
+        }
+        Some(fp.finish())
+    }
+
+    async fn check_fresh(&self, _ctx: &TaskContext, recorded: &TaskOutput) -> Freshness {
+        let TaskOutput::Command { files, .. } = recorded else {
+            return Freshness::Stale("no record of the command's outputs".to_string());
+        };
+        let files = files.clone();
+        let checked = tokio::task::spawn_blocking(move || {
+            files.iter().try_for_each(FileDigest::still_matches)
+        })
+        .await;
+        match checked {
+            Ok(Ok(())) => Freshness::Fresh("outputs unchanged".to_string()),
+            Ok(Err(reason)) => Freshness::Stale(reason),
+            Err(e) => Freshness::Stale(format!("freshness check failed: {e}")),
+        }
+    }
+
+    fn retry(&self) -> RetryPolicy {
+        self.retry
+    }
+
+    fn timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
+        let mut cmd = tokio::process::Command::new(&self.program);
+        cmd.args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .process_group(0)
+            .kill_on_drop(true);
+        if self.env_clear {
+            cmd.env_clear();
+        }
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
+        if let Some(cwd) = &self.cwd {
+            cmd.current_dir(cwd);
+        }
+        let mut child = cmd.spawn().map_err(|e| {
+            TaskError::with_source(format!("could not start `{}`", self.display_program()), e)
+                .permanent()
+        })?;
+        let group = ProcessGroupGuard(child.id());
+
+        let mut tail = VecDeque::with_capacity(LOG_TAIL_LINES);
+        let mut stdout_hash = Sha256::new();
+        let mut lines = 0u64;
+        let stdout = child.stdout.take().map(|o| lines_of(o, LogStream::Stdout));
+        let stderr = child.stderr.take().map(|e| lines_of(e, LogStream::Stderr));
+        let mut merged = futures::stream::select(
+            futures::stream::iter(stdout).flatten(),
+            futures::stream::iter(stderr).flatten(),
+        );
+        while let Some((stream, line)) = merged.next().await {
+            if stream == LogStream::Stdout {
+                stdout_hash.update(line.as_bytes());
+                stdout_hash.update(b"\n");
+            }
+            lines += 1;
+            if tail.len() == LOG_TAIL_LINES {
+                tail.pop_front();
+            }
+            tail.push_back(line.clone());
+            ctx.log(stream, line);
+        }
+        let status = child.wait().await.map_err(|e| {
+            TaskError::with_source(format!("could not wait for `{}`", self.display_program()), e)
+        })?;
+        drop(group);
+
+        if !status.success() {
+            use std::os::unix::process::ExitStatusExt;
+            let how = match (status.code(), status.signal()) {
+                (Some(code), _) => format!("exited with status {code}"),
+                (None, Some(sig)) => format!("was killed by signal {sig}"),
+                _ => "failed".to_string(),
+            };
+            return Err(
+                TaskError::new(format!("`{}` {how}", self.label())).with_log_tail(tail.into())
+            );
+        }
+
+        let outputs = self.outputs.clone();
+        let files = tokio::task::spawn_blocking(move || {
+            outputs
+                .into_iter()
+                .map(FileDigest::of_path)
+                .collect::<std::io::Result<Vec<_>>>()
+        })
+        .await
+        .map_err(|e| TaskError::with_source("digesting outputs panicked", e))?
+        .map_err(|e| {
+            TaskError::with_source("the command succeeded but a declared output is missing", e)
+                .with_log_tail(tail.into())
+        })?;
+
+        Ok(TaskOutput::Command {
+            exit_code: 0,
+            lines,
+            stdout_sha256: hex::encode(stdout_hash.finalize()),
+            files,
+        })
+    }
+}
+
+/// The lines of `reader` (lossily decoded, without line endings), tagged with `stream`.
+/// Built on a codec so it is cancel-safe: no partial line is lost between polls.
+fn lines_of(
+    reader: impl AsyncRead + Send + Unpin + 'static,
+    stream: LogStream,
+) -> impl Stream<Item = (LogStream, String)> + Send + Unpin {
+    let codec = AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), 64 * 1024);
+    FramedRead::new(reader, codec)
+        .take_while(|r| futures::future::ready(r.is_ok()))
+        .filter_map(move |r| {
+            futures::future::ready(r.ok().map(|bytes| {
+                let line = bytes.strip_suffix(b"\r").unwrap_or(&bytes);
+                (stream, String::from_utf8_lossy(line).into_owned())
+            }))
+        })
+}
+
+/// Kills the whole process group of a child when dropped: on cancellation, on timeout, and
+/// after the child exited (stray background processes it left behind).
+struct ProcessGroupGuard(Option<u32>);
+
+impl Drop for ProcessGroupGuard {
+    fn drop(&mut self) {
+        if let Some(pgid) = self.0.and_then(|p| i32::try_from(p).ok()) {
+            // SAFETY: killpg has no memory-safety preconditions; a group that is gone
+            // yields ESRCH, which is fine.
+            unsafe {
+                libc::killpg(pgid, libc::SIGKILL);
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The closed set of task kinds a [`Plan`](crate::graph::Plan) is made of.
+//!
+//! A task is a typed struct (one file per kind) that implements [`TaskKind`]; the [`Task`]
+//! enum closes the set so the executor can run any of them without boxing. Every kind knows:
+//!
+//! - its **key**: the stable identity used to dedupe tasks in a plan and to find its cached
+//!   fingerprint (two services that need the same download add one task);
+//! - its **label** (what a person reads) and its **resource class** (which concurrency
+//!   limit it counts against);
+//! - its **fingerprint**: a digest of the inputs that matter (`None` = never cached); the
+//!   executor mixes in the outputs of the task's dependencies, so a changed upstream output
+//!   makes it dirty while an unchanged one does not (early cut-off);
+//! - its **freshness check**: given the output recorded last time, is it still there?
+//! - how to **run**: an async function that gets a [`TaskContext`] (inputs from its
+//!   dependencies, progress and log events, cancellation) and returns a typed
+//!   [`TaskOutput`] or a [`TaskError`].
+//!
+//! # Adding a task kind
+//!
+//! 1. Create `src/tasks/<kind>.rs` with a struct and an `impl TaskKind` for it; document
+//!    what it does, what its fingerprint covers and what makes it stale.
+//! 2. If it produces something new, add a variant to [`TaskOutput`] (and to
+//!    [`TaskOutput::summary`]).
+//! 3. Add the variant to [`Task`] in `task.rs` and to the `dispatch!` macro there.
+//! 4. Declare and re-export the module below, and test it beside the code.
+
+mod command;
+mod context;
+mod error;
+mod freshness;
+mod key;
+mod kind;
+mod noop;
+mod output;
+mod resource;
+mod retry;
+mod task;
+mod write_file;
+
+pub use command::Command;
+pub use context::{LogStream, TaskContext};
+pub use error::{BoxError, TaskError};
+pub use freshness::Freshness;
+pub use key::TaskKey;
+pub use kind::TaskKind;
+pub use noop::Noop;
+pub use output::TaskOutput;
+pub use resource::ResourceClass;
+pub use retry::RetryPolicy;
+pub use task::Task;
+pub use write_file::WriteFile;

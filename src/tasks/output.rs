@@ -1,0 +1,121 @@
+//! [`TaskOutput`]: the typed results that flow along a plan's edges.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::graph::Fingerprint;
+
+/// A file a task produced, with what it contained when the task recorded it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileDigest {
+    /// Where the file is.
+    pub path: PathBuf,
+    /// Lowercase hex sha256 of its contents.
+    pub sha256: String,
+    /// Its size in bytes.
+    pub bytes: u64,
+}
+
+/// What a task produced. Outputs are recorded in the state store next to the fingerprint
+/// (so an up-to-date task still hands its output to its dependents) and passed to every
+/// direct dependent through [`TaskContext::inputs`](super::TaskContext::inputs).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum TaskOutput {
+    /// Nothing worth passing on.
+    #[default]
+    None,
+    /// A file was written.
+    File(FileDigest),
+    /// A program ran to completion.
+    Command {
+        /// Its exit code (always 0 for a success).
+        exit_code: i32,
+        /// Lines it printed on stdout and stderr.
+        lines: u64,
+        /// sha256 of what it printed on stdout.
+        stdout_sha256: String,
+        /// The files it declared as its outputs, as they were after it ran.
+        files: Vec<FileDigest>,
+    },
+}
+
+impl TaskOutput {
+    /// A digest of the output, mixed into the fingerprints of the task's dependents: a
+    /// dependent re-runs when this changes and only then.
+    pub fn digest(&self) -> Fingerprint {
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        Fingerprint::of_bytes(&json)
+    }
+
+    /// A short human summary for reports.
+    pub fn summary(&self) -> Option<String> {
+        match self {
+            TaskOutput::None => None,
+            TaskOutput::File(f) => Some(format!(
+                "{} ({} bytes, sha256 {})",
+                f.path.display(),
+                f.bytes,
+                short_hash(&f.sha256)
+            )),
+            TaskOutput::Command {
+                exit_code,
+                lines,
+                files,
+                ..
+            } => {
+                let mut s = format!("exit {exit_code}, {lines} lines of output");
+                if !files.is_empty() {
+                    s.push_str(&format!(", {} output files", files.len()));
+                }
+                Some(s)
+            }
+        }
+    }
+}
+
+/// The first 12 hex digits of a sha256, for display.
+pub fn short_hash(hex: &str) -> &str {
+    hex.get(..12).unwrap_or(hex)
+}
+
+impl FileDigest {
+    /// Reads the file at `path` and digests it. Blocking: call it from blocking context.
+    pub fn of_path(path: impl Into<PathBuf>) -> std::io::Result<Self> {
+        use sha2::{Digest, Sha256};
+        use std::io::Read;
+
+        let path = path.into();
+        let mut file = std::fs::File::open(&path)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 256 * 1024];
+        let mut bytes = 0u64;
+        loop {
+            let n = file.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            bytes += n as u64;
+        }
+        Ok(Self {
+            path,
+            sha256: hex::encode(hasher.finalize()),
+            bytes,
+        })
+    }
+
+    /// Whether the file is still there with the same contents; `Err` holds the reason it
+    /// is not (missing, modified, unreadable).
+    pub fn still_matches(&self) -> Result<(), String> {
+        match Self::of_path(&self.path) {
+            Ok(now) if now.sha256 == self.sha256 => Ok(()),
+            Ok(_) => Err(format!("{} was modified", self.path.display())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                Err(format!("{} is missing", self.path.display()))
+            }
+            Err(e) => Err(format!("{} is unreadable: {e}", self.path.display())),
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! [`Task`]: the closed enum of every task kind.
+
+use std::time::Duration;
+
+use super::{
+    Command, Freshness, Noop, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey,
+    TaskKind, TaskOutput, WriteFile,
+};
+use crate::graph::Fingerprint;
+
+/// Any task a plan can hold. See the [module docs](super) for how to add a kind.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Task {
+    /// Does nothing (optionally for a while): barriers, grouping, simulations.
+    Noop(Noop),
+    /// Runs a program.
+    Command(Command),
+    /// Writes a file atomically.
+    WriteFile(WriteFile),
+}
+
+/// Calls the same method on whichever kind `self` holds.
+macro_rules! dispatch {
+    ($self:expr, $t:ident => $body:expr) => {
+        match $self {
+            Task::Noop($t) => $body,
+            Task::Command($t) => $body,
+            Task::WriteFile($t) => $body,
+        }
+    };
+}
+
+/// The kind name of `T`, a helper for the dispatch below.
+fn kind_of<T: TaskKind>(_: &T) -> &'static str {
+    T::KIND
+}
+
+impl Task {
+    /// The kind's stable name (`noop`, `command`, …).
+    pub fn kind(&self) -> &'static str {
+        dispatch!(self, t => kind_of(t))
+    }
+
+    /// See [`TaskKind::key`].
+    pub fn key(&self) -> TaskKey {
+        dispatch!(self, t => t.key())
+    }
+
+    /// See [`TaskKind::label`].
+    pub fn label(&self) -> String {
+        dispatch!(self, t => t.label())
+    }
+
+    /// See [`TaskKind::resource`].
+    pub fn resource(&self) -> ResourceClass {
+        dispatch!(self, t => t.resource())
+    }
+
+    /// See [`TaskKind::fingerprint`].
+    pub fn fingerprint(&self, ctx: &TaskContext) -> Option<Fingerprint> {
+        dispatch!(self, t => t.fingerprint(ctx))
+    }
+
+    /// See [`TaskKind::check_fresh`].
+    pub async fn check_fresh(&self, ctx: &TaskContext, recorded: &TaskOutput) -> Freshness {
+        dispatch!(self, t => t.check_fresh(ctx, recorded).await)
+    }
+
+    /// See [`TaskKind::retry`].
+    pub fn retry(&self) -> RetryPolicy {
+        dispatch!(self, t => t.retry())
+    }
+
+    /// See [`TaskKind::timeout`].
+    pub fn timeout(&self) -> Option<Duration> {
+        dispatch!(self, t => t.timeout())
+    }
+
+    /// See [`TaskKind::run`].
+    pub async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
+        dispatch!(self, t => t.run(ctx).await)
+    }
+}
+
+impl From<Noop> for Task {
+    fn from(t: Noop) -> Self {
+        Task::Noop(t)
+    }
+}
+
+impl From<Command> for Task {
+    fn from(t: Command) -> Self {
+        Task::Command(t)
+    }
+}
+
+impl From<WriteFile> for Task {
+    fn from(t: WriteFile) -> Self {
+        Task::WriteFile(t)
+    }
+}

@@ -1,0 +1,105 @@
+//! [`WriteFile`]: writes a file atomically, and only when it is not already right.
+//!
+//! Fingerprint: path, contents and mode. Stale when the file is missing or its contents
+//! differ from what was written. The write goes to a temp file in the same directory, is
+//! fsynced and renamed over the target, so a reader never sees half a file.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::output::FileDigest;
+use super::{Freshness, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput};
+use crate::graph::Fingerprint;
+
+/// Writes `contents` to `path` (creating parent directories) with an optional Unix mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WriteFile {
+    /// Where to write.
+    pub path: PathBuf,
+    /// What to write.
+    pub contents: Vec<u8>,
+    /// Unix permission bits (e.g. `0o600`); the umask default when `None`.
+    pub mode: Option<u32>,
+}
+
+impl WriteFile {
+    /// Writes `contents` to `path`.
+    pub fn new(path: impl Into<PathBuf>, contents: impl Into<Vec<u8>>) -> Self {
+        Self {
+            path: path.into(),
+            contents: contents.into(),
+            mode: None,
+        }
+    }
+
+    /// Sets the permission bits.
+    pub fn mode(mut self, mode: u32) -> Self {
+        self.mode = Some(mode);
+        self
+    }
+
+    fn write_atomically(&self) -> std::io::Result<FileDigest> {
+        use std::os::unix::fs::PermissionsExt;
+
+        let dir = match self.path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&dir)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".hero_svc.")
+            .tempfile_in(&dir)?;
+        tmp.write_all(&self.contents)?;
+        if let Some(mode) = self.mode {
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(mode))?;
+        }
+        tmp.as_file().sync_all()?;
+        tmp.persist(&self.path).map_err(|e| e.error)?;
+        std::fs::File::open(&dir)?.sync_all()?;
+        FileDigest::of_path(&self.path)
+    }
+}
+
+impl TaskKind for WriteFile {
+    const KIND: &'static str = "write_file";
+
+    fn key(&self) -> TaskKey {
+        TaskKey::new(format!("write:{}", self.path.display()))
+    }
+
+    fn label(&self) -> String {
+        format!("write {}", self.path.display())
+    }
+
+    fn fingerprint(&self, _ctx: &TaskContext) -> Option<Fingerprint> {
+        let mut fp = Fingerprint::builder(Self::KIND);
+        fp.field("path", self.path.as_os_str().as_encoded_bytes());
+        fp.field("contents", &self.contents);
+        fp.field("mode", format!("{:?}", self.mode).as_bytes());
+        Some(fp.finish())
+    }
+
+    async fn check_fresh(&self, _ctx: &TaskContext, recorded: &TaskOutput) -> Freshness {
+        let TaskOutput::File(digest) = recorded else {
+            return Freshness::Stale("no record of the written file".to_string());
+        };
+        let digest = digest.clone();
+        match tokio::task::spawn_blocking(move || digest.still_matches()).await {
+            Ok(Ok(())) => Freshness::Fresh(format!("{} is unchanged", self.path.display())),
+            Ok(Err(reason)) => Freshness::Stale(reason),
+            Err(e) => Freshness::Stale(format!("freshness check failed: {e}")),
+        }
+    }
+
+    async fn run(&self, _ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
+        let this = self.clone();
+        let digest = tokio::task::spawn_blocking(move || this.write_atomically())
+            .await
+            .map_err(|e| TaskError::with_source("write task panicked", e))?
+            .map_err(|e| {
+                TaskError::with_source(format!("could not write {}", self.path.display()), e)
+            })?;
+        Ok(TaskOutput::File(digest))
+    }
+}
