@@ -44,7 +44,7 @@ pub use freshness::Freshness;
 pub use key::TaskKey;
 pub use kind::TaskKind;
 pub use noop::Noop;
-pub use output::TaskOutput;
+pub use output::{Artifact, ElfInfo, FileDigest, TaskOutput, short_hash};
 pub use resource::ResourceClass;
 pub use retry::RetryPolicy;
 pub use task::Task;

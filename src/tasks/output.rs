@@ -28,6 +28,8 @@ pub enum TaskOutput {
     None,
     /// A file was written.
     File(FileDigest),
+    /// A binary ready to be installed (downloaded or built), or one that was installed.
+    Artifact(Artifact),
     /// A program ran to completion.
     Command {
         /// Its exit code (always 0 for a success).
@@ -39,6 +41,43 @@ pub enum TaskOutput {
         /// The files it declared as its outputs, as they were after it ran.
         files: Vec<FileDigest>,
     },
+}
+
+/// A binary on its way to the Hero bin dir: downloaded from a release or built from
+/// source, then checked, then installed. The tasks of an install pipeline hand it along.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Artifact {
+    /// The binary's name (`hero_db_server`).
+    pub binary: String,
+    /// Where the bytes are now (a staging file in the bin dir, a cargo target dir, or the
+    /// installed path once installed).
+    pub path: PathBuf,
+    /// Lowercase hex sha256 of the bytes.
+    pub sha256: String,
+    /// Size in bytes.
+    pub bytes: u64,
+    /// The version: a release tag (`v0.3.2`, `latest-dev`) or a commit.
+    pub version: String,
+    /// Where it came from, for people (`release v0.3.2 of lhumina_code/hero_db`, never a
+    /// token).
+    pub origin: String,
+    /// What the ELF check found (set once checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub elf: Option<ElfInfo>,
+}
+
+/// What the ELF check found in a binary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElfInfo {
+    /// The machine (`x86_64`, `aarch64`).
+    pub machine: String,
+    /// Statically linked (no interpreter).
+    pub is_static: bool,
+    /// The dynamic loader, if any (`/lib64/ld-linux-x86-64.so.2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter: Option<String>,
+    /// `musl`, `glibc`, or `none` for static binaries without a libc marker.
+    pub libc: String,
 }
 
 impl TaskOutput {
@@ -58,6 +97,13 @@ impl TaskOutput {
                 f.path.display(),
                 f.bytes,
                 short_hash(&f.sha256)
+            )),
+            TaskOutput::Artifact(a) => Some(format!(
+                "{} {} ({} bytes, sha256 {})",
+                a.binary,
+                a.version,
+                a.bytes,
+                short_hash(&a.sha256)
             )),
             TaskOutput::Command {
                 exit_code,

@@ -1,0 +1,6 @@
+//! The integration tests: one binary, one module per subsystem. Every test works in its
+//! own temp dir (its own Hero root); nothing touches the user's `~/hero` or the network.
+
+mod support;
+
+mod executor;
