@@ -8,6 +8,7 @@
 //! - [`tasks`]: the closed set of task kinds a plan is made of; one file per kind.
 //! - [`state`]: the embedded SQLite store (fingerprints, reports, and later installed
 //!   versions, the operation log and supervisor state).
+//! - [`paths`]: the Hero directories (`HERO_ROOT`, `PATH_SOCKET`, `CODEROOT`, …).
 //! - [`cli`]: the command line and the terminal reporters that turn events into progress.
 //!
 //! The binary is a thin wrapper around [`cli::main`]; tests and other programs call the same
@@ -15,5 +16,6 @@
 
 pub mod cli;
 pub mod graph;
+pub mod paths;
 pub mod state;
 pub mod tasks;
