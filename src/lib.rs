@@ -9,6 +9,7 @@
 //! - [`state`]: the embedded SQLite store (fingerprints, reports, and later installed
 //!   versions, the operation log and supervisor state).
 //! - [`paths`]: the Hero directories (`HERO_ROOT`, `PATH_SOCKET`, `CODEROOT`, …).
+//! - [`rpc`]: the daemon's JSON-RPC 2.0 API (framing, methods, server, client).
 //! - [`cli`]: the command line and the terminal reporters that turn events into progress.
 //!
 //! The binary is a thin wrapper around [`cli::main`]; tests and other programs call the same
@@ -17,5 +18,6 @@
 pub mod cli;
 pub mod graph;
 pub mod paths;
+pub mod rpc;
 pub mod state;
 pub mod tasks;
