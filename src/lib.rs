@@ -9,6 +9,7 @@
 //! - [`state`]: the embedded SQLite store (fingerprints, reports, and later installed
 //!   versions, the operation log and supervisor state).
 //! - [`paths`]: the Hero directories (`HERO_ROOT`, `PATH_SOCKET`, `CODEROOT`, …).
+//! - [`daemon`]: `hero_svc serve` — the lock, the socket, the runs it owns.
 //! - [`rpc`]: the daemon's JSON-RPC 2.0 API (framing, methods, server, client).
 //! - [`cli`]: the command line and the terminal reporters that turn events into progress.
 //!
@@ -16,6 +17,7 @@
 //! library API.
 
 pub mod cli;
+pub mod daemon;
 pub mod graph;
 pub mod paths;
 pub mod rpc;

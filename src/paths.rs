@@ -51,7 +51,11 @@ impl HeroPaths {
 
     /// From the environment (see the module docs).
     pub fn from_env() -> Result<Self, NoHomeError> {
-        Self::from_lookup(|k| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from))
+        Self::from_lookup(|k| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        })
     }
 
     /// From any variable lookup (the environment, or a test's map).

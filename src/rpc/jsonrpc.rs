@@ -38,6 +38,8 @@ pub mod codes {
     pub const INVALID_PLAN: i64 = -32007;
     /// The daemon is shutting down.
     pub const SHUTTING_DOWN: i64 = -32008;
+    /// The peer is not allowed to talk to the daemon (another uid).
+    pub const PERMISSION_DENIED: i64 = -32009;
 }
 
 /// One parsed request. `id: None` is a notification (no response).
@@ -94,7 +96,8 @@ impl RpcError {
 /// Parses `params` into `P`; absent params are read as `{}`.
 pub fn parse_params<P: serde::de::DeserializeOwned>(params: Value) -> Result<P, RpcError> {
     let params = if params.is_null() { json!({}) } else { params };
-    serde_json::from_value(params).map_err(|e| RpcError::invalid_params(format!("invalid params: {e}")))
+    serde_json::from_value(params)
+        .map_err(|e| RpcError::invalid_params(format!("invalid params: {e}")))
 }
 
 /// A success response.
@@ -122,7 +125,10 @@ fn parse_request(value: Value) -> Result<Request, Value> {
         _ => Value::Null,
     };
     let invalid = |msg: &str| failure(reply_id.clone(), RpcError::new(codes::INVALID_REQUEST, msg));
-    if matches!(id, Some(Value::Bool(_) | Value::Array(_) | Value::Object(_))) {
+    if matches!(
+        id,
+        Some(Value::Bool(_) | Value::Array(_) | Value::Object(_))
+    ) {
         return Err(invalid("`id` must be a string, a number or null"));
     }
     if obj.get("jsonrpc") != Some(&Value::String("2.0".into())) {
@@ -151,7 +157,10 @@ where
         Err(e) => {
             return Some(failure(
                 Value::Null,
-                RpcError::new(codes::PARSE_ERROR, format!("the body is not valid JSON: {e}")),
+                RpcError::new(
+                    codes::PARSE_ERROR,
+                    format!("the body is not valid JSON: {e}"),
+                ),
             ));
         }
     };
@@ -208,16 +217,22 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(r, json!({"jsonrpc":"2.0","id":1,"result":{"a":1}}));
-        let r = call(r#"{"jsonrpc":"2.0","id":"x","method":"nope"}"#).await.unwrap();
+        let r = call(r#"{"jsonrpc":"2.0","id":"x","method":"nope"}"#)
+            .await
+            .unwrap();
         assert_eq!(r["error"]["code"], codes::METHOD_NOT_FOUND);
         assert_eq!(r["id"], "x");
         let r = call("{not json").await.unwrap();
         assert_eq!(r["error"]["code"], codes::PARSE_ERROR);
         assert_eq!(r["id"], Value::Null);
-        let r = call(r#"{"jsonrpc":"1.0","id":2,"method":"echo"}"#).await.unwrap();
+        let r = call(r#"{"jsonrpc":"1.0","id":2,"method":"echo"}"#)
+            .await
+            .unwrap();
         assert_eq!(r["error"]["code"], codes::INVALID_REQUEST);
         assert_eq!(r["id"], 2);
-        let r = call(r#"{"jsonrpc":"2.0","id":3,"method":"echo","params":7}"#).await.unwrap();
+        let r = call(r#"{"jsonrpc":"2.0","id":3,"method":"echo","params":7}"#)
+            .await
+            .unwrap();
         assert_eq!(r["error"]["code"], codes::INVALID_REQUEST);
     }
 
@@ -245,6 +260,9 @@ mod tests {
         assert_eq!(arr[0]["result"], json!([1]));
         assert_eq!(arr[1]["error"]["code"], codes::INVALID_REQUEST);
         assert_eq!(arr[2]["id"], 2);
-        assert_eq!(call("[]").await.unwrap()["error"]["code"], codes::INVALID_REQUEST);
+        assert_eq!(
+            call("[]").await.unwrap()["error"]["code"],
+            codes::INVALID_REQUEST
+        );
     }
 }

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use hero_svc::graph::{
-    EventKind, ExecutionReport, Executor, ExecutorConfig, Plan, PlanBuilder, RunRequest,
-    RunStatus, TaskStatus,
+    EventKind, ExecutionReport, Executor, ExecutorConfig, Plan, PlanBuilder, RunRequest, RunStatus,
+    TaskStatus,
 };
 use hero_svc::state::StateStore;
 use hero_svc::tasks::{Command, Noop, ResourceClass, RetryPolicy, WriteFile};
@@ -64,8 +64,14 @@ async fn diamond_runs_join_after_both_branches() {
     assert!(start_of(&report, "right") < end_of(&report, "left"));
 
     let events = events.events();
-    assert!(matches!(events.first().unwrap().kind, EventKind::RunStarted { .. }));
-    assert!(matches!(events.last().unwrap().kind, EventKind::RunFinished { .. }));
+    assert!(matches!(
+        events.first().unwrap().kind,
+        EventKind::RunStarted { .. }
+    ));
+    assert!(matches!(
+        events.last().unwrap().kind,
+        EventKind::RunFinished { .. }
+    ));
     let started = events
         .iter()
         .filter(|e| matches!(e.kind, EventKind::TaskStarted { .. }))
@@ -122,7 +128,11 @@ async fn failure_skips_dependents_and_independent_branch_completes() {
     assert_eq!(status(&report, "a"), TaskStatus::Succeeded);
     let bad = report.task("bad").unwrap();
     assert_eq!(bad.status, TaskStatus::Failed);
-    assert!(bad.error[0].contains("exited with status 3"), "{:?}", bad.error);
+    assert!(
+        bad.error[0].contains("exited with status 3"),
+        "{:?}",
+        bad.error
+    );
     // stdout and stderr are separate pipes: their relative order is not defined.
     let mut tail = bad.log_tail.clone();
     tail.sort();
@@ -167,7 +177,10 @@ async fn timeout_fails_the_task_and_kills_its_process() {
     assert_eq!(t.status, TaskStatus::Failed);
     assert_eq!(t.error, ["timed out after 300ms"]);
     let pid = read_pid(&pidfile);
-    assert!(wait_until(ms(5000), || !is_alive(pid)), "pid {pid} survived");
+    assert!(
+        wait_until(ms(5000), || !is_alive(pid)),
+        "pid {pid} survived"
+    );
 }
 
 #[tokio::test]
@@ -182,7 +195,10 @@ async fn retry_succeeds_on_the_third_attempt() {
     b.add(sh("flaky", &script).retry(RetryPolicy::attempts(5, ms(10))));
     let events = Collector::new();
     let report = executor()
-        .run(&b.build().unwrap(), RunRequest::new("t").sink(events.sink()))
+        .run(
+            &b.build().unwrap(),
+            RunRequest::new("t").sink(events.sink()),
+        )
         .await;
 
     let t = report.task("flaky").unwrap();
@@ -269,7 +285,10 @@ fn file_plan(dir: &Path, a_contents: &str) -> Plan {
     let a = b.add(WriteFile::new(dir.join("a.txt"), a_contents));
     let copy = |key: &str, from: &str, to: &str| {
         Command::new(key, "cp")
-            .args([dir.join(from).display().to_string(), dir.join(to).display().to_string()])
+            .args([
+                dir.join(from).display().to_string(),
+                dir.join(to).display().to_string(),
+            ])
             .output(dir.join(to))
     };
     let bk = b.add_after(copy("copy-b", "a.txt", "b.txt"), [&a]);
@@ -389,5 +408,9 @@ async fn outputs_flow_to_dependents() {
 }
 
 fn read_pid(path: &Path) -> i32 {
-    std::fs::read_to_string(path).unwrap().trim().parse().unwrap()
+    std::fs::read_to_string(path)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }

@@ -8,7 +8,10 @@ pub fn is_alive(pid: i32) -> bool {
         Err(_) => false,
         Ok(stat) => {
             // The state is the first field after the parenthesised command name.
-            let state = stat.rsplit(')').next().and_then(|r| r.trim().chars().next());
+            let state = stat
+                .rsplit(')')
+                .next()
+                .and_then(|r| r.trim().chars().next());
             !matches!(state, Some('Z') | Some('X') | None)
         }
     }

@@ -1,0 +1,38 @@
+//! `rpc.*`: discovery and health.
+
+use std::sync::Arc;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::daemon::Daemon;
+use crate::rpc::jsonrpc::RpcError;
+use crate::rpc::server::OPENRPC;
+
+/// No params.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoParams {}
+
+/// `rpc.discover`: the OpenRPC document.
+pub async fn discover(_daemon: Arc<Daemon>, _p: NoParams) -> Result<Value, RpcError> {
+    serde_json::from_str(OPENRPC)
+        .map_err(|e| RpcError::internal(format!("the OpenRPC document is invalid: {e}")))
+}
+
+/// `rpc.health`: the same answer as `GET /health`.
+pub async fn health(daemon: Arc<Daemon>, _p: NoParams) -> Result<Value, RpcError> {
+    Ok(health_value(&daemon))
+}
+
+/// The health document.
+pub fn health_value(daemon: &Daemon) -> Value {
+    json!({
+        "status": "ok",
+        "service": "hero_svc",
+        "version": env!("CARGO_PKG_VERSION"),
+        "pid": std::process::id(),
+        "uptime_ms": daemon.uptime_ms(),
+        "executions_running": daemon.executions().any_running(),
+    })
+}
