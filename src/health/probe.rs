@@ -266,6 +266,7 @@ fn connect_detail(e: &io::Error, what: &dyn fmt::Display) -> String {
     match e.kind() {
         io::ErrorKind::NotFound => format!("socket {what} does not exist"),
         io::ErrorKind::ConnectionRefused => "connection refused".to_string(),
+        io::ErrorKind::ConnectionReset => "connection reset".to_string(),
         io::ErrorKind::PermissionDenied => format!("permission denied on {what}"),
         _ => format!("could not connect to {what}: {e}"),
     }

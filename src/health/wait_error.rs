@@ -29,7 +29,7 @@ pub enum WaitError {
     SocketNeverAppeared {
         /// The socket waited for.
         socket: PathBuf,
-        /// How long the wait lasted.
+        /// How long the wait was allowed to last.
         after: Duration,
         /// Probes made.
         attempts: u32,
@@ -43,7 +43,7 @@ pub enum WaitError {
     NotHealthy {
         /// The probe, as text.
         probe: String,
-        /// How long the wait lasted.
+        /// How long the wait was allowed to last.
         after: Duration,
         /// Probes made.
         attempts: u32,

@@ -61,12 +61,12 @@ pub async fn wait_healthy(
             return Err(match socket {
                 Some(s) if !socket_seen => WaitError::SocketNeverAppeared {
                     socket: s.to_path_buf(),
-                    after: start.elapsed(),
+                    after: timeout,
                     attempts,
                 },
                 _ => WaitError::NotHealthy {
                     probe: probe.to_string(),
-                    after: start.elapsed(),
+                    after: timeout,
                     attempts,
                     last: result,
                 },
