@@ -6,6 +6,8 @@
 //!   fingerprints and execution reports. The executor knows nothing about services or
 //!   terminals.
 //! - [`tasks`]: the closed set of task kinds a plan is made of; one file per kind.
+//! - [`health`]: health probes of services (HTTP over unix sockets, loopback TCP, OpenRPC
+//!   documents, socket files) and waiting until a service is healthy.
 //! - [`state`]: the embedded SQLite store (fingerprints, reports, and later installed
 //!   versions, the operation log and supervisor state).
 //! - [`paths`]: the Hero directories (`HERO_ROOT`, `PATH_SOCKET`, `CODEROOT`, …).
@@ -19,6 +21,7 @@
 pub mod cli;
 pub mod daemon;
 pub mod graph;
+pub mod health;
 pub mod paths;
 pub mod rpc;
 pub mod state;

@@ -35,6 +35,7 @@ mod output;
 mod resource;
 mod retry;
 mod task;
+mod wait_healthy;
 mod write_file;
 
 pub use command::Command;
@@ -48,4 +49,5 @@ pub use output::{Artifact, ElfInfo, FileDigest, TaskOutput, short_hash};
 pub use resource::ResourceClass;
 pub use retry::RetryPolicy;
 pub use task::Task;
+pub use wait_healthy::WaitHealthy;
 pub use write_file::WriteFile;

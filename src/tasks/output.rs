@@ -41,6 +41,24 @@ pub enum TaskOutput {
         /// The files it declared as its outputs, as they were after it ran.
         files: Vec<FileDigest>,
     },
+    /// A service passed its health probe.
+    Health {
+        /// Whether the last probe passed (always true for a successful wait).
+        healthy: bool,
+        /// How long the last probe took.
+        latency_ms: u64,
+        /// What it saw (`200 OK`, `OpenRPC 1.3.2 document with 12 methods`).
+        detail: String,
+        /// The first bytes of the answer's body.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        snippet: String,
+        /// Probes made, the passing one included.
+        #[serde(default)]
+        attempts: u32,
+        /// How long the wait took.
+        #[serde(default)]
+        waited_ms: u64,
+    },
 }
 
 /// A binary on its way to the Hero bin dir: downloaded from a release or built from
@@ -82,8 +100,13 @@ pub struct ElfInfo {
 
 impl TaskOutput {
     /// A digest of the output, mixed into the fingerprints of the task's dependents: a
-    /// dependent re-runs when this changes and only then.
+    /// dependent re-runs when this changes and only then. A health result digests only
+    /// whether the service is healthy: latency and timing differ on every run and must not
+    /// make dependents dirty.
     pub fn digest(&self) -> Fingerprint {
+        if let TaskOutput::Health { healthy, .. } = self {
+            return Fingerprint::of_bytes(format!("health:{healthy}").as_bytes());
+        }
         let json = serde_json::to_vec(self).unwrap_or_default();
         Fingerprint::of_bytes(&json)
     }
@@ -117,6 +140,16 @@ impl TaskOutput {
                 }
                 Some(s)
             }
+            TaskOutput::Health {
+                healthy,
+                detail,
+                attempts,
+                waited_ms,
+                ..
+            } => Some(format!(
+                "{} after {waited_ms} ms ({attempts} probes): {detail}",
+                if *healthy { "healthy" } else { "not healthy" }
+            )),
         }
     }
 }

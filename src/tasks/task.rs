@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use super::{
     Command, Freshness, Noop, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey,
-    TaskKind, TaskOutput, WriteFile,
+    TaskKind, TaskOutput, WaitHealthy, WriteFile,
 };
 use crate::graph::Fingerprint;
 
@@ -17,6 +17,8 @@ pub enum Task {
     Command(Command),
     /// Writes a file atomically.
     WriteFile(WriteFile),
+    /// Waits until a service passes a health probe.
+    WaitHealthy(WaitHealthy),
 }
 
 /// Calls the same method on whichever kind `self` holds.
@@ -26,6 +28,7 @@ macro_rules! dispatch {
             Task::Noop($t) => $body,
             Task::Command($t) => $body,
             Task::WriteFile($t) => $body,
+            Task::WaitHealthy($t) => $body,
         }
     };
 }
@@ -97,5 +100,11 @@ impl From<Command> for Task {
 impl From<WriteFile> for Task {
     fn from(t: WriteFile) -> Self {
         Task::WriteFile(t)
+    }
+}
+
+impl From<WaitHealthy> for Task {
+    fn from(t: WaitHealthy) -> Self {
+        Task::WaitHealthy(t)
     }
 }

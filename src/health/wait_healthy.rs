@@ -1,0 +1,132 @@
+//! [`wait_healthy`]: repeat a probe until it passes or a deadline expires.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use super::{Backoff, PROBE_TIMEOUT, Probe, ProbeResult, SocketWatch, WaitError};
+
+/// A wait that succeeded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Healthy {
+    /// The passing probe's result.
+    pub result: ProbeResult,
+    /// Probes made, the passing one included.
+    pub attempts: u32,
+    /// How long the wait took.
+    pub elapsed: Duration,
+}
+
+/// Probes until `probe` passes or `timeout` has passed, calling `observe` with every result
+/// and the attempt number (1-based).
+///
+/// Polling starts fast and backs off ([`Backoff`]). For probes on a unix socket, an inotify
+/// [`SocketWatch`] on the socket's directory also ends a delay early the moment the socket
+/// file appears (and polling restarts fast); while the directory does not exist yet the wait
+/// polls and starts watching once it does. A single probe never outlives the deadline.
+pub async fn wait_healthy(
+    probe: &Probe,
+    timeout: Duration,
+    mut observe: impl FnMut(&ProbeResult, u32),
+) -> Result<Healthy, WaitError> {
+    probe.validate().map_err(|source| WaitError::InvalidProbe {
+        probe: probe.to_string(),
+        source,
+    })?;
+    let start = Instant::now();
+    let deadline = start + timeout;
+    let socket = probe.socket_path();
+    let mut watch = SocketWatcher::new(socket);
+    let mut socket_seen = false;
+    let mut backoff = Backoff::new();
+    let mut attempts = 0u32;
+    loop {
+        watch.try_start();
+        attempts += 1;
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        let result = probe
+            .check_within(PROBE_TIMEOUT.min(remaining.max(Duration::from_millis(1))))
+            .await;
+        observe(&result, attempts);
+        if result.healthy {
+            return Ok(Healthy {
+                result,
+                attempts,
+                elapsed: start.elapsed(),
+            });
+        }
+        socket_seen = socket_seen || socket.is_some_and(exists);
+
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(match socket {
+                Some(s) if !socket_seen => WaitError::SocketNeverAppeared {
+                    socket: s.to_path_buf(),
+                    after: timeout,
+                    attempts,
+                },
+                _ => WaitError::NotHealthy {
+                    probe: probe.to_string(),
+                    after: timeout,
+                    attempts,
+                    last: result,
+                },
+            });
+        }
+        let delay = backoff.next_delay().min(deadline - now);
+        if watch.sleep_or_appear(delay).await {
+            socket_seen = true;
+            backoff.reset();
+        }
+    }
+}
+
+/// Whether anything is at `path` (a socket, or something in its way).
+fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// The optional socket watch of a wait: started as soon as the socket's directory exists,
+/// given up (plain polling) if inotify fails.
+struct SocketWatcher<'a> {
+    socket: Option<&'a Path>,
+    watch: Option<SocketWatch>,
+}
+
+impl<'a> SocketWatcher<'a> {
+    fn new(socket: Option<&'a Path>) -> Self {
+        Self {
+            socket,
+            watch: None,
+        }
+    }
+
+    /// Starts the watch if it is not running and the directory now exists.
+    fn try_start(&mut self) {
+        let Some(socket) = self.socket else { return };
+        if self.watch.is_some() {
+            return;
+        }
+        let dir_exists = socket
+            .parent()
+            .is_none_or(|d| d.as_os_str().is_empty() || d.is_dir());
+        if !dir_exists {
+            return;
+        }
+        match SocketWatch::new(socket) {
+            Ok(w) => self.watch = Some(w),
+            // Out of inotify watches, or the directory vanished: poll from now on.
+            Err(_) => self.socket = None,
+        }
+    }
+
+    /// Sleeps `delay`, or less if the socket appears. True when it appeared.
+    async fn sleep_or_appear(&mut self, delay: Duration) -> bool {
+        match &mut self.watch {
+            Some(w) => w.appeared_within(delay).await,
+            None => {
+                tokio::time::sleep(delay).await;
+                false
+            }
+        }
+    }
+}
