@@ -275,8 +275,10 @@ fn critical_path(plan: &Plan, records: &[TaskRecord]) -> CriticalPath {
         .max()
         .map(|(_, i)| i);
     let mut steps = Vec::new();
+    let mut total = Duration::ZERO;
     while let Some(i) = cur {
         let Some((start, end)) = ended(i) else { break };
+        total += end.saturating_sub(start);
         let node = plan.node(i);
         steps.push(CriticalStep {
             key: node.key.clone(),
@@ -293,7 +295,7 @@ fn critical_path(plan: &Plan, records: &[TaskRecord]) -> CriticalPath {
     }
     steps.reverse();
     CriticalPath {
-        duration_ms: steps.iter().map(|s| s.duration_ms).sum(),
+        duration_ms: ms(total),
         steps,
     }
 }

@@ -3,5 +3,6 @@
 
 mod support;
 
+mod demo;
 mod executor;
 mod health;

@@ -1,5 +1,11 @@
 //! Shared helpers of the integration tests.
 
+// Each helper serves several test modules; one that no current test uses is not an error.
+#![allow(dead_code)]
+
+pub mod demo;
 pub mod events;
+pub mod http;
 pub mod http_server;
 pub mod process;
+pub mod wait;
