@@ -34,12 +34,15 @@ const TICK: Duration = Duration::from_millis(100);
 /// Labels longer than this are cut on live lines.
 const LABEL_WIDTH: usize = 40;
 
+/// Shorter labels are padded to this width so the live lines line up.
+const LABEL_PAD: usize = 24;
+
 /// Messages longer than this are cut before they reach indicatif (which cuts them again to
 /// the terminal's width).
 const MESSAGE_LIMIT: usize = 512;
 
-const SPINNER_TEMPLATE: &str = "{spinner:.cyan} {prefix:.bold} {secs:.dim} {wide_msg:.dim}";
-const BYTES_TEMPLATE: &str = "{spinner:.cyan} {prefix:.bold} {secs:.dim} [{bar:24.cyan/blue}] \
+const SPINNER_TEMPLATE: &str = "{spinner:.cyan} {prefix:.bold} {secs:>6.dim} {wide_msg:.dim}";
+const BYTES_TEMPLATE: &str = "{spinner:.cyan} {prefix:.bold} {secs:>6.dim} [{bar:24.cyan/blue}] \
      {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {wide_msg:.dim}";
 const OVERALL_TEMPLATE: &str = "{spinner:.green} {prefix:.bold} {msg} {secs:.dim}";
 
@@ -99,7 +102,7 @@ impl TtyReporter {
             EventKind::TaskStarted { task, label, .. } => {
                 let bar = ProgressBar::hidden();
                 bar.set_style(style(SPINNER_TEMPLATE));
-                bar.set_prefix(truncate(label, LABEL_WIDTH));
+                bar.set_prefix(format!("{:<LABEL_PAD$}", truncate(label, LABEL_WIDTH)));
                 let bar = match &state.overall {
                     Some(overall) => self.multi.insert_before(overall, bar),
                     None => self.multi.add(bar),
