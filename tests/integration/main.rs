@@ -6,3 +6,4 @@ mod support;
 mod demo;
 mod executor;
 mod health;
+mod reporter;

@@ -7,5 +7,6 @@ pub mod demo;
 pub mod events;
 pub mod http;
 pub mod http_server;
+pub mod output;
 pub mod process;
 pub mod wait;

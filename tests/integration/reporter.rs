@@ -1,0 +1,348 @@
+//! Terminal reporters fed by real runs of the real executor.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hero_svc::cli::reporter::{ProgressMode, Reporter, render_summary};
+use hero_svc::graph::{
+    Event, EventSink, ExecutionReport, Executor, ExecutorConfig, Plan, PlanBuilder, RunRequest,
+};
+use hero_svc::state::StateStore;
+use hero_svc::tasks::{Command, Noop, WriteFile};
+use indicatif::{InMemoryTerm, ProgressDrawTarget};
+
+use crate::support::events::Collector;
+use crate::support::output::SharedBuffer;
+
+/// prepare → write <dir>/a.txt → say hi (prints `hi`, exits 1) → after.
+/// A chain, so the order of events is fixed.
+fn failing_plan(dir: &Path) -> Plan {
+    let mut b = PlanBuilder::new();
+    let prepare = b.add(Noop::new("prepare"));
+    let write = b.add_after(WriteFile::new(dir.join("a.txt"), "hello"), [&prepare]);
+    let fail = b.add_after(
+        Command::new("fail", "sh")
+            .args(["-c", "echo hi; exit 1"])
+            .label("say hi"),
+        [&write],
+    );
+    b.add_after(Noop::new("after"), [&fail]);
+    b.build().unwrap()
+}
+
+fn executor(store: &StateStore) -> Executor {
+    Executor::new(ExecutorConfig::default(), store.clone())
+}
+
+async fn run(executor: &Executor, plan: &Plan, sink: EventSink) -> ExecutionReport {
+    executor.run(plan, RunRequest::new("test").sink(sink)).await
+}
+
+/// A plain line without its timestamp column, with the temp dir as `<dir>` and every
+/// duration as `<d>`.
+fn normalize(line: &str, dir: &Path) -> String {
+    let line = match line.strip_prefix('[') {
+        Some(_) => &line[12..],
+        None => line,
+    };
+    let line = line.replace(&dir.display().to_string(), "<dir>");
+    line.split(' ')
+        .map(|word| {
+            let core = word
+                .trim_start_matches('(')
+                .trim_end_matches([')', ',', ':']);
+            let is_duration = (core.ends_with("ms") || core.ends_with('s'))
+                && core
+                    .trim_end_matches("ms")
+                    .trim_end_matches('s')
+                    .parse::<f64>()
+                    .is_ok();
+            if is_duration {
+                word.replace(core, "<d>")
+            } else {
+                word.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn plain_prints_one_line_per_event_then_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::in_memory().unwrap();
+    let plan = failing_plan(dir.path());
+
+    let out = SharedBuffer::new();
+    let reporter = Reporter::new(ProgressMode::Plain, Box::new(out.clone()));
+    let report = run(&executor(&store), &plan, reporter.sink()).await;
+    reporter.finish(&report).unwrap();
+
+    let text = out.text();
+    let lines: Vec<String> = text.lines().map(|l| normalize(l, dir.path())).collect();
+    let written = report
+        .tasks
+        .iter()
+        .find(|t| t.kind == "write_file")
+        .unwrap()
+        .output
+        .clone()
+        .unwrap()
+        .replace(&dir.path().display().to_string(), "<dir>");
+    let expected = [
+        "run      test: 4 tasks".to_string(),
+        "start    prepare (always runs)".to_string(),
+        "ok       prepare (<d>)".to_string(),
+        "start    write <dir>/a.txt (never ran)".to_string(),
+        format!("ok       write <dir>/a.txt (<d>) → {written}"),
+        "start    say hi (always runs)".to_string(),
+        "log      say hi | hi".to_string(),
+        "FAILED   say hi: `say hi` exited with status 1 (<d>)".to_string(),
+        "                       | hi".to_string(),
+        "skip     after (dependency `fail` failed)".to_string(),
+        "done     failed in <d>".to_string(),
+        // The summary.
+        "✗ say hi (fail)".to_string(),
+        "    error: `say hi` exited with status 1".to_string(),
+        "    last line of output:".to_string(),
+        "      | hi".to_string(),
+        "- after: dependency `fail` failed".to_string(),
+        "test failed: 2 succeeded, 1 failed, 1 skipped in <d>".to_string(),
+        "critical path (<d>): prepare <d> → write <dir>/a.txt <d> → say hi <d>".to_string(),
+    ];
+    assert_eq!(lines, expected, "{text}");
+    // Every event line carries a timestamp.
+    for line in text.lines().take(11).filter(|l| !l.starts_with(' ')) {
+        assert!(line.starts_with('[') && &line[10..12] == "] ", "{line}");
+    }
+
+    // The same plan again: the write is up to date, and says why.
+    let out = SharedBuffer::new();
+    let reporter = Reporter::new(ProgressMode::Auto, Box::new(out.clone()));
+    assert_eq!(reporter.mode(), ProgressMode::Plain);
+    let report = run(&executor(&store), &plan, reporter.sink()).await;
+    reporter.finish(&report).unwrap();
+    let lines: Vec<String> = out
+        .text()
+        .lines()
+        .map(|l| normalize(l, dir.path()))
+        .collect();
+    assert!(
+        lines.contains(&"uptodate write <dir>/a.txt (<dir>/a.txt is unchanged)".to_string()),
+        "{lines:#?}"
+    );
+    assert!(
+        lines.contains(
+            &"test failed: 1 succeeded, 1 up to date, 1 failed, 1 skipped in <d>".to_string()
+        ),
+        "{lines:#?}"
+    );
+}
+
+#[tokio::test]
+async fn json_writes_every_event_as_one_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::in_memory().unwrap();
+    let plan = failing_plan(dir.path());
+
+    let out = SharedBuffer::new();
+    let reporter = Reporter::new(ProgressMode::Json, Box::new(out.clone()));
+    let collected = Collector::new();
+    let (to_reporter, to_collector) = (reporter.sink(), collected.sink());
+    let both: EventSink = Arc::new(move |e: &Event| {
+        to_reporter(e);
+        to_collector(e);
+    });
+    let report = run(&executor(&store), &plan, both).await;
+    reporter.finish(&report).unwrap();
+
+    let text = out.text();
+    let objects: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert!(objects.iter().all(serde_json::Value::is_object));
+    let tags: Vec<&str> = objects
+        .iter()
+        .map(|o| o["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tags,
+        [
+            "run_started",
+            "task_started",
+            "task_finished",
+            "task_started",
+            "task_finished",
+            "task_started",
+            "task_logged",
+            "task_finished",
+            "task_skipped",
+            "run_finished",
+        ]
+    );
+    // Nothing but the events, exactly as emitted.
+    let events: Vec<Event> = objects
+        .into_iter()
+        .map(|o| serde_json::from_value(o).unwrap())
+        .collect();
+    assert_eq!(events, collected.events());
+    assert_eq!(objects_of(&text, "task_finished")[2]["status"], "failed");
+}
+
+fn objects_of(ndjson: &str, tag: &str) -> Vec<serde_json::Value> {
+    ndjson
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|o| o["event"] == tag)
+        .collect()
+}
+
+#[tokio::test]
+async fn quiet_prints_only_the_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = StateStore::in_memory().unwrap();
+    let out = SharedBuffer::new();
+    let reporter = Reporter::new(ProgressMode::Quiet, Box::new(out.clone()));
+    let report = run(
+        &executor(&store),
+        &failing_plan(dir.path()),
+        reporter.sink(),
+    )
+    .await;
+    reporter.finish(&report).unwrap();
+    assert_eq!(
+        out.text(),
+        "✗ say hi (fail)\n    error: `say hi` exited with status 1\n    last line of output:\n      | hi\n"
+    );
+
+    // A clean run says nothing at all.
+    let out = SharedBuffer::new();
+    let reporter = Reporter::new(ProgressMode::Quiet, Box::new(out.clone()));
+    let mut b = PlanBuilder::new();
+    b.add(Noop::new("only"));
+    let report = run(&executor(&store), &b.build().unwrap(), reporter.sink()).await;
+    reporter.finish(&report).unwrap();
+    assert_eq!(out.text(), "");
+}
+
+#[tokio::test]
+async fn summary_of_a_failed_run_has_the_error_the_log_tail_and_the_critical_path() {
+    let store = StateStore::in_memory().unwrap();
+    let mut b = PlanBuilder::new();
+    let prepare = b.add(Noop::new("prepare"));
+    b.add_after(
+        Command::new("build", "sh")
+            .args([
+                "-c",
+                "for i in $(seq 1 30); do echo line $i; done; echo oops; exit 101",
+            ])
+            .label("build x"),
+        [&prepare],
+    );
+    let report = executor(&store)
+        .run(&b.build().unwrap(), RunRequest::new("deploy"))
+        .await;
+
+    let summary = render_summary(&report);
+    let lines: Vec<&str> = summary.lines().collect();
+    assert_eq!(lines[0], "✗ build x (build)");
+    assert_eq!(lines[1], "    error: `build x` exited with status 101");
+    assert_eq!(lines[2], "    last 15 of 31 lines of output:");
+    assert_eq!(lines[3], "      | line 17");
+    assert_eq!(lines[17], "      | oops");
+    assert!(
+        lines[18].starts_with("deploy failed: 1 succeeded, 1 failed in "),
+        "{summary}"
+    );
+    assert!(lines[19].starts_with("critical path ("), "{summary}");
+    assert!(
+        lines[19].contains("): prepare ") && lines[19].contains(" → build x "),
+        "{summary}"
+    );
+    assert_eq!(lines.len(), 20, "{summary}");
+}
+
+/// Polls `cond` until it holds or five seconds pass.
+fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tty_shows_running_tasks_live_and_leaves_one_line_per_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let go = dir.path().join("go");
+    let store = StateStore::in_memory().unwrap();
+    let mut b = PlanBuilder::new();
+    let prepare = b.add(Noop::new("prepare"));
+    let wait = b.add_after(
+        Command::new("wait", "sh")
+            .args([
+                "-c",
+                "echo compiling foo; while [ ! -f \"$1\" ]; do sleep 0.01; done",
+                "sh",
+            ])
+            .args([go.display().to_string()])
+            .label("wait for go"),
+        [&prepare],
+    );
+    b.add_after(Noop::new("finish"), [&wait]);
+    let plan = b.build().unwrap();
+
+    let term = InMemoryTerm::new(30, 100);
+    let reporter = Reporter::tty(ProgressDrawTarget::term_like(Box::new(term.clone())));
+    let running = tokio::spawn({
+        let executor = executor(&store);
+        let sink = reporter.sink();
+        async move {
+            executor
+                .run(&plan, RunRequest::new("test").sink(sink))
+                .await
+        }
+    });
+
+    // While the command waits: its live line shows its latest log line, the overall line
+    // counts, and the finished task left its line.
+    let live_term = term.clone();
+    tokio::task::spawn_blocking(move || {
+        wait_for("the live line", || {
+            live_term
+                .contents()
+                .lines()
+                .any(|l| l.contains("wait for go") && l.contains("compiling foo"))
+        });
+    })
+    .await
+    .unwrap();
+    let live = term.contents();
+    assert!(live.lines().any(|l| l.starts_with("✓ prepare  ")), "{live}");
+    assert!(
+        live.lines()
+            .last()
+            .unwrap()
+            .contains("test [1/3] 1 running"),
+        "{live}"
+    );
+
+    std::fs::write(&go, "").unwrap();
+    let report = running.await.unwrap();
+    reporter.finish(&report).unwrap();
+
+    let shown = term.contents();
+    let lines: Vec<&str> = shown.lines().collect();
+    assert!(lines[0].starts_with("✓ prepare  "), "{shown}");
+    assert!(lines[1].starts_with("✓ wait for go  "), "{shown}");
+    assert!(lines[2].starts_with("✓ finish  "), "{shown}");
+    assert_eq!(lines[3], "", "{shown}");
+    assert!(
+        lines[4].starts_with("test succeeded: 3 succeeded in "),
+        "{shown}"
+    );
+    assert!(lines[5].starts_with("critical path ("), "{shown}");
+    assert_eq!(lines.len(), 6, "no live line is left: {shown}");
+}
