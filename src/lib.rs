@@ -6,6 +6,8 @@
 //!   fingerprints and execution reports. The executor knows nothing about services or
 //!   terminals.
 //! - [`tasks`]: the closed set of task kinds a plan is made of; one file per kind.
+//! - [`forge`]: releases on a forge (Forgejo, GitHub): resolving them and downloading their
+//!   assets safely.
 //! - [`state`]: the embedded SQLite store (fingerprints, reports, and later installed
 //!   versions, the operation log and supervisor state).
 //! - [`cli`]: the command line and the terminal reporters that turn events into progress.
@@ -14,6 +16,7 @@
 //! library API.
 
 pub mod cli;
+pub mod forge;
 pub mod graph;
 pub mod state;
 pub mod tasks;

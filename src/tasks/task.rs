@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::{
-    Command, Freshness, Noop, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey,
-    TaskKind, TaskOutput, WriteFile,
+    Command, DownloadAsset, Freshness, Noop, ResolveRelease, ResourceClass, RetryPolicy,
+    TaskContext, TaskError, TaskKey, TaskKind, TaskOutput, WriteFile,
 };
 use crate::graph::Fingerprint;
 
@@ -17,6 +17,10 @@ pub enum Task {
     Command(Command),
     /// Writes a file atomically.
     WriteFile(WriteFile),
+    /// Looks a release up on a forge.
+    ResolveRelease(ResolveRelease),
+    /// Downloads a release asset into a staging file in the bin dir.
+    DownloadAsset(DownloadAsset),
 }
 
 /// Calls the same method on whichever kind `self` holds.
@@ -26,6 +30,8 @@ macro_rules! dispatch {
             Task::Noop($t) => $body,
             Task::Command($t) => $body,
             Task::WriteFile($t) => $body,
+            Task::ResolveRelease($t) => $body,
+            Task::DownloadAsset($t) => $body,
         }
     };
 }
@@ -97,5 +103,17 @@ impl From<Command> for Task {
 impl From<WriteFile> for Task {
     fn from(t: WriteFile) -> Self {
         Task::WriteFile(t)
+    }
+}
+
+impl From<ResolveRelease> for Task {
+    fn from(t: ResolveRelease) -> Self {
+        Task::ResolveRelease(t)
+    }
+}
+
+impl From<DownloadAsset> for Task {
+    fn from(t: DownloadAsset) -> Self {
+        Task::DownloadAsset(t)
     }
 }
