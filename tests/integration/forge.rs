@@ -688,3 +688,37 @@ async fn generic_package_files_download() {
             .any(|r| r.uri == format!("/api/packages/{OWNER}/generic/hero_tool/0.7.7/{name}"))
     );
 }
+
+#[tokio::test]
+async fn a_cancelled_download_leaves_nothing() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    forge.set_mode(|m| m.stall = true);
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = bin_dir_with_previous(tmp.path());
+    let cfg = forge.config().timeouts(
+        std::time::Duration::from_secs(5),
+        std::time::Duration::from_secs(60),
+    );
+    let task = {
+        let bin = bin.clone();
+        tokio::spawn(async move { fetch(&cfg, "latest", &host_asset("tool"), &bin).await })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while entries(&bin).len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no staging file appeared"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    assert_untouched(&bin);
+}
