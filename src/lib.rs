@@ -8,6 +8,8 @@
 //! - [`tasks`]: the closed set of task kinds a plan is made of; one file per kind.
 //! - [`health`]: health probes of services (HTTP over unix sockets, loopback TCP, OpenRPC
 //!   documents, socket files) and waiting until a service is healthy.
+//! - [`forge`]: releases on a forge (Forgejo, GitHub): resolving them and downloading their
+//!   assets safely.
 //! - [`state`]: the embedded SQLite store (fingerprints, reports, and later installed
 //!   versions, the operation log and supervisor state).
 //! - [`paths`]: the Hero directories (`HERO_ROOT`, `PATH_SOCKET`, `CODEROOT`, …).
@@ -20,6 +22,7 @@
 
 pub mod cli;
 pub mod daemon;
+pub mod forge;
 pub mod graph;
 pub mod health;
 pub mod paths;

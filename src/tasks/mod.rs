@@ -26,12 +26,14 @@
 
 mod command;
 mod context;
+mod download_asset;
 mod error;
 mod freshness;
 mod key;
 mod kind;
 mod noop;
 mod output;
+mod resolve_release;
 mod resource;
 mod retry;
 mod task;
@@ -40,12 +42,14 @@ mod write_file;
 
 pub use command::Command;
 pub use context::{LogStream, TaskContext};
+pub use download_asset::DownloadAsset;
 pub use error::{BoxError, TaskError};
 pub use freshness::Freshness;
 pub use key::TaskKey;
 pub use kind::TaskKind;
 pub use noop::Noop;
 pub use output::{Artifact, ElfInfo, FileDigest, TaskOutput, short_hash};
+pub use resolve_release::ResolveRelease;
 pub use resource::ResourceClass;
 pub use retry::RetryPolicy;
 pub use task::Task;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::forge::ResolvedRelease;
 use crate::graph::Fingerprint;
 
 /// A file a task produced, with what it contained when the task recorded it.
@@ -28,6 +29,8 @@ pub enum TaskOutput {
     None,
     /// A file was written.
     File(FileDigest),
+    /// A release found on a forge, with its assets and their expected checksums.
+    Release(ResolvedRelease),
     /// A binary ready to be installed (downloaded or built), or one that was installed.
     Artifact(Artifact),
     /// A program ran to completion.
@@ -120,6 +123,16 @@ impl TaskOutput {
                 f.path.display(),
                 f.bytes,
                 short_hash(&f.sha256)
+            )),
+            TaskOutput::Release(r) => Some(format!(
+                "{} ({} assets{})",
+                r.describe(),
+                r.assets.len(),
+                if r.checksum_files.is_empty() {
+                    String::new()
+                } else {
+                    format!(", checksums from {}", r.checksum_files.join(", "))
+                }
             )),
             TaskOutput::Artifact(a) => Some(format!(
                 "{} {} ({} bytes, sha256 {})",

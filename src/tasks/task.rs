@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::{
-    Command, Freshness, Noop, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey,
-    TaskKind, TaskOutput, WaitHealthy, WriteFile,
+    Command, DownloadAsset, Freshness, Noop, ResolveRelease, ResourceClass, RetryPolicy,
+    TaskContext, TaskError, TaskKey, TaskKind, TaskOutput, WaitHealthy, WriteFile,
 };
 use crate::graph::Fingerprint;
 
@@ -19,6 +19,10 @@ pub enum Task {
     WriteFile(WriteFile),
     /// Waits until a service passes a health probe.
     WaitHealthy(WaitHealthy),
+    /// Looks a release up on a forge.
+    ResolveRelease(ResolveRelease),
+    /// Downloads a release asset into a staging file in the bin dir.
+    DownloadAsset(DownloadAsset),
 }
 
 /// Calls the same method on whichever kind `self` holds.
@@ -29,6 +33,8 @@ macro_rules! dispatch {
             Task::Command($t) => $body,
             Task::WriteFile($t) => $body,
             Task::WaitHealthy($t) => $body,
+            Task::ResolveRelease($t) => $body,
+            Task::DownloadAsset($t) => $body,
         }
     };
 }
@@ -106,5 +112,17 @@ impl From<WriteFile> for Task {
 impl From<WaitHealthy> for Task {
     fn from(t: WaitHealthy) -> Self {
         Task::WaitHealthy(t)
+    }
+}
+
+impl From<ResolveRelease> for Task {
+    fn from(t: ResolveRelease) -> Self {
+        Task::ResolveRelease(t)
+    }
+}
+
+impl From<DownloadAsset> for Task {
+    fn from(t: DownloadAsset) -> Self {
+        Task::DownloadAsset(t)
     }
 }

@@ -5,5 +5,6 @@ mod support;
 
 mod demo;
 mod executor;
+mod forge;
 mod health;
 mod reporter;

@@ -5,6 +5,7 @@
 
 pub mod demo;
 pub mod events;
+pub mod forge;
 pub mod http;
 pub mod http_server;
 pub mod output;

@@ -1,0 +1,299 @@
+//! Streaming a release asset into a staging file next to its final place.
+//!
+//! The contract with the install step: the bytes land in
+//! `<dest_dir>/.<name>.download-<random>`, created in the target directory so that the
+//! install is a rename on the same filesystem. The file is kept only when everything
+//! succeeded (complete body, expected size, expected sha256, not an HTML page); on any
+//! failure — or when the download future is dropped — it is removed, so a failed download
+//! leaves nothing behind and never touches the installed binary.
+
+use std::io::SeekFrom;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use reqwest::Url;
+use reqwest::header::CONTENT_TYPE;
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncSeekExt, AsyncWriteExt};
+
+use super::forge_client::body_error;
+use super::forge_error::display_url;
+use super::{ForgeClient, ForgeError};
+
+/// Progress is reported at most every this many bytes…
+const PROGRESS_BYTES: u64 = 256 * 1024;
+/// …or this often, whichever comes first.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
+/// Bytes looked at to tell a binary from an HTML page.
+const SNIFF_LEN: usize = 64;
+
+/// What to download and what it must be.
+#[derive(Clone, Debug)]
+pub struct DownloadRequest<'a> {
+    /// The asset's download URL.
+    pub url: &'a str,
+    /// The asset's name, for messages.
+    pub asset: &'a str,
+    /// The directory the file will be installed in; the staging file is created there.
+    pub dest_dir: &'a Path,
+    /// The name the file will be installed as; the staging file is `.<name>.download-…`.
+    pub file_name: &'a str,
+    /// The sha256 the bytes must have (lowercase hex), if known.
+    pub expected_sha256: Option<&'a str>,
+    /// Where `expected_sha256` came from, for messages (`SHA256SUMS`).
+    pub sha256_source: Option<&'a str>,
+    /// The size the bytes must have, if known (0 is treated as unknown).
+    pub expected_size: Option<u64>,
+    /// Refuse text bodies (not only HTML) that do not start like an ELF file.
+    pub expect_binary: bool,
+}
+
+/// A completed download: the staging file, now the caller's to rename or remove.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Downloaded {
+    /// The staging file.
+    pub path: PathBuf,
+    /// Lowercase hex sha256 of its contents.
+    pub sha256: String,
+    /// Its size.
+    pub bytes: u64,
+}
+
+impl ForgeClient {
+    /// Downloads `request.url` into a staging file in `request.dest_dir`, reporting
+    /// `progress(done, total)` as bytes arrive (throttled to every 256 KiB or 50 ms, plus
+    /// the start and the end). Transient failures (connection errors, stalls, truncated
+    /// bodies, 5xx, 429) are retried from the start with backoff; 4xx are not.
+    pub async fn download(
+        &self,
+        request: &DownloadRequest<'_>,
+        progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
+    ) -> Result<Downloaded, ForgeError> {
+        let url = Url::parse(request.url).map_err(|source| ForgeError::InvalidUrl {
+            url: request.asset.to_string(),
+            source,
+        })?;
+        let dir = request.dest_dir;
+        let io = |action: &'static str| {
+            let path = dir.display().to_string();
+            move |source| ForgeError::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(io("create the directory"))?;
+        let staging = tempfile::Builder::new()
+            .prefix(&format!(".{}.download-", request.file_name))
+            .tempfile_in(dir)
+            .map_err(io("create a staging file in"))?;
+        let std_file = staging
+            .as_file()
+            .try_clone()
+            .map_err(io("open the staging file in"))?;
+        let mut file = tokio::fs::File::from_std(std_file);
+
+        let mut attempt = 1;
+        let (sha256, bytes) = loop {
+            match self.download_once(&url, request, &mut file, progress).await {
+                Ok(done) => break done,
+                Err(e) => {
+                    let delay = self.retry_delay(e, attempt)?;
+                    tokio::time::sleep(delay).await;
+                    attempt += 1;
+                    file.set_len(0)
+                        .await
+                        .map_err(io("truncate the staging file in"))?;
+                    file.seek(SeekFrom::Start(0))
+                        .await
+                        .map_err(io("rewind the staging file in"))?;
+                }
+            }
+        };
+        file.flush().await.map_err(io("write to"))?;
+        file.sync_all()
+            .await
+            .map_err(io("sync the staging file in"))?;
+        drop(file);
+
+        if let Some(expected) = request.expected_size.filter(|s| *s > 0)
+            && expected != bytes
+        {
+            return Err(ForgeError::SizeMismatch {
+                asset: request.asset.to_string(),
+                expected,
+                actual: bytes,
+            });
+        }
+        if let Some(expected) = request.expected_sha256
+            && !expected.eq_ignore_ascii_case(&sha256)
+        {
+            return Err(ForgeError::ChecksumMismatch {
+                asset: request.asset.to_string(),
+                source_name: request.sha256_source.unwrap_or("the release").to_string(),
+                expected: expected.to_ascii_lowercase(),
+                actual: sha256,
+            });
+        }
+        let (_, path) = staging.keep().map_err(|e| ForgeError::Io {
+            action: "keep the staging file in",
+            path: dir.display().to_string(),
+            source: e.error,
+        })?;
+        Ok(Downloaded {
+            path,
+            sha256,
+            bytes,
+        })
+    }
+
+    /// One attempt: request, check what comes back, stream it into `file`.
+    async fn download_once(
+        &self,
+        url: &Url,
+        request: &DownloadRequest<'_>,
+        file: &mut tokio::fs::File,
+        progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
+    ) -> Result<(String, u64), ForgeError> {
+        let (response, final_url) = self.get_once(url, "application/octet-stream").await?;
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if content_type.starts_with("text/html") || content_type.starts_with("application/xhtml") {
+            return Err(ForgeError::HtmlInsteadOfBinary {
+                url: display_url(&final_url),
+            });
+        }
+        let total = response.content_length();
+        let idle = self.config().idle_timeout;
+        let mut stream = response.bytes_stream();
+        let mut hasher = Sha256::new();
+        let mut received = 0u64;
+        let mut head: Vec<u8> = Vec::with_capacity(SNIFF_LEN);
+        let mut sniffed = false;
+        let mut reported = (0u64, Instant::now());
+        progress(0, total);
+        loop {
+            let next = tokio::time::timeout(idle, stream.next())
+                .await
+                .map_err(|_| ForgeError::IdleTimeout {
+                    url: display_url(&final_url),
+                    idle,
+                })?;
+            let Some(chunk) = next else { break };
+            let chunk = chunk.map_err(|e| body_error(&final_url, received, total, e))?;
+            if !sniffed {
+                let take = (SNIFF_LEN - head.len()).min(chunk.len());
+                head.extend_from_slice(&chunk[..take]);
+                if head.len() >= SNIFF_LEN {
+                    sniff(&head, &content_type, request.expect_binary, &final_url)?;
+                    sniffed = true;
+                }
+            }
+            hasher.update(&chunk);
+            file.write_all(&chunk)
+                .await
+                .map_err(|source| ForgeError::Io {
+                    action: "write to the staging file in",
+                    path: request.dest_dir.display().to_string(),
+                    source,
+                })?;
+            received += chunk.len() as u64;
+            if received - reported.0 >= PROGRESS_BYTES || reported.1.elapsed() >= PROGRESS_INTERVAL
+            {
+                progress(received, total);
+                reported = (received, Instant::now());
+            }
+        }
+        if !sniffed {
+            sniff(&head, &content_type, request.expect_binary, &final_url)?;
+        }
+        if let Some(expected) = total
+            && received < expected
+        {
+            return Err(ForgeError::Truncated {
+                url: display_url(&final_url),
+                received,
+                expected,
+            });
+        }
+        progress(received, total.or(Some(received)));
+        Ok((hex::encode(hasher.finalize()), received))
+    }
+}
+
+/// Refuses an HTML page (by its first bytes), and, when a binary is expected, a text body
+/// that does not start like an ELF file.
+fn sniff(
+    head: &[u8],
+    content_type: &str,
+    expect_binary: bool,
+    url: &Url,
+) -> Result<(), ForgeError> {
+    if looks_like_html(head) {
+        return Err(ForgeError::HtmlInsteadOfBinary {
+            url: display_url(url),
+        });
+    }
+    let textual = content_type.starts_with("text/")
+        || content_type.contains("json")
+        || content_type.contains("xml");
+    if expect_binary && textual && !head.starts_with(b"\x7fELF") {
+        return Err(ForgeError::TextInsteadOfBinary {
+            url: display_url(url),
+            content_type: content_type.to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// Whether `head` starts like an HTML (or XML) document.
+fn looks_like_html(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
+    let head = head[start..].to_ascii_lowercase();
+    [
+        &b"<!doctype"[..],
+        b"<html",
+        b"<head",
+        b"<body",
+        b"<?xml",
+        b"<!--",
+    ]
+    .iter()
+    .any(|p| head.starts_with(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_is_recognised() {
+        assert!(looks_like_html(b"<!DOCTYPE html><html>"));
+        assert!(looks_like_html(b"\n  <html lang=en>"));
+        assert!(looks_like_html(b"\xef\xbb\xbf<!doctype html>"));
+        assert!(!looks_like_html(b"\x7fELF\x02\x01\x01"));
+        assert!(!looks_like_html(b"#!/bin/sh\n"));
+    }
+
+    #[test]
+    fn text_is_refused_only_when_a_binary_is_expected() {
+        let url = Url::parse("http://x/y?sig=1").unwrap();
+        assert!(sniff(b"hello", "text/plain", true, &url).is_err());
+        assert!(sniff(b"hello", "text/plain", false, &url).is_ok());
+        assert!(sniff(b"\x7fELFxxxx", "text/plain", true, &url).is_ok());
+        assert!(sniff(b"hello", "application/octet-stream", true, &url).is_ok());
+        let err = sniff(b"<html>", "application/octet-stream", false, &url).unwrap_err();
+        assert!(!err.to_string().contains("sig=1"));
+    }
+}

@@ -1,0 +1,273 @@
+//! [`ForgeError`]: everything that can go wrong talking to a forge, said so a person knows
+//! what to do next. No message ever holds the token or a URL's query string (presigned
+//! storage URLs carry signatures there).
+
+use std::time::Duration;
+
+use reqwest::{StatusCode, Url};
+
+/// A failure to resolve or download a release asset.
+#[derive(Debug, thiserror::Error)]
+pub enum ForgeError {
+    /// The configured forge URL does not parse.
+    #[error(
+        "forge url `{url}` is not a valid URL; set FORGE_URL to e.g. https://forge.ourworld.tf"
+    )]
+    InvalidUrl {
+        /// What was given.
+        url: String,
+        /// Why it does not parse.
+        #[source]
+        source: url::ParseError,
+    },
+    /// The forge URL is not http(s).
+    #[error("forge url `{url}` must be an http:// or https:// URL with a host")]
+    UnsupportedUrl {
+        /// What was given.
+        url: String,
+    },
+    /// The repository, release or file does not exist, or is private and the token is
+    /// missing or cannot see it.
+    #[error("{what} not found on {host}{hint}")]
+    NotFound {
+        /// What was looked for (`release v1.2 of owner/repo`).
+        what: String,
+        /// The forge host.
+        host: String,
+        /// What to do about it.
+        hint: String,
+    },
+    /// `latest` was asked for but the repository only has prereleases (or drafts).
+    #[error(
+        "{repo} has no stable release, only prereleases ({tags}); use `--version latest-dev` or one of these tags"
+    )]
+    OnlyPrereleases {
+        /// `owner/repo`.
+        repo: String,
+        /// The prerelease tags, comma-separated.
+        tags: String,
+    },
+    /// The repository exists but has no release at all.
+    #[error("{repo} has no releases; publish one or build from source")]
+    NoReleases {
+        /// `owner/repo`.
+        repo: String,
+    },
+    /// The release lacks the asset for this binary and platform.
+    #[error("release {tag} of {repo} has no asset `{asset}`; it has: {available}")]
+    AssetMissing {
+        /// `owner/repo`.
+        repo: String,
+        /// The release tag.
+        tag: String,
+        /// The asset looked for.
+        asset: String,
+        /// The assets it does have, comma-separated (or `no assets`).
+        available: String,
+    },
+    /// An asset name that could escape the target directory.
+    #[error("refusing asset name `{name}`: it contains `/`, `\\`, `..` or NUL")]
+    UnsafeAssetName {
+        /// The name (with control characters escaped).
+        name: String,
+    },
+    /// The forge rejected the token.
+    #[error("{host} rejected the token ({status}): {message}; check FORGE_TOKEN")]
+    Unauthorized {
+        /// The forge host.
+        host: String,
+        /// 401 or 403.
+        status: StatusCode,
+        /// The forge's own message.
+        message: String,
+    },
+    /// Any other error status.
+    #[error("{url} answered {status}: {message}")]
+    Status {
+        /// Where (no query string).
+        url: String,
+        /// The status.
+        status: StatusCode,
+        /// The forge's own message (from its JSON error body, else the body's first line).
+        message: String,
+        /// The `Retry-After` the server asked for, if any.
+        retry_after: Option<Duration>,
+    },
+    /// Rate limited with a `Retry-After` too long to wait out.
+    #[error("{url} is rate limiting requests and asks to retry after {}s; try again later", .retry_after.as_secs())]
+    RateLimited {
+        /// Where (no query string).
+        url: String,
+        /// What the server asked for.
+        retry_after: Duration,
+    },
+    /// The connection could not be made or broke.
+    #[error("could not reach {url}; check the network and FORGE_URL")]
+    Connect {
+        /// Where (no query string).
+        url: String,
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// Nothing arrived for the idle timeout.
+    #[error("{url} sent nothing for {}s (idle timeout); the server stalled, try again later", .idle.as_secs_f64())]
+    IdleTimeout {
+        /// Where (no query string).
+        url: String,
+        /// The idle timeout.
+        idle: Duration,
+    },
+    /// The body ended before it was complete.
+    #[error("the download from {url} ended early after {received} of {expected} bytes; try again")]
+    Truncated {
+        /// Where (no query string).
+        url: String,
+        /// Bytes received.
+        received: u64,
+        /// Bytes announced.
+        expected: u64,
+    },
+    /// Reading the body failed.
+    #[error("reading the response from {url} failed after {received} bytes; try again")]
+    Body {
+        /// Where (no query string).
+        url: String,
+        /// Bytes received.
+        received: u64,
+        /// The transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// Too many redirects, or one without a usable `Location`.
+    #[error("{url} redirected badly ({reason})")]
+    Redirect {
+        /// Where (no query string).
+        url: String,
+        /// What was wrong.
+        reason: String,
+    },
+    /// An HTML page came back where a binary was expected.
+    #[error(
+        "the server returned an HTML page instead of a binary ({url}); the asset URL is wrong or needs a login (set FORGE_TOKEN for private repositories)"
+    )]
+    HtmlInsteadOfBinary {
+        /// Where (no query string).
+        url: String,
+    },
+    /// Text came back where a binary was expected.
+    #[error("the server returned text ({content_type}) instead of a binary ({url})")]
+    TextInsteadOfBinary {
+        /// Where (no query string).
+        url: String,
+        /// The `Content-Type`.
+        content_type: String,
+    },
+    /// The bytes do not have the sha256 the release publishes.
+    #[error(
+        "checksum mismatch for {asset}: {source_name} says sha256 {expected}, the download has {actual}; nothing was installed"
+    )]
+    ChecksumMismatch {
+        /// The asset.
+        asset: String,
+        /// Where the expected value came from (`digest`, `SHA256SUMS`, `x.sha256`).
+        source_name: String,
+        /// Expected lowercase hex.
+        expected: String,
+        /// What the bytes hash to.
+        actual: String,
+    },
+    /// The release's checksum sources disagree with each other.
+    #[error(
+        "the checksums published with release {tag} disagree for {asset} ({detail}); the release is inconsistent"
+    )]
+    ChecksumConflict {
+        /// The release tag.
+        tag: String,
+        /// The asset.
+        asset: String,
+        /// Which sources say what.
+        detail: String,
+    },
+    /// The size differs from the one the release lists.
+    #[error("{asset} has {actual} bytes but the release lists {expected}; nothing was installed")]
+    SizeMismatch {
+        /// The asset.
+        asset: String,
+        /// Listed size.
+        expected: u64,
+        /// Downloaded size.
+        actual: u64,
+    },
+    /// A small file (a checksum list) was larger than allowed.
+    #[error("{url} is larger than {limit} bytes, too large for a checksum file")]
+    TooLarge {
+        /// Where (no query string).
+        url: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// The forge's JSON could not be read.
+    #[error("{url} answered with JSON that is not a release ({detail})")]
+    InvalidJson {
+        /// Where (no query string).
+        url: String,
+        /// What the parser said.
+        detail: String,
+    },
+    /// A local file operation failed.
+    #[error("could not {action} {path}")]
+    Io {
+        /// What was being done (`create a staging file in`).
+        action: &'static str,
+        /// On which path.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The token cannot go into an HTTP header.
+    #[error(
+        "FORGE_TOKEN contains characters that cannot be sent in an HTTP header; check its value"
+    )]
+    InvalidToken,
+    /// The HTTP client could not be built.
+    #[error("could not set up the HTTP client")]
+    Client(#[source] reqwest::Error),
+}
+
+impl ForgeError {
+    /// True when trying again may help: connection errors, stalls, truncated bodies, 5xx and
+    /// 429 (with a short enough `Retry-After`).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            ForgeError::Connect { .. }
+            | ForgeError::IdleTimeout { .. }
+            | ForgeError::Truncated { .. }
+            | ForgeError::Body { .. } => true,
+            ForgeError::Status { status, .. } => {
+                status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS
+            }
+            _ => false,
+        }
+    }
+}
+
+/// A URL as it may appear in messages: no user info, no query, no fragment.
+pub(crate) fn display_url(url: &Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.set_query(None);
+    u.set_fragment(None);
+    u.to_string()
+}
+
+/// The host (and port) of a URL, for messages.
+pub(crate) fn display_host(url: &Url) -> String {
+    match (url.host_str(), url.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => url.to_string(),
+    }
+}

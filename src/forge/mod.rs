@@ -1,0 +1,42 @@
+//! Releases on a forge (Forgejo or GitHub): finding a release, naming the asset a binary is
+//! shipped as, and downloading it safely.
+//!
+//! The pieces, in the order an install meets them:
+//!
+//! 1. [`ForgeConfig`] says which forge ([`ForgeKind`]), where (`FORGE_URL`), with which
+//!    token (`FORGE_TOKEN`, legacy `FORGEJO_TOKEN`; a [`ForgeToken`] never shows itself) and
+//!    how patiently (timeouts, retries).
+//! 2. [`ForgeClient::resolve_release`] turns a [`ReleaseSource`] (a repository and a
+//!    [`ReleaseVersion`], or a generic package) into a [`ResolvedRelease`]: tag, assets and the
+//!    sha256 each asset is expected to have (from GitHub's `digest`, a `<asset>.sha256`
+//!    sidecar, `SHA256SUMS` or `*checksums.txt`, see [`checksums`]).
+//! 3. [`asset_name`] composes the asset name of a binary for this host
+//!    (`hero_db_server-linux-amd64`) and refuses names that could escape a directory.
+//! 4. [`ForgeClient::download`] streams an asset into a staging file next to its final place,
+//!    hashing as it goes, following redirects without handing the token to other hosts,
+//!    retrying transient failures, refusing HTML pages, and checking the expected sha256.
+//!    Whatever goes wrong, the staging file is gone.
+//!
+//! The task kinds [`ResolveRelease`](crate::tasks::ResolveRelease) and
+//! [`DownloadAsset`](crate::tasks::DownloadAsset) wrap steps 2 and 4 for plans.
+
+pub mod asset_name;
+pub mod checksums;
+mod download;
+mod forge_client;
+mod forge_config;
+mod forge_error;
+mod forge_kind;
+mod forge_token;
+mod release_source;
+mod resolved_release;
+mod wire;
+
+pub use download::{DownloadRequest, Downloaded};
+pub use forge_client::ForgeClient;
+pub use forge_config::{DEFAULT_FORGE_URL, ForgeConfig};
+pub use forge_error::ForgeError;
+pub use forge_kind::ForgeKind;
+pub use forge_token::ForgeToken;
+pub use release_source::{ReleaseSource, ReleaseVersion};
+pub use resolved_release::{ReleaseAsset, ResolvedRelease};

@@ -1,0 +1,82 @@
+//! [`ResolvedRelease`]: a release as the download needs it, independent of the forge's JSON.
+
+use serde::{Deserialize, Serialize};
+
+use super::ForgeKind;
+
+/// A release found on a forge: what [`ResolveRelease`](crate::tasks::ResolveRelease)
+/// hands to its dependents. It holds nothing that changes between two look-ups of the same
+/// release (no download counters), so an unchanged release leaves downloads up to date.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolvedRelease {
+    /// The forge's API flavour.
+    pub forge: ForgeKind,
+    /// `owner/repo` (or `owner/package` for the generic package registry).
+    pub repo: String,
+    /// The tag (`v0.3.2`, `latest-dev`); for a generic package, its version.
+    pub tag: String,
+    /// The release title (the tag when the forge has none).
+    pub name: String,
+    /// Whether it is a prerelease.
+    pub prerelease: bool,
+    /// When it was published (RFC 3339 as the forge wrote it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_at: Option<String>,
+    /// Its web page, for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html_url: Option<String>,
+    /// Its assets, sorted by name.
+    pub assets: Vec<ReleaseAsset>,
+    /// The checksum files of the release that were read (`SHA256SUMS`, `x.sha256`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checksum_files: Vec<String>,
+}
+
+/// One downloadable file of a release.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseAsset {
+    /// The file name (`hero_db_server-linux-amd64`).
+    pub name: String,
+    /// Size in bytes as the forge lists it (0 when unknown).
+    pub size: u64,
+    /// Where to download it (may redirect to storage on another host).
+    pub url: String,
+    /// The forge's own digest field (GitHub: `sha256:<hex>`), verbatim.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+    /// The sha256 the bytes must have (lowercase hex), when the release publishes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Where `sha256` came from (`digest`, `SHA256SUMS`, `<asset>.sha256`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256_source: Option<String>,
+    /// When the asset last changed (GitHub `updated_at`, else its creation time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+impl ResolvedRelease {
+    /// The asset called `name`.
+    pub fn asset(&self, name: &str) -> Option<&ReleaseAsset> {
+        self.assets.iter().find(|a| a.name == name)
+    }
+
+    /// The asset names, comma-separated, for messages (`no assets` when there are none).
+    pub fn asset_list(&self) -> String {
+        if self.assets.is_empty() {
+            "no assets".to_string()
+        } else {
+            self.assets
+                .iter()
+                .map(|a| a.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    }
+
+    /// `release v0.3.2 of owner/repo`, for artifacts' origin and messages.
+    pub fn describe(&self) -> String {
+        let pre = if self.prerelease { " (prerelease)" } else { "" };
+        format!("release {}{pre} of {}", self.tag, self.repo)
+    }
+}

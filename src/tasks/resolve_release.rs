@@ -1,0 +1,103 @@
+//! [`ResolveRelease`]: looks a release up on a forge and hands it on as
+//! [`TaskOutput::Release`].
+//!
+//! No fingerprint: the task always asks the forge, because `latest` and `latest-dev` move.
+//! Its output holds only what identifies the release's contents (tag, asset URLs, sizes,
+//! times, expected sha256s), so when nothing changed on the forge the output digest is the
+//! same and the downloads that depend on it stay up to date (early cut-off).
+//!
+//! Transient failures (connection errors, 5xx, 429) are retried by the client and then by
+//! the executor; "not found", "only prereleases" and token problems are permanent.
+
+use std::time::Duration;
+
+use super::{ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput};
+use crate::forge::{ForgeClient, ForgeConfig, ForgeError, ReleaseSource, ReleaseVersion};
+
+/// Resolves `source` on the forge `forge`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolveRelease {
+    /// The forge (URL, kind, token, timeouts).
+    pub forge: ForgeConfig,
+    /// What to resolve.
+    pub source: ReleaseSource,
+}
+
+impl ResolveRelease {
+    /// The release `version` of `owner/repo`.
+    pub fn new(
+        forge: ForgeConfig,
+        owner: impl Into<String>,
+        repo: impl Into<String>,
+        version: ReleaseVersion,
+    ) -> Self {
+        Self {
+            forge,
+            source: ReleaseSource::release(owner, repo, version),
+        }
+    }
+
+    /// `files` of version `version` of the generic package `owner/package`.
+    pub fn generic_package(
+        forge: ForgeConfig,
+        owner: impl Into<String>,
+        package: impl Into<String>,
+        version: impl Into<String>,
+        files: Vec<String>,
+    ) -> Self {
+        Self {
+            forge,
+            source: ReleaseSource::GenericPackage {
+                owner: owner.into(),
+                package: package.into(),
+                version: version.into(),
+                files,
+            },
+        }
+    }
+}
+
+/// A task error from a forge error: permanent unless retrying can help.
+pub(crate) fn forge_task_error(message: String, err: ForgeError) -> TaskError {
+    let permanent = !err.is_transient();
+    let e = TaskError::with_source(message, err);
+    if permanent { e.permanent() } else { e }
+}
+
+impl TaskKind for ResolveRelease {
+    const KIND: &'static str = "resolve_release";
+
+    fn key(&self) -> TaskKey {
+        match &self.source {
+            ReleaseSource::Release { .. } => TaskKey::new(format!("release:{}", self.source)),
+            ReleaseSource::GenericPackage { .. } => TaskKey::new(format!(
+                "release:{}@{}",
+                self.source.repo_path(),
+                self.source.version_str()
+            )),
+        }
+    }
+
+    fn label(&self) -> String {
+        format!("resolve {}", self.source)
+    }
+
+    fn resource(&self) -> ResourceClass {
+        ResourceClass::Network
+    }
+
+    fn retry(&self) -> RetryPolicy {
+        RetryPolicy::attempts(2, Duration::from_secs(2))
+    }
+
+    async fn run(&self, _ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
+        let what = format!("could not resolve {}", self.source);
+        let client =
+            ForgeClient::new(self.forge.clone()).map_err(|e| forge_task_error(what.clone(), e))?;
+        let release = client
+            .resolve_release(&self.source)
+            .await
+            .map_err(|e| forge_task_error(what, e))?;
+        Ok(TaskOutput::Release(release))
+    }
+}

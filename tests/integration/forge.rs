@@ -1,0 +1,724 @@
+//! Resolving releases and downloading assets against a stand-in Forgejo (and its storage
+//! host), directly through the client and through the executor.
+
+use std::path::Path;
+
+use hero_svc::forge::{
+    DownloadRequest, Downloaded, ForgeClient, ForgeConfig, ForgeError, ReleaseSource,
+    ReleaseVersion, ResolvedRelease, asset_name,
+};
+use hero_svc::graph::{
+    EventKind, ExecutionReport, Executor, ExecutorConfig, PlanBuilder, RunRequest, TaskStatus,
+};
+use hero_svc::state::StateStore;
+use hero_svc::tasks::{DownloadAsset, ResolveRelease, TaskKey, TaskOutput};
+
+use crate::support::events::Collector;
+use crate::support::forge::{StandInForge, asset, sha256_hex};
+
+const OWNER: &str = "lhumina_code";
+const REPO: &str = "hero_tool";
+const TOKEN: &str = "t0k3n-very-secret";
+
+/// A real ELF file to publish.
+fn elf() -> Vec<u8> {
+    std::fs::read("/bin/true").unwrap()
+}
+
+/// Another real ELF file (a different binary).
+fn other_elf() -> Vec<u8> {
+    std::fs::read("/bin/false").unwrap()
+}
+
+fn host_asset(bin: &str) -> String {
+    asset_name::for_host(bin, "")
+}
+
+async fn resolve(cfg: &ForgeConfig, version: &str) -> Result<ResolvedRelease, ForgeError> {
+    let client = ForgeClient::new(cfg.clone()).unwrap();
+    client
+        .resolve_release(&ReleaseSource::release(
+            OWNER,
+            REPO,
+            ReleaseVersion::parse(version),
+        ))
+        .await
+}
+
+/// Resolves `version` and downloads `asset` into `bin_dir` as `tool`.
+async fn fetch(
+    cfg: &ForgeConfig,
+    version: &str,
+    asset: &str,
+    bin_dir: &Path,
+) -> Result<Downloaded, ForgeError> {
+    let release = resolve(cfg, version).await?;
+    let a = release.asset(asset).unwrap().clone();
+    let client = ForgeClient::new(cfg.clone()).unwrap();
+    let request = DownloadRequest {
+        url: &a.url,
+        asset: &a.name,
+        dest_dir: bin_dir,
+        file_name: "tool",
+        expected_sha256: a.sha256.as_deref(),
+        sha256_source: a.sha256_source.as_deref(),
+        expected_size: Some(a.size),
+        expect_binary: true,
+    };
+    client.download(&request, &mut |_, _| {}).await
+}
+
+/// The names in `dir`, sorted.
+fn entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// A bin dir holding a previous `tool`.
+fn bin_dir_with_previous(root: &Path) -> std::path::PathBuf {
+    let bin = root.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("tool"), b"previous binary").unwrap();
+    bin
+}
+
+/// After a failure: only the previous binary, unchanged.
+fn assert_untouched(bin: &Path) {
+    assert_eq!(
+        entries(bin),
+        vec!["tool".to_string()],
+        "no staging file left"
+    );
+    assert_eq!(std::fs::read(bin.join("tool")).unwrap(), b"previous binary");
+}
+
+#[tokio::test]
+async fn resolves_latest_by_tag_and_latest_dev() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v0.1.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    forge.release(
+        OWNER,
+        REPO,
+        "v0.2.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    forge.release(
+        OWNER,
+        REPO,
+        "latest-dev",
+        true,
+        vec![asset(&host_asset("tool"), &other_elf())],
+    );
+    forge.draft(OWNER, REPO, "v0.3.0-draft", vec![]);
+    let cfg = forge.config();
+
+    let latest = resolve(&cfg, "latest").await.unwrap();
+    assert_eq!(latest.tag, "v0.2.0");
+    assert!(!latest.prerelease);
+    assert_eq!(latest.repo, format!("{OWNER}/{REPO}"));
+    let a = latest.asset(&host_asset("tool")).unwrap();
+    assert_eq!(a.size, elf().len() as u64);
+    assert_eq!(
+        a.url,
+        format!(
+            "{}/{OWNER}/{REPO}/releases/download/v0.2.0/{}",
+            forge.url,
+            host_asset("tool")
+        )
+    );
+    assert!(latest.published_at.is_some());
+
+    assert_eq!(resolve(&cfg, "v0.1.0").await.unwrap().tag, "v0.1.0");
+    let dev = resolve(&cfg, "latest-dev").await.unwrap();
+    assert_eq!(dev.tag, "latest-dev");
+    assert!(dev.prerelease);
+
+    let err = resolve(&cfg, "v9.9.9").await.unwrap_err().to_string();
+    assert!(
+        err.contains("release `v9.9.9` of lhumina_code/hero_tool not found"),
+        "{err}"
+    );
+    assert!(err.contains("latest-dev, v0.2.0, v0.1.0"), "{err}");
+
+    let paths: Vec<String> = forge.requests().iter().map(|r| r.uri.clone()).collect();
+    assert!(paths.contains(&format!("/api/v1/repos/{OWNER}/{REPO}/releases/latest")));
+    assert!(paths.contains(&format!(
+        "/api/v1/repos/{OWNER}/{REPO}/releases/tags/latest-dev"
+    )));
+}
+
+#[tokio::test]
+async fn latest_on_a_prerelease_only_repo_says_what_to_do() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "latest-dev",
+        true,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    let err = resolve(&forge.config(), "latest").await.unwrap_err();
+    assert!(matches!(err, ForgeError::OnlyPrereleases { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.contains("only prereleases (latest-dev)"), "{msg}");
+    assert!(msg.contains("--version latest-dev"), "{msg}");
+
+    let empty = StandInForge::start().await;
+    empty.private_repo("someone", "norel", "x");
+    let cfg = empty.config_with_token("x");
+    let err = ForgeClient::new(cfg)
+        .unwrap()
+        .resolve_release(&ReleaseSource::release(
+            "someone",
+            "norel",
+            ReleaseVersion::Latest,
+        ))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ForgeError::NoReleases { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn private_repo_needs_the_token_and_never_shows_it() {
+    let forge = StandInForge::start().await;
+    forge.private_repo(OWNER, REPO, TOKEN);
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+
+    let err = resolve(&forge.config(), "latest").await.unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("repository lhumina_code/hero_tool not found"),
+        "{msg}"
+    );
+    assert!(msg.contains("set FORGE_TOKEN"), "{msg}");
+
+    let wrong = forge.config_with_token("wrong-token");
+    let err = resolve(&wrong, "latest").await.unwrap_err();
+    assert!(matches!(err, ForgeError::Unauthorized { .. }), "{err:?}");
+    assert!(err.to_string().contains("user does not exist"), "{err}");
+    assert!(err.to_string().contains("check FORGE_TOKEN"), "{err}");
+
+    let cfg = forge.config_with_token(TOKEN);
+    assert!(!format!("{cfg:?}").contains(TOKEN));
+    let release = resolve(&cfg, "latest").await.unwrap();
+    assert_eq!(release.tag, "v1.0.0");
+    let sent = forge
+        .requests()
+        .iter()
+        .filter_map(|r| r.header("authorization").map(str::to_string))
+        .collect::<Vec<_>>();
+    assert!(sent.contains(&format!("token {TOKEN}")));
+}
+
+#[tokio::test]
+async fn missing_asset_lists_the_assets_there_are() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![
+            asset("tool-darwin-arm64", b"x"),
+            asset("tool-linux-riscv64", b"y"),
+        ],
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let (report, _) = run_plan(
+        &forge.config(),
+        "latest",
+        &tmp.path().join("bin"),
+        tmp.path(),
+    )
+    .await;
+    let failed = report.task(&download_key("latest")).unwrap();
+    assert_eq!(failed.status, TaskStatus::Failed);
+    let msg = failed.error.join(": ");
+    assert!(
+        msg.contains(&format!("has no asset `{}`", host_asset("tool"))),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("it has: tool-darwin-arm64, tool-linux-riscv64"),
+        "{msg}"
+    );
+    assert_eq!(failed.attempts, 1, "a missing asset is not retried");
+}
+
+/// The resolve → download plan for `tool` from `version`.
+fn plan_for(cfg: &ForgeConfig, version: &str, bin: &Path) -> hero_svc::graph::Plan {
+    let mut plan = PlanBuilder::new();
+    let resolve = ResolveRelease::new(cfg.clone(), OWNER, REPO, ReleaseVersion::parse(version));
+    let download = DownloadAsset::new(&resolve, "tool", bin);
+    let r = plan.add(resolve);
+    plan.add_after(download, [&r]);
+    plan.build().unwrap()
+}
+
+fn download_key(version: &str) -> String {
+    format!("download:{OWNER}/{REPO}@{version}/{}", host_asset("tool"))
+}
+
+async fn run_plan(
+    cfg: &ForgeConfig,
+    version: &str,
+    bin: &Path,
+    state_dir: &Path,
+) -> (ExecutionReport, Collector) {
+    let store = StateStore::open(state_dir.join("state.db")).unwrap();
+    let executor = Executor::new(ExecutorConfig::default(), store);
+    let events = Collector::new();
+    let plan = plan_for(cfg, version, bin);
+    let report = executor
+        .run(&plan, RunRequest::new("install").sink(events.sink()))
+        .await;
+    (report, events)
+}
+
+fn recorded_artifact(state_dir: &Path, key: &str) -> hero_svc::tasks::Artifact {
+    let store = StateStore::open(state_dir.join("state.db")).unwrap();
+    match store.cached(&TaskKey::new(key)).unwrap().unwrap().output {
+        TaskOutput::Artifact(a) => a,
+        other => panic!("not an artifact: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn plan_downloads_through_a_redirect_without_leaking_the_token_then_is_up_to_date() {
+    let forge = StandInForge::start().await;
+    forge.private_repo(OWNER, REPO, TOKEN);
+    let data: Vec<u8> = elf().repeat(4); // large enough for several progress events
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &data)],
+    );
+    let cfg = forge.config_with_token(TOKEN);
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+
+    let (report, events) = run_plan(&cfg, "latest", &bin, tmp.path()).await;
+    assert!(report.failed().next().is_none(), "{report:#?}");
+    let artifact = recorded_artifact(tmp.path(), &download_key("latest"));
+    assert_eq!(artifact.binary, "tool");
+    assert_eq!(artifact.sha256, sha256_hex(&data));
+    assert_eq!(artifact.bytes, data.len() as u64);
+    assert_eq!(artifact.version, "v1.0.0");
+    assert!(
+        artifact
+            .origin
+            .contains("release v1.0.0 of lhumina_code/hero_tool")
+    );
+    assert_eq!(artifact.path.parent().unwrap(), bin);
+    let staging = artifact
+        .path
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(staging.starts_with(".tool.download-"), "{staging}");
+    assert_eq!(std::fs::read(&artifact.path).unwrap(), data);
+    assert_eq!(entries(&bin), vec![staging.clone()]);
+
+    // Progress: byte counts rising to the total.
+    let progress: Vec<(u64, Option<u64>)> = events
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TaskProgressed {
+                task, done, total, ..
+            } if task.as_str() == download_key("latest") => Some((*done, *total)),
+            _ => None,
+        })
+        .collect();
+    assert!(progress.len() >= 2, "{progress:?}");
+    assert_eq!(
+        progress.last().unwrap(),
+        &(data.len() as u64, Some(data.len() as u64))
+    );
+    assert!(progress.windows(2).all(|w| w[0].0 <= w[1].0));
+
+    // The forge got the token, the storage host never did.
+    let requests = forge.requests();
+    let to_forge = requests
+        .iter()
+        .find(|r| r.server == "forge" && r.uri.contains("/releases/download/"))
+        .unwrap();
+    assert_eq!(
+        to_forge.header("authorization"),
+        Some(format!("token {TOKEN}").as_str())
+    );
+    let to_storage: Vec<_> = requests.iter().filter(|r| r.server == "storage").collect();
+    assert_eq!(to_storage.len(), 1);
+    assert!(to_storage[0].header("authorization").is_none());
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.server == "forge" || r.headers.iter().all(|(_, v)| !v.contains(TOKEN)))
+    );
+
+    // Nothing the run reports holds the token.
+    let json = serde_json::to_string(&report).unwrap();
+    assert!(!json.contains(TOKEN));
+    assert!(
+        events
+            .events()
+            .iter()
+            .all(|e| !serde_json::to_string(e).unwrap().contains(TOKEN))
+    );
+
+    // Install it the way the install task does, then run again: up to date, no download.
+    std::fs::rename(&artifact.path, bin.join("tool")).unwrap();
+    let before = forge.requests().len();
+    let (second, _) = run_plan(&cfg, "latest", &bin, tmp.path()).await;
+    let d = second.task(&download_key("latest")).unwrap();
+    assert_eq!(d.status, TaskStatus::UpToDate, "{second:#?}");
+    assert_eq!(
+        d.reason.as_deref(),
+        Some("up to date: installed binary matches the release asset")
+    );
+    let new_requests = &forge.requests()[before..];
+    assert!(
+        new_requests
+            .iter()
+            .all(|r| !r.uri.contains("/releases/download/"))
+    );
+    assert_eq!(entries(&bin), vec!["tool".to_string()]);
+
+    // A changed installed binary makes the download run again.
+    std::fs::write(bin.join("tool"), b"tampered").unwrap();
+    let (third, _) = run_plan(&cfg, "latest", &bin, tmp.path()).await;
+    assert_eq!(
+        third.task(&download_key("latest")).unwrap().status,
+        TaskStatus::Succeeded
+    );
+}
+
+#[tokio::test]
+async fn checksums_from_sha256sums_and_sidecars_are_verified() {
+    let forge = StandInForge::start().await;
+    let data = elf();
+    let name = host_asset("tool");
+    let sums = format!(
+        "{}  ./{name}\n{}  other\n",
+        sha256_hex(&data),
+        sha256_hex(b"z")
+    );
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&name, &data), asset("SHA256SUMS", sums.as_bytes())],
+    );
+    let cfg = forge.config();
+    let release = resolve(&cfg, "v1.0.0").await.unwrap();
+    let a = release.asset(&name).unwrap();
+    assert_eq!(a.sha256.as_deref(), Some(sha256_hex(&data).as_str()));
+    assert_eq!(a.sha256_source.as_deref(), Some("SHA256SUMS"));
+    assert_eq!(release.checksum_files, vec!["SHA256SUMS".to_string()]);
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = bin_dir_with_previous(tmp.path());
+    let got = fetch(&cfg, "v1.0.0", &name, &bin).await.unwrap();
+    assert_eq!(got.sha256, sha256_hex(&data));
+    std::fs::remove_file(&got.path).unwrap();
+
+    // A sidecar that disagrees with the bytes: refused, nothing left behind.
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.1",
+        false,
+        vec![
+            asset(&name, &data),
+            asset(
+                &format!("{name}.sha256"),
+                format!("{}  {name}\n", sha256_hex(b"not it")).as_bytes(),
+            ),
+        ],
+    );
+    let err = fetch(&cfg, "v1.0.1", &name, &bin).await.unwrap_err();
+    assert!(
+        matches!(err, ForgeError::ChecksumMismatch { .. }),
+        "{err:?}"
+    );
+    let msg = err.to_string();
+    assert!(
+        msg.contains(&format!(
+            "{name}.sha256 says sha256 {}",
+            sha256_hex(b"not it")
+        )),
+        "{msg}"
+    );
+    assert!(msg.contains("nothing was installed"), "{msg}");
+    assert_untouched(&bin);
+}
+
+#[tokio::test]
+async fn github_digest_is_verified() {
+    let forge = StandInForge::start().await;
+    let data = elf();
+    let name = host_asset("tool");
+    forge.release(OWNER, REPO, "v2.0.0", false, vec![asset(&name, &data)]);
+    let cfg = forge.github_config();
+    let release = resolve(&cfg, "latest").await.unwrap();
+    let a = release.asset(&name).unwrap();
+    assert_eq!(
+        a.digest.as_deref(),
+        Some(format!("sha256:{}", sha256_hex(&data)).as_str())
+    );
+    assert_eq!(a.sha256_source.as_deref(), Some("digest"));
+    assert!(
+        forge
+            .requests()
+            .iter()
+            .any(|r| r.uri == format!("/repos/{OWNER}/{REPO}/releases/latest"))
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let got = fetch(&cfg, "latest", &name, tmp.path()).await.unwrap();
+    assert_eq!(got.bytes, data.len() as u64);
+}
+
+#[tokio::test]
+async fn an_html_page_with_200_is_refused() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    forge.set_mode(|m| m.html = true);
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = bin_dir_with_previous(tmp.path());
+    let err = fetch(&forge.config(), "latest", &host_asset("tool"), &bin)
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("the server returned an HTML page instead of a binary"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("X-Amz-Signature"),
+        "no query strings in messages: {msg}"
+    );
+    assert_untouched(&bin);
+}
+
+#[tokio::test]
+async fn a_truncated_body_is_refused_after_retries() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    forge.set_mode(|m| m.truncate = true);
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = bin_dir_with_previous(tmp.path());
+    let err = fetch(&forge.config(), "latest", &host_asset("tool"), &bin)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ForgeError::Truncated { .. }), "{err:?}");
+    assert!(err.to_string().contains("ended early"), "{err}");
+    let storage_hits = forge
+        .requests()
+        .iter()
+        .filter(|r| r.server == "storage")
+        .count();
+    assert_eq!(storage_hits, 3, "retried up to max_attempts");
+    assert_untouched(&bin);
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_until_success() {
+    let forge = StandInForge::start().await;
+    let data = elf();
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &data)],
+    );
+    forge.set_mode(|m| m.fail_next = 2);
+    let tmp = tempfile::tempdir().unwrap();
+    let got = fetch(&forge.config(), "latest", &host_asset("tool"), tmp.path())
+        .await
+        .unwrap();
+    assert_eq!(std::fs::read(&got.path).unwrap(), data);
+    let storage_hits = forge
+        .requests()
+        .iter()
+        .filter(|r| r.server == "storage")
+        .count();
+    assert_eq!(storage_hits, 3);
+    assert_eq!(entries(tmp.path()).len(), 1);
+
+    // More failures than attempts: the 500 is reported.
+    forge.set_mode(|m| m.fail_next = 10);
+    let bin = bin_dir_with_previous(tmp.path());
+    let err = fetch(&forge.config(), "latest", &host_asset("tool"), &bin)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("500"), "{err}");
+    assert_untouched(&bin);
+}
+
+#[tokio::test]
+async fn a_stalled_server_hits_the_idle_timeout() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    forge.set_mode(|m| m.stall = true);
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = bin_dir_with_previous(tmp.path());
+    let cfg = forge.config().retries(1, std::time::Duration::ZERO);
+    let err = fetch(&cfg, "latest", &host_asset("tool"), &bin)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ForgeError::IdleTimeout { .. }), "{err:?}");
+    assert!(err.to_string().contains("idle timeout"), "{err}");
+    assert_untouched(&bin);
+}
+
+#[tokio::test]
+async fn unsafe_asset_names_are_refused() {
+    let forge = StandInForge::start().await;
+    forge.release(OWNER, REPO, "v1.0.0", false, vec![asset("tool", &elf())]);
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = bin_dir_with_previous(tmp.path());
+    for bad in ["../tool", "sub/tool", "a\\b"] {
+        let mut plan = PlanBuilder::new();
+        let resolve = ResolveRelease::new(forge.config(), OWNER, REPO, ReleaseVersion::Latest);
+        let download = DownloadAsset::new(&resolve, "tool", &bin).asset(bad);
+        let dk = download_key_of(&download);
+        let r = plan.add(resolve);
+        plan.add_after(download, [&r]);
+        let store = StateStore::in_memory().unwrap();
+        let report = Executor::new(ExecutorConfig::default(), store)
+            .run(&plan.build().unwrap(), RunRequest::new("install"))
+            .await;
+        let t = report.task(&dk).unwrap();
+        assert_eq!(t.status, TaskStatus::Failed);
+        assert!(
+            t.error.join(": ").contains("refusing asset name"),
+            "{:?}",
+            t.error
+        );
+    }
+    let err = ForgeClient::new(forge.config())
+        .unwrap()
+        .resolve_release(&ReleaseSource::GenericPackage {
+            owner: OWNER.into(),
+            package: "p".into(),
+            version: "1".into(),
+            files: vec!["../../etc/passwd".into()],
+        })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ForgeError::UnsafeAssetName { .. }), "{err:?}");
+    assert!(!forge.requests().iter().any(|r| r.uri.contains("..")));
+    assert_untouched(&bin);
+}
+
+fn download_key_of(d: &DownloadAsset) -> String {
+    use hero_svc::tasks::TaskKind;
+    d.key().to_string()
+}
+
+#[tokio::test]
+async fn generic_package_files_download() {
+    let forge = StandInForge::start().await;
+    let data = elf();
+    let name = host_asset("tool");
+    forge.package_file(OWNER, "hero_tool", "0.7.7", &name, &data);
+    let cfg = forge.config();
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    let mut plan = PlanBuilder::new();
+    let resolve =
+        ResolveRelease::generic_package(cfg, OWNER, "hero_tool", "0.7.7", vec![name.clone()]);
+    let download = DownloadAsset::new(&resolve, "tool", &bin);
+    let dk = download_key_of(&download);
+    let r = plan.add(resolve);
+    plan.add_after(download, [&r]);
+    let store = StateStore::open(tmp.path().join("state.db")).unwrap();
+    let report = Executor::new(ExecutorConfig::default(), store)
+        .run(&plan.build().unwrap(), RunRequest::new("install"))
+        .await;
+    assert!(report.failed().next().is_none(), "{report:#?}");
+    let artifact = recorded_artifact(tmp.path(), &dk);
+    assert_eq!(artifact.version, "0.7.7");
+    assert_eq!(std::fs::read(&artifact.path).unwrap(), data);
+    assert!(
+        forge
+            .requests()
+            .iter()
+            .any(|r| r.uri == format!("/api/packages/{OWNER}/generic/hero_tool/0.7.7/{name}"))
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_download_leaves_nothing() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    forge.set_mode(|m| m.stall = true);
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = bin_dir_with_previous(tmp.path());
+    let cfg = forge.config().timeouts(
+        std::time::Duration::from_secs(5),
+        std::time::Duration::from_secs(60),
+    );
+    let task = {
+        let bin = bin.clone();
+        tokio::spawn(async move { fetch(&cfg, "latest", &host_asset("tool"), &bin).await })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while entries(&bin).len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no staging file appeared"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    task.abort();
+    assert!(task.await.unwrap_err().is_cancelled());
+    assert_untouched(&bin);
+}
