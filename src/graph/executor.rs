@@ -213,10 +213,12 @@ impl<'a> Dispatch<'a> {
         let n = plan.len();
         let mut ready: [VecDeque<u32>; ResourceClass::ALL.len()] = Default::default();
         let mut remaining = Vec::with_capacity(n);
-        for i in 0..n {
+        let mut records = vec![TaskRecord::default(); n];
+        for (i, record) in records.iter_mut().enumerate() {
             let deps = plan.dependencies(i).len() as u32;
             remaining.push(deps);
             if deps == 0 {
+                record.ready = Some(Duration::ZERO);
                 ready[plan.node(i).resource.index()].push_back(i as u32);
             }
         }
@@ -227,7 +229,7 @@ impl<'a> Dispatch<'a> {
             started: emitter.started(),
             emitter,
             remaining,
-            records: vec![TaskRecord::default(); n],
+            records,
             ready,
             running: [0; ResourceClass::ALL.len()],
             running_total: 0,
@@ -344,6 +346,7 @@ impl<'a> Dispatch<'a> {
             }
             self.remaining[d] -= 1;
             if self.remaining[d] == 0 {
+                self.records[d].ready = Some(self.started.elapsed());
                 self.ready[self.plan.node(d).resource.index()].push_back(d as u32);
             }
         }

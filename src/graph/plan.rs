@@ -178,15 +178,12 @@ impl Plan {
         }
     }
 
-    /// An indented tree: the tasks with no dependencies at the top, each followed by the
-    /// tasks that wait for it. A task shown before is marked `(*)` and not expanded again.
+    /// An indented tree: the tasks with no dependencies at the top (in the order they were
+    /// added), each followed by the tasks that wait for it. A task shown before is marked `(*)` and not expanded again.
     pub fn to_tree(&self) -> String {
         let mut out = String::new();
         let mut shown = vec![false; self.len()];
-        let roots: Vec<u32> = self
-            .order
-            .iter()
-            .copied()
+        let roots: Vec<u32> = (0..self.len() as u32)
             .filter(|&i| self.dependencies(i as usize).is_empty())
             .collect();
         for r in roots {

@@ -110,6 +110,9 @@ pub struct TaskReport {
     pub start_offset_ms: Option<f64>,
     /// How long it took (absent if it never started).
     pub duration_ms: Option<f64>,
+    /// How long it was ready but waited for a free slot of its resource class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued_ms: Option<f64>,
     /// How many attempts it took.
     pub attempts: u32,
     /// A short summary of what it produced.
@@ -131,13 +134,17 @@ pub struct CriticalStep {
     pub start_offset_ms: f64,
     /// How long it took.
     pub duration_ms: f64,
+    /// How long it waited for a slot of its resource class after it was ready.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued_ms: Option<f64>,
 }
 
 /// The chain of tasks that set the wall time: the task that finished last, the dependency
-/// that finished last before it, and so on back to a task with no dependencies.
+/// that finished last before it, and so on back to a task with no dependencies. A step that
+/// waited for a slot of its resource class (one build at a time) says how long.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CriticalPath {
-    /// The sum of the steps' durations.
+    /// The sum of the steps' durations and queue waits.
     pub duration_ms: f64,
     /// The steps, first to last.
     pub steps: Vec<CriticalStep>,
@@ -180,6 +187,8 @@ pub struct TaskRecord {
     pub error: Vec<String>,
     /// The log lines that explain a failure.
     pub log_tail: Vec<String>,
+    /// When its last dependency was done (it could have started, had a slot been free).
+    pub ready: Option<Duration>,
     /// When it started.
     pub start: Option<Duration>,
     /// When it ended.
@@ -224,6 +233,7 @@ impl ExecutionReport {
                 log_tail: rec.log_tail.clone(),
                 start_offset_ms: rec.start.map(ms),
                 duration_ms: rec.start.zip(rec.end).map(|(s, e)| ms(e.saturating_sub(s))),
+                queued_ms: queued(rec).map(ms),
                 attempts: rec.attempts,
                 output: rec.output.as_ref().and_then(|o| o.summary()),
                 after: plan
@@ -267,6 +277,13 @@ impl ExecutionReport {
     }
 }
 
+/// How long a task waited for a slot after it was ready (`None` when it did not wait
+/// measurably, under 1 ms).
+fn queued(rec: &TaskRecord) -> Option<Duration> {
+    let wait = rec.start?.checked_sub(rec.ready?)?;
+    (wait >= Duration::from_millis(1)).then_some(wait)
+}
+
 /// Walks back from the task that ended last, each time to the dependency that ended last.
 fn critical_path(plan: &Plan, records: &[TaskRecord]) -> CriticalPath {
     let ended = |i: usize| records[i].start.zip(records[i].end);
@@ -280,11 +297,14 @@ fn critical_path(plan: &Plan, records: &[TaskRecord]) -> CriticalPath {
         let Some((start, end)) = ended(i) else { break };
         total += end.saturating_sub(start);
         let node = plan.node(i);
+        let waited = queued(&records[i]);
+        total += waited.unwrap_or_default();
         steps.push(CriticalStep {
             key: node.key.clone(),
             label: node.label.to_string(),
             start_offset_ms: ms(start),
             duration_ms: ms(end.saturating_sub(start)),
+            queued_ms: waited.map(ms),
         });
         cur = plan
             .dependencies(i)

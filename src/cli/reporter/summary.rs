@@ -35,7 +35,15 @@ pub fn render_summary(report: &ExecutionReport) -> String {
         let steps: Vec<String> = path
             .steps
             .iter()
-            .map(|step| format!("{} {}", step.label, format_duration_ms(step.duration_ms)))
+            .map(|step| match step.queued_ms {
+                Some(q) => format!(
+                    "{} {} (queued {})",
+                    step.label,
+                    format_duration_ms(step.duration_ms),
+                    format_duration_ms(q)
+                ),
+                None => format!("{} {}", step.label, format_duration_ms(step.duration_ms)),
+            })
             .collect();
         let _ = writeln!(
             s,
@@ -168,6 +176,7 @@ mod tests {
             log_tail: Vec::new(),
             start_offset_ms: None,
             duration_ms: None,
+            queued_ms: None,
             attempts: 1,
             output: None,
             after: Vec::new(),
@@ -180,6 +189,7 @@ mod tests {
             label: key.to_string(),
             start_offset_ms: start,
             duration_ms: duration,
+            queued_ms: None,
         }
     }
 
