@@ -6,8 +6,10 @@
 //!   fingerprints and execution reports. The executor knows nothing about services or
 //!   terminals.
 //! - [`tasks`]: the closed set of task kinds a plan is made of; one file per kind.
-//! - [`state`]: the embedded SQLite store (fingerprints, reports, and later installed
-//!   versions, the operation log and supervisor state).
+//! - [`state`]: the embedded SQLite store (fingerprints, reports, supervisor state, and later
+//!   installed versions and the operation log).
+//! - [`supervisor`]: the `Supervisor` seam that starts and watches service processes, and
+//!   its builtin backend.
 //! - [`cli`]: the command line and the terminal reporters that turn events into progress.
 //!
 //! The binary is a thin wrapper around [`cli::main`]; tests and other programs call the same
@@ -16,4 +18,5 @@
 pub mod cli;
 pub mod graph;
 pub mod state;
+pub mod supervisor;
 pub mod tasks;
