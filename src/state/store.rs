@@ -76,7 +76,9 @@ pub struct StateStore {
 
 impl std::fmt::Debug for StateStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StateStore").field("path", &self.path).finish()
+        f.debug_struct("StateStore")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -184,8 +186,10 @@ impl StateStore {
 
     /// Forgets the cache entry of task `key` (it will run next time).
     pub fn forget(&self, key: &TaskKey) -> Result<(), StateError> {
-        self.conn()
-            .execute("DELETE FROM fingerprints WHERE key = ?1", params![key.as_str()])?;
+        self.conn().execute(
+            "DELETE FROM fingerprints WHERE key = ?1",
+            params![key.as_str()],
+        )?;
         Ok(())
     }
 
@@ -268,7 +272,8 @@ impl StateStore {
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StateError> {
-    let applied: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    let applied: usize =
+        conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
     for (n, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;

@@ -132,7 +132,9 @@ impl ProcessSpec {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
         {
-            return Err(invalid("the name may only contain letters, digits, '.', '_' and '-'"));
+            return Err(invalid(
+                "the name may only contain letters, digits, '.', '_' and '-'",
+            ));
         }
         if self.executable.as_os_str().is_empty() {
             return Err(invalid("the executable is empty"));

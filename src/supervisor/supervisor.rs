@@ -31,8 +31,10 @@ pub trait Supervisor: Send + Sync {
     ) -> impl Future<Output = Result<ProcessStatus, SupervisorError>> + Send;
 
     /// Stops a process and everything in its process group.
-    fn stop(&self, name: &str)
-    -> impl Future<Output = Result<ProcessStatus, SupervisorError>> + Send;
+    fn stop(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<ProcessStatus, SupervisorError>> + Send;
 
     /// Stops (if running) and starts a process, with its current spec.
     fn restart(

@@ -137,7 +137,10 @@ async fn crash_is_restarted_with_growing_backoff() {
         if s.restart_count >= 4 {
             break;
         }
-        assert!(Instant::now() < deadline, "timed out waiting for four restarts");
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for four restarts"
+        );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
@@ -167,7 +170,10 @@ async fn crash_loop_fails_with_last_exit_and_log_lines() {
     assert_eq!(s.last_log_lines.last().unwrap(), "bad config in /etc/x");
     assert_eq!(s.pid, None);
     // Starting it again is allowed (the cause may be fixed).
-    assert_eq!(sup.start("loop").await.unwrap().state, ProcessState::Running);
+    assert_eq!(
+        sup.start("loop").await.unwrap().state,
+        ProcessState::Running
+    );
     sup.stop("loop").await.unwrap();
 }
 
@@ -183,7 +189,9 @@ async fn stdout_and_stderr_go_to_the_log_file() {
     let head: Vec<String> = sup.logs("chatty", 1000).await.unwrap()[..10].to_vec();
     assert_eq!(
         head,
-        ["out1", "err1", "out2", "err2", "out3", "err3", "out4", "err4", "out5", "err5"]
+        [
+            "out1", "err1", "out2", "err2", "out3", "err3", "out4", "err4", "out5", "err5"
+        ]
     );
     assert_eq!(sup.logs("chatty", 3).await.unwrap().len(), 3);
     let file = std::fs::read_to_string(sup.log_path("chatty")).unwrap();
@@ -220,7 +228,11 @@ async fn environment_is_exactly_the_spec() {
     lines.sort();
     assert_eq!(
         lines,
-        ["FOO=bar baz", "HERO_SVC_TEST_PASSED=yes", "PATH=/usr/bin:/bin"]
+        [
+            "FOO=bar baz",
+            "HERO_SVC_TEST_PASSED=yes",
+            "PATH=/usr/bin:/bin"
+        ]
     );
 }
 
@@ -269,7 +281,10 @@ async fn a_new_supervisor_adopts_running_processes() {
 
     let second = fx.open().await;
     let sa = second.status("a").await.unwrap();
-    assert_eq!((sa.state, sa.pid, sa.restart_count), (ProcessState::Running, Some(a), 0));
+    assert_eq!(
+        (sa.state, sa.pid, sa.restart_count),
+        (ProcessState::Running, Some(a), 0)
+    );
     assert!(sa.uptime.is_some());
     assert_eq!(second.status("b").await.unwrap().pid, Some(b));
     assert_eq!(second.list().await.unwrap().len(), 2);
@@ -353,7 +368,10 @@ async fn a_stray_instance_holding_the_socket_is_reclaimed() {
     let exit = stray.wait().unwrap();
     assert!(!exit.success(), "the stray was stopped: {exit:?}");
     log_line(&sup, "svc", "listening").await;
-    assert_eq!(sup.status("svc").await.unwrap().state, ProcessState::Running);
+    assert_eq!(
+        sup.status("svc").await.unwrap().state,
+        ProcessState::Running
+    );
     sup.stop("svc").await.unwrap();
 }
 
@@ -363,7 +381,9 @@ async fn another_program_holding_the_port_is_not_touched() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let sup = fx.open().await;
-    sup.register(sh("web", "sleep 300").tcp_port(port)).await.unwrap();
+    sup.register(sh("web", "sleep 300").tcp_port(port))
+        .await
+        .unwrap();
     let err = sup.start("web").await.unwrap_err();
     match &err {
         SupervisorError::PortHeld {
@@ -421,5 +441,8 @@ async fn unknown_process_and_spawn_failure_are_errors() {
         err.to_string().contains("no/such/binary"),
         "names the executable: {err}"
     );
-    assert_eq!(sup.status("ghost").await.unwrap().state, ProcessState::Failed);
+    assert_eq!(
+        sup.status("ghost").await.unwrap().state,
+        ProcessState::Failed
+    );
 }

@@ -198,7 +198,10 @@ mod tests {
         let mut f = open_append(&log).unwrap();
         writeln!(f, "current").unwrap();
         assert_eq!(tail(&log, 1).unwrap(), vec!["current"]);
-        assert_eq!(tail(&log, 3).unwrap(), vec!["line 2a", "line 2b", "current"]);
+        assert_eq!(
+            tail(&log, 3).unwrap(),
+            vec!["line 2a", "line 2b", "current"]
+        );
         assert!(rotated(&log, 2).exists());
         assert!(!rotated(&log, 3).exists());
     }

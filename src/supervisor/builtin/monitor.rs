@@ -60,9 +60,8 @@ pub(crate) async fn supervise(shared: Arc<Shared>, entry: Arc<Entry>, mut waiter
 /// next start, or `None` when supervision of this run is over.
 async fn after_exit(shared: &Shared, entry: &Entry, exit: ExitReason) -> Option<Duration> {
     let (pgid, start_time) = {
-        let mut rt = entry.rt();
-        rt.last_exit = Some(exit);
-        (rt.pid.take(), rt.start_time.take())
+        let rt = entry.rt();
+        (rt.pid, rt.start_time)
     };
     // Whatever is left of the group belongs to the dead instance: a restarted service must
     // not find its predecessor's children holding its sockets.
@@ -72,7 +71,11 @@ async fn after_exit(shared: &Shared, entry: &Entry, exit: ExitReason) -> Option<
         }
     }
     let config = &shared.config;
+    // One update, so a status never shows a running state without its pid.
     let mut rt = entry.rt();
+    rt.last_exit = Some(exit);
+    rt.pid = None;
+    rt.start_time = None;
     let uptime = rt.started.take().map(|s| s.elapsed());
     if !rt.desired_run {
         stopped(shared, &mut rt);

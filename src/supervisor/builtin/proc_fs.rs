@@ -128,7 +128,8 @@ pub(crate) fn tcp_listen_inodes(port: u16) -> HashSet<u64> {
         };
         for line in text.lines().skip(1) {
             let fields: Vec<&str> = line.split_whitespace().collect();
-            let (Some(local), Some(st), Some(inode)) = (fields.get(1), fields.get(3), fields.get(9))
+            let (Some(local), Some(st), Some(inode)) =
+                (fields.get(1), fields.get(3), fields.get(9))
             else {
                 continue;
             };

@@ -73,7 +73,10 @@ pub(crate) async fn reclaim(spec: &ProcessSpec) -> Result<(), SupervisorError> {
 /// Our own process is never a stray.
 fn foreign_program(pid: u32, program: Option<&Path>) -> Option<PathBuf> {
     let exe = proc_fs::exe(pid);
-    let canonical = exe.as_ref().and_then(|e| e.canonicalize().ok()).or(exe.clone());
+    let canonical = exe
+        .as_ref()
+        .and_then(|e| e.canonicalize().ok())
+        .or(exe.clone());
     let ours = pid != std::process::id() && program.is_some() && canonical.as_deref() == program;
     if ours {
         None
