@@ -446,3 +446,28 @@ async fn unknown_process_and_spawn_failure_are_errors() {
         ProcessState::Failed
     );
 }
+
+#[tokio::test]
+async fn the_log_rotates_by_size_while_the_process_writes() {
+    let fx = Fixture::new();
+    let sup = fx.open().await;
+    let settings = hero_svc::supervisor::LogSettings {
+        max_bytes: 200,
+        keep_files: 2,
+    };
+    sup.register(ticker("rot").log(settings)).await.unwrap();
+    sup.start("rot").await.unwrap();
+    let log = sup.log_path("rot");
+    let rotated = PathBuf::from(format!("{}.1", log.display()));
+    eventually("a rotated log file", || async { rotated.exists().then_some(()) }).await;
+    // The process keeps writing into the truncated file.
+    let before = last_tick(&sup.logs("rot", 5).await.unwrap());
+    eventually("ticks after rotation", || async {
+        let current = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<String> = current.lines().map(str::to_string).collect();
+        (last_tick(&lines) > before).then_some(())
+    })
+    .await;
+    assert!(!PathBuf::from(format!("{}.3", log.display())).exists());
+    sup.stop("rot").await.unwrap();
+}
