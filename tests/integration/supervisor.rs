@@ -52,6 +52,22 @@ impl Fixture {
     }
 }
 
+/// A failing test must not leave its processes running: every group the store still knows
+/// is killed.
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let Ok(store) = StateStore::open(self.path("var/hero_svc/state.db")) else {
+            return;
+        };
+        for record in store.all_supervised().unwrap_or_default() {
+            if let Some(pgid) = record.pgid {
+                // SAFETY: killpg only sends a signal.
+                unsafe { libc::killpg(pgid as libc::pid_t, libc::SIGKILL) };
+            }
+        }
+    }
+}
+
 /// A `sh -c script` spec with a minimal PATH.
 fn sh(name: &str, script: &str) -> ProcessSpec {
     ProcessSpec::new(name, "/bin/sh")
@@ -459,7 +475,10 @@ async fn the_log_rotates_by_size_while_the_process_writes() {
     sup.start("rot").await.unwrap();
     let log = sup.log_path("rot");
     let rotated = PathBuf::from(format!("{}.1", log.display()));
-    eventually("a rotated log file", || async { rotated.exists().then_some(()) }).await;
+    eventually("a rotated log file", || async {
+        rotated.exists().then_some(())
+    })
+    .await;
     // The process keeps writing into the truncated file.
     let before = last_tick(&sup.logs("rot", 5).await.unwrap());
     eventually("ticks after rotation", || async {
