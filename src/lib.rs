@@ -10,11 +10,13 @@
 //!   documents, socket files) and waiting until a service is healthy.
 //! - [`forge`]: releases on a forge (Forgejo, GitHub): resolving them and downloading their
 //!   assets safely.
-//! - [`state`]: the embedded SQLite store (fingerprints, reports, and later installed
-//!   versions, the operation log and supervisor state).
 //! - [`paths`]: the Hero directories (`HERO_ROOT`, `PATH_SOCKET`, `CODEROOT`, …).
 //! - [`daemon`]: `hero_svc serve` — the lock, the socket, the runs it owns.
 //! - [`rpc`]: the daemon's JSON-RPC 2.0 API (framing, methods, server, client).
+//! - [`state`]: the embedded SQLite store (fingerprints, reports, supervisor state, and later
+//!   installed versions and the operation log).
+//! - [`supervisor`]: the `Supervisor` seam that starts and watches service processes, and
+//!   its builtin backend.
 //! - [`cli`]: the command line and the terminal reporters that turn events into progress.
 //!
 //! The binary is a thin wrapper around [`cli::main`]; tests and other programs call the same
@@ -28,4 +30,5 @@ pub mod health;
 pub mod paths;
 pub mod rpc;
 pub mod state;
+pub mod supervisor;
 pub mod tasks;

@@ -28,6 +28,17 @@ const MIGRATIONS: &[&str] = &[
          report TEXT NOT NULL
      );
      CREATE INDEX reports_by_start ON reports(started_at);",
+    // 2: the builtin supervisor's processes (see `supervised.rs`).
+    "CREATE TABLE supervised (
+         name TEXT PRIMARY KEY,
+         spec TEXT NOT NULL,
+         state TEXT NOT NULL,
+         pid INTEGER,
+         pgid INTEGER,
+         start_time INTEGER,
+         restart_count INTEGER NOT NULL DEFAULT 0,
+         updated_at TEXT NOT NULL
+     );",
 ];
 
 /// What the cache holds for a task key: the fingerprint of its last successful run and
@@ -118,7 +129,7 @@ impl StateStore {
         self.path.as_deref()
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(super) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (statements are
         // atomic), so a poisoned lock is still usable.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())

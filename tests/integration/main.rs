@@ -8,3 +8,4 @@ mod executor;
 mod forge;
 mod health;
 mod reporter;
+mod supervisor;

@@ -1,0 +1,68 @@
+//! Spawning one instance of a process: exact environment, own session and process group,
+//! stdin from `/dev/null`, stdout and stderr appended to its log file.
+
+use std::process::Stdio;
+
+use tokio::process::Child;
+
+use super::{log_file, proc_fs};
+use crate::supervisor::{ProcessSpec, SupervisorError};
+
+/// A freshly spawned instance.
+pub(crate) struct Spawned {
+    /// To wait for it.
+    pub child: Child,
+    /// Its pid, which is also its process group and session id.
+    pub pid: u32,
+    /// Its start time (clock ticks after boot), its identity for adoption.
+    pub start_time: Option<u64>,
+}
+
+/// Starts `spec` with its output going to `log`.
+pub(crate) fn spawn(spec: &ProcessSpec, log: &std::path::Path) -> Result<Spawned, SupervisorError> {
+    let log_err = |source| SupervisorError::Log {
+        path: log.to_path_buf(),
+        source,
+    };
+    let out = log_file::open_append(log).map_err(log_err)?;
+    let err = out.try_clone().map_err(log_err)?;
+    let mut cmd = tokio::process::Command::new(&spec.executable);
+    cmd.args(&spec.args)
+        .env_clear()
+        .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::null())
+        .stdout(Stdio::from(out))
+        .stderr(Stdio::from(err))
+        .kill_on_drop(false);
+    for name in &spec.pass_env {
+        if let Some(value) = std::env::var_os(name) {
+            cmd.env(name, value);
+        }
+    }
+    if let Some(dir) = &spec.working_dir {
+        cmd.current_dir(dir);
+    }
+    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::setsid() == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let spawn_failed = |source| SupervisorError::SpawnFailed {
+        name: spec.name.clone(),
+        executable: spec.executable.clone(),
+        source,
+    };
+    let child = cmd.spawn().map_err(spawn_failed)?;
+    let pid = child
+        .id()
+        .ok_or_else(|| spawn_failed(std::io::Error::other("the process exited at once")))?;
+    Ok(Spawned {
+        child,
+        pid,
+        start_time: proc_fs::stat(pid).map(|s| s.start_time),
+    })
+}

@@ -1,0 +1,34 @@
+//! Process supervision: the [`Supervisor`] seam and its backends.
+//!
+//! Services are started "through a process manager": a plan's start task registers a
+//! [`ProcessSpec`] and asks the supervisor to start it; stop, restart, status and logs go
+//! through the same trait. Two backends implement it:
+//!
+//! - [`builtin`]: the default, embedded in the daemon (process groups, log files with
+//!   rotation, restart with backoff and a start limit, adoption of running processes after a
+//!   daemon restart, reclaiming sockets and ports from stray instances).
+//! - a zinit backend, speaking JSON-RPC to an external supervisor.
+//!
+//! The trait is deliberately plain (owned arguments and results, no borrowed state between
+//! calls) so that a backend can be a thin client of another process.
+
+pub mod builtin;
+mod exit_reason;
+mod log_settings;
+mod process_spec;
+mod process_state;
+mod process_status;
+mod restart_policy;
+#[allow(clippy::module_inception)]
+mod supervisor;
+mod supervisor_error;
+
+pub use builtin::{BuiltinConfig, BuiltinSupervisor};
+pub use exit_reason::ExitReason;
+pub use log_settings::LogSettings;
+pub use process_spec::ProcessSpec;
+pub use process_state::ProcessState;
+pub use process_status::ProcessStatus;
+pub use restart_policy::RestartPolicy;
+pub use supervisor::{LogLines, Supervisor};
+pub use supervisor_error::SupervisorError;

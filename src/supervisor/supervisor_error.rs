@@ -1,0 +1,107 @@
+//! [`SupervisorError`]: failures of supervisor operations.
+
+use std::path::PathBuf;
+
+use crate::state::StateError;
+
+/// A supervisor operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SupervisorError {
+    /// No process of that name is registered.
+    #[error("no process named {name} is registered; register its spec first")]
+    UnknownProcess {
+        /// The name asked for.
+        name: String,
+    },
+    /// The spec cannot be used.
+    #[error("the spec of process {name:?} is invalid: {reason}")]
+    InvalidSpec {
+        /// The spec's name.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The program could not be started.
+    #[error("could not start {name}: spawning {executable} failed")]
+    SpawnFailed {
+        /// The process.
+        name: String,
+        /// The program.
+        executable: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Processes of the group were still alive after SIGKILL.
+    #[error(
+        "stopping {name} timed out: processes {survivors:?} of group {pgid} survived SIGKILL \
+         (stuck in the kernel?); check them with ps"
+    )]
+    StopTimedOut {
+        /// The process.
+        name: String,
+        /// Its process group.
+        pgid: u32,
+        /// The pids still alive.
+        survivors: Vec<u32>,
+    },
+    /// Another program holds a unix socket of the service.
+    #[error(
+        "socket {path} of {name} is held by pid {pid} ({program}), which is not {name}'s \
+         program; stop it or change the socket path"
+    )]
+    SocketHeld {
+        /// The process being started.
+        name: String,
+        /// The socket.
+        path: PathBuf,
+        /// The holder.
+        pid: u32,
+        /// The holder's executable.
+        program: PathBuf,
+    },
+    /// Another program listens on a TCP port of the service.
+    #[error(
+        "tcp port {port} of {name} is held by pid {pid} ({program}), which is not {name}'s \
+         program; stop it or change the port"
+    )]
+    PortHeld {
+        /// The process being started.
+        name: String,
+        /// The port.
+        port: u16,
+        /// The holder.
+        pid: u32,
+        /// The holder's executable.
+        program: PathBuf,
+    },
+    /// A stray instance would not die.
+    #[error("stray instance pid {pid} of {name} survived SIGKILL; check it with ps")]
+    ReclaimFailed {
+        /// The process being started.
+        name: String,
+        /// The stray.
+        pid: u32,
+    },
+    /// A stale socket file could not be removed.
+    #[error("could not remove the stale socket {path}")]
+    StaleSocket {
+        /// The socket file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The log file or directory could not be used.
+    #[error("could not use the log file {path}")]
+    Log {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The supervisor's state could not be persisted or read.
+    #[error("supervisor state could not be persisted")]
+    State(#[from] StateError),
+}
