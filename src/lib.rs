@@ -6,6 +6,8 @@
 //!   fingerprints and execution reports. The executor knows nothing about services or
 //!   terminals.
 //! - [`tasks`]: the closed set of task kinds a plan is made of; one file per kind.
+//! - [`install`]: the ELF check, atomic installs with rollback, and the status of installed
+//!   binaries.
 //! - [`state`]: the embedded SQLite store (fingerprints, reports, and later installed
 //!   versions, the operation log and supervisor state).
 //! - [`cli`]: the command line and the terminal reporters that turn events into progress.
@@ -15,5 +17,6 @@
 
 pub mod cli;
 pub mod graph;
+pub mod install;
 pub mod state;
 pub mod tasks;

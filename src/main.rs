@@ -1,1 +1,3 @@
-fn main() { hero_svc::cli::main() }
+fn main() {
+    hero_svc::cli::main()
+}

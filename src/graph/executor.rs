@@ -394,7 +394,10 @@ impl<'a> Dispatch<'a> {
     /// Gives every task that never started its final status.
     fn finish_unstarted(&mut self) {
         let (status, reason) = match &self.stop {
-            Some(Stop::Cancelled) => (TaskStatus::Cancelled, "run cancelled before it started".to_string()),
+            Some(Stop::Cancelled) => (
+                TaskStatus::Cancelled,
+                "run cancelled before it started".to_string(),
+            ),
             Some(Stop::FailFast(key)) => (
                 TaskStatus::Skipped,
                 format!("not started: fail-fast stop after `{key}` failed"),

@@ -32,6 +32,6 @@ pub use plan::{Plan, PlanFormat, PlanNode};
 pub use plan_builder::PlanBuilder;
 pub use plan_error::PlanError;
 pub use report::{
-    CriticalPath, CriticalStep, ExecutionReport, REPORT_VERSION, RunStatus, TaskRecord,
-    TaskReport, TaskStatus, Totals,
+    CriticalPath, CriticalStep, ExecutionReport, REPORT_VERSION, RunStatus, TaskRecord, TaskReport,
+    TaskStatus, Totals,
 };

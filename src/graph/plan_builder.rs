@@ -116,10 +116,7 @@ impl PlanBuilder {
             Ok(order) => order.into_iter().map(|n| n.index() as u32).collect(),
             Err(cycle) => {
                 let path = find_cycle(&graph, cycle.node_id());
-                let mut keys: Vec<TaskKey> = path
-                    .iter()
-                    .map(|&i| self.tasks[i].key())
-                    .collect();
+                let mut keys: Vec<TaskKey> = path.iter().map(|&i| self.tasks[i].key()).collect();
                 if let Some(first) = keys.first().cloned() {
                     keys.push(first);
                 }
@@ -244,7 +241,10 @@ mod tests {
                 missing: k("ghost")
             }
         );
-        assert!(err.to_string().contains("`ghost`, which is not in the plan"));
+        assert!(
+            err.to_string()
+                .contains("`ghost`, which is not in the plan")
+        );
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! The embedded state store: one SQLite database per Hero root (WAL mode, bundled SQLite).
 //!
 //! It holds what must survive a process: task fingerprints and their recorded outputs (the
-//! executor's cache), execution reports, and — as the other subsystems land — installed
-//! versions, the operation log and supervisor state. Each concern is a table created by a
+//! executor's cache), execution reports, the install records of binaries, and — as the
+//! other subsystems land — the operation log and supervisor state. Each concern is a table created by a
 //! numbered migration in `store.rs`.
 
 mod error;
+mod installs;
 mod store;
 
 pub use error::StateError;
+pub use installs::InstallRecord;
 pub use store::{CachedTask, ReportSummary, StateStore};

@@ -28,6 +28,20 @@ const MIGRATIONS: &[&str] = &[
          report TEXT NOT NULL
      );
      CREATE INDEX reports_by_start ON reports(started_at);",
+    // 2: what was installed into the bin dir (one row per install; the newest row of a
+    // binary is what should be there now).
+    "CREATE TABLE installs (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         service TEXT NOT NULL,
+         binary TEXT NOT NULL,
+         version TEXT NOT NULL,
+         origin TEXT NOT NULL,
+         sha256 TEXT NOT NULL,
+         bytes INTEGER NOT NULL,
+         path TEXT NOT NULL,
+         installed_at TEXT NOT NULL
+     );
+     CREATE INDEX installs_by_binary ON installs(binary, id);",
 ];
 
 /// What the cache holds for a task key: the fingerprint of its last successful run and
@@ -65,7 +79,9 @@ pub struct StateStore {
 
 impl std::fmt::Debug for StateStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StateStore").field("path", &self.path).finish()
+        f.debug_struct("StateStore")
+            .field("path", &self.path)
+            .finish()
     }
 }
 
@@ -116,7 +132,7 @@ impl StateStore {
         self.path.as_deref()
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(super) fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written (statements are
         // atomic), so a poisoned lock is still usable.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
@@ -173,8 +189,10 @@ impl StateStore {
 
     /// Forgets the cache entry of task `key` (it will run next time).
     pub fn forget(&self, key: &TaskKey) -> Result<(), StateError> {
-        self.conn()
-            .execute("DELETE FROM fingerprints WHERE key = ?1", params![key.as_str()])?;
+        self.conn().execute(
+            "DELETE FROM fingerprints WHERE key = ?1",
+            params![key.as_str()],
+        )?;
         Ok(())
     }
 
@@ -257,7 +275,8 @@ impl StateStore {
 }
 
 fn migrate(conn: &mut Connection) -> Result<(), StateError> {
-    let applied: usize = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+    let applied: usize =
+        conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
     for (n, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;

@@ -15,8 +15,8 @@ use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 use futures::{Stream, StreamExt};
+use sha2::{Digest, Sha256};
 use tokio::io::AsyncRead;
 use tokio_util::codec::{AnyDelimiterCodec, FramedRead};
 
@@ -244,7 +244,10 @@ impl TaskKind for Command {
             ctx.log(stream, line);
         }
         let status = child.wait().await.map_err(|e| {
-            TaskError::with_source(format!("could not wait for `{}`", self.display_program()), e)
+            TaskError::with_source(
+                format!("could not wait for `{}`", self.display_program()),
+                e,
+            )
         })?;
         drop(group);
 

@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use super::{Freshness, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskOutput, TaskKey};
+use super::{Freshness, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey, TaskOutput};
 use crate::graph::Fingerprint;
 
 /// What a task kind tells the planner and the executor. Implemented by each struct in
@@ -51,8 +51,5 @@ pub trait TaskKind {
 
     /// Does the work. Dropping the future cancels it: a task must clean up after itself on
     /// drop (kill its processes, remove its temp files).
-    fn run(
-        &self,
-        ctx: &TaskContext,
-    ) -> impl Future<Output = Result<TaskOutput, TaskError>> + Send;
+    fn run(&self, ctx: &TaskContext) -> impl Future<Output = Result<TaskOutput, TaskError>> + Send;
 }
