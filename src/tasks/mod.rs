@@ -24,28 +24,38 @@
 //! 3. Add the variant to [`Task`] in `task.rs` and to the `dispatch!` macro there.
 //! 4. Declare and re-export the module below, and test it beside the code.
 
+mod cargo_build;
 mod command;
 mod context;
 mod error;
 mod freshness;
+mod git_checkout;
+mod install_binary;
 mod key;
 mod kind;
 mod noop;
 mod output;
+mod process;
 mod resource;
 mod retry;
 mod task;
+mod verify_elf;
 mod write_file;
 
+pub use cargo_build::CargoBuild;
 pub use command::Command;
 pub use context::{LogStream, TaskContext};
 pub use error::{BoxError, TaskError};
 pub use freshness::Freshness;
+pub use git_checkout::{GitCheckout, GitRef};
+pub use install_binary::InstallBinary;
 pub use key::TaskKey;
 pub use kind::TaskKind;
 pub use noop::Noop;
 pub use output::{Artifact, ElfInfo, FileDigest, TaskOutput, short_hash};
+pub use process::LOG_TAIL_LINES;
 pub use resource::ResourceClass;
 pub use retry::RetryPolicy;
 pub use task::Task;
+pub use verify_elf::VerifyElf;
 pub use write_file::WriteFile;

@@ -30,6 +30,20 @@ pub enum TaskOutput {
     File(FileDigest),
     /// A binary ready to be installed (downloaded or built), or one that was installed.
     Artifact(Artifact),
+    /// Several binaries of one build (one `cargo build` of a repository); the tasks
+    /// downstream pick theirs by name.
+    Artifacts(Vec<Artifact>),
+    /// A git working tree checked out at a commit.
+    Checkout {
+        /// The repository's URL.
+        url: String,
+        /// The working tree.
+        path: PathBuf,
+        /// The commit checked out (full hex).
+        commit: String,
+        /// What was asked for (`branch main`, `tag v0.3.2`, `commit 3fa4…`).
+        reference: String,
+    },
     /// A program ran to completion.
     Command {
         /// Its exit code (always 0 for a success).
@@ -105,6 +119,24 @@ impl TaskOutput {
                 a.bytes,
                 short_hash(&a.sha256)
             )),
+            TaskOutput::Artifacts(list) => Some(format!(
+                "{} binaries: {}",
+                list.len(),
+                list.iter()
+                    .map(|a| a.binary.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            TaskOutput::Checkout {
+                path,
+                commit,
+                reference,
+                ..
+            } => Some(format!(
+                "{} at {} ({reference})",
+                path.display(),
+                short_hash(commit)
+            )),
             TaskOutput::Command {
                 exit_code,
                 lines,
@@ -117,6 +149,18 @@ impl TaskOutput {
                 }
                 Some(s)
             }
+        }
+    }
+}
+
+impl TaskOutput {
+    /// The artifact of `binary` in this output (an [`Artifact`](TaskOutput::Artifact) of
+    /// that name, or the one of that name among [`Artifacts`](TaskOutput::Artifacts)).
+    pub fn artifact(&self, binary: &str) -> Option<&Artifact> {
+        match self {
+            TaskOutput::Artifact(a) if a.binary == binary => Some(a),
+            TaskOutput::Artifacts(list) => list.iter().find(|a| a.binary == binary),
+            _ => None,
         }
     }
 }

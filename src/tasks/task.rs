@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::{
-    Command, Freshness, Noop, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey,
-    TaskKind, TaskOutput, WriteFile,
+    CargoBuild, Command, Freshness, GitCheckout, InstallBinary, Noop, ResourceClass, RetryPolicy,
+    TaskContext, TaskError, TaskKey, TaskKind, TaskOutput, VerifyElf, WriteFile,
 };
 use crate::graph::Fingerprint;
 
@@ -17,6 +17,14 @@ pub enum Task {
     Command(Command),
     /// Writes a file atomically.
     WriteFile(WriteFile),
+    /// Checks that a binary is an executable for this host.
+    VerifyElf(VerifyElf),
+    /// Installs a binary into the bin dir atomically and records it.
+    InstallBinary(InstallBinary),
+    /// Clones or fetches a git repository at a branch, tag or commit.
+    GitCheckout(GitCheckout),
+    /// Builds binaries of a checked-out repository with cargo.
+    CargoBuild(CargoBuild),
 }
 
 /// Calls the same method on whichever kind `self` holds.
@@ -26,6 +34,10 @@ macro_rules! dispatch {
             Task::Noop($t) => $body,
             Task::Command($t) => $body,
             Task::WriteFile($t) => $body,
+            Task::VerifyElf($t) => $body,
+            Task::InstallBinary($t) => $body,
+            Task::GitCheckout($t) => $body,
+            Task::CargoBuild($t) => $body,
         }
     };
 }
@@ -97,5 +109,29 @@ impl From<Command> for Task {
 impl From<WriteFile> for Task {
     fn from(t: WriteFile) -> Self {
         Task::WriteFile(t)
+    }
+}
+
+impl From<VerifyElf> for Task {
+    fn from(t: VerifyElf) -> Self {
+        Task::VerifyElf(t)
+    }
+}
+
+impl From<InstallBinary> for Task {
+    fn from(t: InstallBinary) -> Self {
+        Task::InstallBinary(t)
+    }
+}
+
+impl From<GitCheckout> for Task {
+    fn from(t: GitCheckout) -> Self {
+        Task::GitCheckout(t)
+    }
+}
+
+impl From<CargoBuild> for Task {
+    fn from(t: CargoBuild) -> Self {
+        Task::CargoBuild(t)
     }
 }
