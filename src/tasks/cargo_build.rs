@@ -141,7 +141,7 @@ impl TaskKind for CargoBuild {
     async fn check_fresh(&self, _ctx: &TaskContext, recorded: &TaskOutput) -> Freshness {
         let artifacts: Vec<FileDigest> = match recorded {
             TaskOutput::Artifact(a) => vec![a.clone()],
-            TaskOutput::Artifacts(list) => list.clone(),
+            TaskOutput::Artifacts { artifacts } => artifacts.clone(),
             _ => return Freshness::Stale("no record of the built binaries".to_string()),
         }
         .into_iter()
@@ -217,7 +217,7 @@ impl TaskKind for CargoBuild {
             .collect();
         Ok(match artifacts.len() {
             1 => TaskOutput::Artifact(artifacts.remove(0)),
-            _ => TaskOutput::Artifacts(artifacts),
+            _ => TaskOutput::Artifacts { artifacts },
         })
     }
 }

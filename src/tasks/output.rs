@@ -31,8 +31,12 @@ pub enum TaskOutput {
     /// A binary ready to be installed (downloaded or built), or one that was installed.
     Artifact(Artifact),
     /// Several binaries of one build (one `cargo build` of a repository); the tasks
-    /// downstream pick theirs by name.
-    Artifacts(Vec<Artifact>),
+    /// downstream pick theirs by name. (A struct variant: the output is serialized with an
+    /// internal `type` tag, which a bare list cannot carry.)
+    Artifacts {
+        /// The binaries, in the order they were asked for.
+        artifacts: Vec<Artifact>,
+    },
     /// A git working tree checked out at a commit.
     Checkout {
         /// The repository's URL.
@@ -119,7 +123,7 @@ impl TaskOutput {
                 a.bytes,
                 short_hash(&a.sha256)
             )),
-            TaskOutput::Artifacts(list) => Some(format!(
+            TaskOutput::Artifacts { artifacts: list } => Some(format!(
                 "{} binaries: {}",
                 list.len(),
                 list.iter()
@@ -159,7 +163,7 @@ impl TaskOutput {
     pub fn artifact(&self, binary: &str) -> Option<&Artifact> {
         match self {
             TaskOutput::Artifact(a) if a.binary == binary => Some(a),
-            TaskOutput::Artifacts(list) => list.iter().find(|a| a.binary == binary),
+            TaskOutput::Artifacts { artifacts: list } => list.iter().find(|a| a.binary == binary),
             _ => None,
         }
     }
@@ -206,6 +210,40 @@ impl FileDigest {
                 Err(format!("{} is missing", self.path.display()))
             }
             Err(e) => Err(format!("{} is unreadable: {e}", self.path.display())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_output_serializes_and_round_trips() {
+        let artifact = Artifact {
+            binary: "a".into(),
+            path: PathBuf::from("/t/a"),
+            sha256: "00".into(),
+            bytes: 1,
+            version: "v1".into(),
+            origin: "test".into(),
+            elf: None,
+        };
+        let outputs = [
+            TaskOutput::Artifact(artifact.clone()),
+            TaskOutput::Artifacts {
+                artifacts: vec![artifact.clone(), artifact],
+            },
+            TaskOutput::Checkout {
+                url: "u".into(),
+                path: PathBuf::from("/c"),
+                commit: "c".into(),
+                reference: "branch main".into(),
+            },
+        ];
+        for out in outputs {
+            let json = serde_json::to_string(&out).unwrap();
+            assert_eq!(serde_json::from_str::<TaskOutput>(&json).unwrap(), out);
         }
     }
 }

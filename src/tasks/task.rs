@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use super::{
-    CargoBuild, Command, Freshness, GitCheckout, InstallBinary, Noop, ResourceClass, RetryPolicy,
-    TaskContext, TaskError, TaskKey, TaskKind, TaskOutput, VerifyElf, WriteFile,
+    CargoBuild, Command, Freshness, GitCheckout, InstallBinary, LocalBinary, Noop, ResourceClass,
+    RetryPolicy, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput, VerifyElf, WriteFile,
 };
 use crate::graph::Fingerprint;
 
@@ -17,6 +17,8 @@ pub enum Task {
     Command(Command),
     /// Writes a file atomically.
     WriteFile(WriteFile),
+    /// Hands a binary already on disk to an install pipeline.
+    LocalBinary(LocalBinary),
     /// Checks that a binary is an executable for this host.
     VerifyElf(VerifyElf),
     /// Installs a binary into the bin dir atomically and records it.
@@ -34,6 +36,7 @@ macro_rules! dispatch {
             Task::Noop($t) => $body,
             Task::Command($t) => $body,
             Task::WriteFile($t) => $body,
+            Task::LocalBinary($t) => $body,
             Task::VerifyElf($t) => $body,
             Task::InstallBinary($t) => $body,
             Task::GitCheckout($t) => $body,
@@ -133,5 +136,11 @@ impl From<GitCheckout> for Task {
 impl From<CargoBuild> for Task {
     fn from(t: CargoBuild) -> Self {
         Task::CargoBuild(t)
+    }
+}
+
+impl From<LocalBinary> for Task {
+    fn from(t: LocalBinary) -> Self {
+        Task::LocalBinary(t)
     }
 }
