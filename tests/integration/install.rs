@@ -686,7 +686,7 @@ fn an_install_killed_at_any_point_leaves_the_old_or_the_new_binary() {
             }
             std::thread::yield_now();
         }
-        std::thread::sleep(Duration::from_micros(rng.gen_range(0..60_000)));
+        std::thread::sleep(Duration::from_micros(rng.gen_range(0..150_000)));
         // SIGKILL: no destructor, no cleanup runs.
         child.kill().unwrap();
         child.wait().unwrap();
