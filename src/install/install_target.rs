@@ -347,6 +347,23 @@ mod tests {
     }
 
     #[test]
+    fn a_staging_file_in_the_bin_dir_is_renamed_into_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = InstallTarget::new(dir.path(), "x");
+        let staging = dir.path().join(".x.download");
+        fs::write(&staging, b"downloaded").unwrap();
+        let out = t.install_from(&staging, None).unwrap();
+        assert!(out.replaced);
+        assert!(!staging.exists());
+        assert_eq!(fs::read(t.path()).unwrap(), b"downloaded");
+        // The same bytes downloaded again: nothing replaced, the staging file is dropped.
+        fs::write(&staging, b"downloaded").unwrap();
+        assert!(!t.install_from(&staging, None).unwrap().replaced);
+        assert!(!staging.exists());
+        assert!(!t.previous_path().exists());
+    }
+
+    #[test]
     fn wrong_bytes_are_refused_and_leave_nothing_behind() {
         let dir = tempfile::tempdir().unwrap();
         let src = dir.path().join("a");
