@@ -10,6 +10,8 @@
 //!   documents, socket files) and waiting until a service is healthy.
 //! - [`forge`]: releases on a forge (Forgejo, GitHub): resolving them and downloading their
 //!   assets safely.
+//! - [`install`]: the ELF check, atomic installs with rollback, and the status of installed
+//!   binaries.
 //! - [`paths`]: the Hero directories (`HERO_ROOT`, `PATH_SOCKET`, `CODEROOT`, …).
 //! - [`daemon`]: `hero_svc serve` — the lock, the socket, the runs it owns.
 //! - [`rpc`]: the daemon's JSON-RPC 2.0 API (framing, methods, server, client).
@@ -27,6 +29,7 @@ pub mod daemon;
 pub mod forge;
 pub mod graph;
 pub mod health;
+pub mod install;
 pub mod paths;
 pub mod rpc;
 pub mod state;

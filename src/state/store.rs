@@ -39,6 +39,20 @@ const MIGRATIONS: &[&str] = &[
          restart_count INTEGER NOT NULL DEFAULT 0,
          updated_at TEXT NOT NULL
      );",
+    // 3: what was installed into the bin dir (one row per install; the newest row of a
+    // binary is what should be there now).
+    "CREATE TABLE installs (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         service TEXT NOT NULL,
+         binary TEXT NOT NULL,
+         version TEXT NOT NULL,
+         origin TEXT NOT NULL,
+         sha256 TEXT NOT NULL,
+         bytes INTEGER NOT NULL,
+         path TEXT NOT NULL,
+         installed_at TEXT NOT NULL
+     );
+     CREATE INDEX installs_by_binary ON installs(binary, id);",
 ];
 
 /// What the cache holds for a task key: the fingerprint of its last successful run and

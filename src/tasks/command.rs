@@ -1,6 +1,7 @@
 //! [`Command`]: runs a program with an argument vector and streams its output as log lines.
 //!
-//! The program runs in its own process group. Every line it prints on stdout or stderr
+//! The program runs in its own process group (see `process.rs`, shared with the other
+//! kinds that run programs). Every line it prints on stdout or stderr
 //! becomes a [`TaskLogged`](crate::graph::EventKind::TaskLogged) event; the last lines go
 //! with the error when it fails. When the task is cancelled or times out (its future is
 //! dropped), and when the program exits, whatever is left of its process group is killed:
@@ -10,25 +11,15 @@
 //! fingerprint then covers program, arguments, environment and working directory; it is
 //! stale when an output file is missing or was modified since the run.
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::time::Duration;
 
-use futures::{Stream, StreamExt};
-use sha2::{Digest, Sha256};
-use tokio::io::AsyncRead;
-use tokio_util::codec::{AnyDelimiterCodec, FramedRead};
-
 use super::output::FileDigest;
+use super::process::run_logged;
 use super::{
-    Freshness, LogStream, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey, TaskKind,
-    TaskOutput,
+    Freshness, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput,
 };
 use crate::graph::Fingerprint;
-
-/// How many of the last output lines a failure carries.
-pub const LOG_TAIL_LINES: usize = 200;
 
 /// Runs `program` with `args`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -203,12 +194,7 @@ impl TaskKind for Command {
 
     async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
         let mut cmd = tokio::process::Command::new(&self.program);
-        cmd.args(&self.args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .kill_on_drop(true);
+        cmd.args(&self.args);
         if self.env_clear {
             cmd.env_clear();
         }
@@ -216,52 +202,14 @@ impl TaskKind for Command {
         if let Some(cwd) = &self.cwd {
             cmd.current_dir(cwd);
         }
-        let mut child = cmd.spawn().map_err(|e| {
-            TaskError::with_source(format!("could not start `{}`", self.display_program()), e)
-                .permanent()
-        })?;
-        let group = ProcessGroupGuard(child.id());
-
-        let mut tail = VecDeque::with_capacity(LOG_TAIL_LINES);
-        let mut stdout_hash = Sha256::new();
-        let mut lines = 0u64;
-        let stdout = child.stdout.take().map(|o| lines_of(o, LogStream::Stdout));
-        let stderr = child.stderr.take().map(|e| lines_of(e, LogStream::Stderr));
-        let mut merged = futures::stream::select(
-            futures::stream::iter(stdout).flatten(),
-            futures::stream::iter(stderr).flatten(),
-        );
-        while let Some((stream, line)) = merged.next().await {
-            if stream == LogStream::Stdout {
-                stdout_hash.update(line.as_bytes());
-                stdout_hash.update(b"\n");
-            }
-            lines += 1;
-            if tail.len() == LOG_TAIL_LINES {
-                tail.pop_front();
-            }
-            tail.push_back(line.clone());
-            ctx.log(stream, line);
-        }
-        let status = child.wait().await.map_err(|e| {
-            TaskError::with_source(
-                format!("could not wait for `{}`", self.display_program()),
-                e,
-            )
-        })?;
-        drop(group);
-
-        if !status.success() {
-            use std::os::unix::process::ExitStatusExt;
-            let how = match (status.code(), status.signal()) {
-                (Some(code), _) => format!("exited with status {code}"),
-                (None, Some(sig)) => format!("was killed by signal {sig}"),
-                _ => "failed".to_string(),
-            };
+        let run = run_logged(cmd, ctx, &self.display_program(), false).await?;
+        if !run.status.success() {
             return Err(
-                TaskError::new(format!("`{}` {how}", self.label())).with_log_tail(tail.into())
+                TaskError::new(format!("`{}` {}", self.label(), run.how_it_ended()))
+                    .with_log_tail(run.tail),
             );
         }
+        let (lines, stdout_sha256, tail) = (run.lines, run.stdout_sha256, run.tail);
 
         let outputs = self.outputs.clone();
         let files = tokio::task::spawn_blocking(move || {
@@ -274,47 +222,14 @@ impl TaskKind for Command {
         .map_err(|e| TaskError::with_source("digesting outputs panicked", e))?
         .map_err(|e| {
             TaskError::with_source("the command succeeded but a declared output is missing", e)
-                .with_log_tail(tail.into())
+                .with_log_tail(tail)
         })?;
 
         Ok(TaskOutput::Command {
             exit_code: 0,
             lines,
-            stdout_sha256: hex::encode(stdout_hash.finalize()),
+            stdout_sha256,
             files,
         })
-    }
-}
-
-/// The lines of `reader` (lossily decoded, without line endings), tagged with `stream`.
-/// Built on a codec so it is cancel-safe: no partial line is lost between polls.
-fn lines_of(
-    reader: impl AsyncRead + Send + Unpin + 'static,
-    stream: LogStream,
-) -> impl Stream<Item = (LogStream, String)> + Send + Unpin {
-    let codec = AnyDelimiterCodec::new_with_max_length(b"\n".to_vec(), Vec::new(), 64 * 1024);
-    FramedRead::new(reader, codec)
-        .take_while(|r| futures::future::ready(r.is_ok()))
-        .filter_map(move |r| {
-            futures::future::ready(r.ok().map(|bytes| {
-                let line = bytes.strip_suffix(b"\r").unwrap_or(&bytes);
-                (stream, String::from_utf8_lossy(line).into_owned())
-            }))
-        })
-}
-
-/// Kills the whole process group of a child when dropped: on cancellation, on timeout, and
-/// after the child exited (stray background processes it left behind).
-struct ProcessGroupGuard(Option<u32>);
-
-impl Drop for ProcessGroupGuard {
-    fn drop(&mut self) {
-        if let Some(pgid) = self.0.and_then(|p| i32::try_from(p).ok()) {
-            // SAFETY: killpg has no memory-safety preconditions; a group that is gone
-            // yields ESRCH, which is fine.
-            unsafe {
-                libc::killpg(pgid, libc::SIGKILL);
-            }
-        }
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{TaskKey, TaskOutput};
+use super::{Artifact, TaskKey, TaskOutput};
 use crate::graph::{Emitter, EventKind};
 use crate::state::StateStore;
 
@@ -77,6 +77,31 @@ impl TaskContext {
             .iter()
             .find(|(k, _)| k == key)
             .map(|(_, o)| o.as_ref())
+    }
+
+    /// The artifact of `binary` among the outputs of the direct dependencies (a download,
+    /// a build of several binaries, an ELF check).
+    pub fn input_artifact(&self, binary: &str) -> Option<&Artifact> {
+        self.inputs().find_map(|(_, out)| out.artifact(binary))
+    }
+
+    /// The first checked-out working tree among the outputs of the direct dependencies:
+    /// (url, path, commit, reference).
+    pub fn input_checkout(&self) -> Option<(&str, &std::path::Path, &str, &str)> {
+        self.inputs().find_map(|(_, out)| match out {
+            TaskOutput::Checkout {
+                url,
+                path,
+                commit,
+                reference,
+            } => Some((
+                url.as_str(),
+                path.as_path(),
+                commit.as_str(),
+                reference.as_str(),
+            )),
+            _ => None,
+        })
     }
 
     /// The state store of the run (installed versions, records).

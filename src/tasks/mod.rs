@@ -21,37 +21,50 @@
 //!    what it does, what its fingerprint covers and what makes it stale.
 //! 2. If it produces something new, add a variant to [`TaskOutput`] (and to
 //!    [`TaskOutput::summary`]).
-//! 3. Add the variant to [`Task`] in `task.rs` and to the `dispatch!` macro there.
+//! 3. Add the kind to the `task_kinds!` list in `task.rs` (that makes the [`Task`] variant,
+//!    its dispatch and its `From` impl).
 //! 4. Declare and re-export the module below, and test it beside the code.
 
+mod cargo_build;
 mod command;
 mod context;
 mod download_asset;
 mod error;
 mod freshness;
+mod git_checkout;
+mod install_binary;
 mod key;
 mod kind;
+mod local_binary;
 mod noop;
 mod output;
+mod process;
 mod resolve_release;
 mod resource;
 mod retry;
 mod task;
+mod verify_elf;
 mod wait_healthy;
 mod write_file;
 
+pub use cargo_build::CargoBuild;
 pub use command::Command;
 pub use context::{LogStream, TaskContext};
 pub use download_asset::DownloadAsset;
 pub use error::{BoxError, TaskError};
 pub use freshness::Freshness;
+pub use git_checkout::{GitCheckout, GitRef};
+pub use install_binary::InstallBinary;
 pub use key::TaskKey;
 pub use kind::TaskKind;
+pub use local_binary::LocalBinary;
 pub use noop::Noop;
 pub use output::{Artifact, ElfInfo, FileDigest, TaskOutput, short_hash};
+pub use process::LOG_TAIL_LINES;
 pub use resolve_release::ResolveRelease;
 pub use resource::ResourceClass;
 pub use retry::RetryPolicy;
 pub use task::Task;
+pub use verify_elf::VerifyElf;
 pub use wait_healthy::WaitHealthy;
 pub use write_file::WriteFile;

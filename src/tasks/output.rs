@@ -33,6 +33,24 @@ pub enum TaskOutput {
     Release(ResolvedRelease),
     /// A binary ready to be installed (downloaded or built), or one that was installed.
     Artifact(Artifact),
+    /// Several binaries of one build (one `cargo build` of a repository); the tasks
+    /// downstream pick theirs by name. (A struct variant: the output is serialized with an
+    /// internal `type` tag, which a bare list cannot carry.)
+    Artifacts {
+        /// The binaries, in the order they were asked for.
+        artifacts: Vec<Artifact>,
+    },
+    /// A git working tree checked out at a commit.
+    Checkout {
+        /// The repository's URL.
+        url: String,
+        /// The working tree.
+        path: PathBuf,
+        /// The commit checked out (full hex).
+        commit: String,
+        /// What was asked for (`branch main`, `tag v0.3.2`, `commit 3fa4…`).
+        reference: String,
+    },
     /// A program ran to completion.
     Command {
         /// Its exit code (always 0 for a success).
@@ -141,6 +159,24 @@ impl TaskOutput {
                 a.bytes,
                 short_hash(&a.sha256)
             )),
+            TaskOutput::Artifacts { artifacts: list } => Some(format!(
+                "{} binaries: {}",
+                list.len(),
+                list.iter()
+                    .map(|a| a.binary.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            TaskOutput::Checkout {
+                path,
+                commit,
+                reference,
+                ..
+            } => Some(format!(
+                "{} at {} ({reference})",
+                path.display(),
+                short_hash(commit)
+            )),
             TaskOutput::Command {
                 exit_code,
                 lines,
@@ -163,6 +199,18 @@ impl TaskOutput {
                 "{} after {waited_ms} ms ({attempts} probes): {detail}",
                 if *healthy { "healthy" } else { "not healthy" }
             )),
+        }
+    }
+}
+
+impl TaskOutput {
+    /// The artifact of `binary` in this output (an [`Artifact`](TaskOutput::Artifact) of
+    /// that name, or the one of that name among [`Artifacts`](TaskOutput::Artifacts)).
+    pub fn artifact(&self, binary: &str) -> Option<&Artifact> {
+        match self {
+            TaskOutput::Artifact(a) if a.binary == binary => Some(a),
+            TaskOutput::Artifacts { artifacts: list } => list.iter().find(|a| a.binary == binary),
+            _ => None,
         }
     }
 }
@@ -208,6 +256,40 @@ impl FileDigest {
                 Err(format!("{} is missing", self.path.display()))
             }
             Err(e) => Err(format!("{} is unreadable: {e}", self.path.display())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_output_serializes_and_round_trips() {
+        let artifact = Artifact {
+            binary: "a".into(),
+            path: PathBuf::from("/t/a"),
+            sha256: "00".into(),
+            bytes: 1,
+            version: "v1".into(),
+            origin: "test".into(),
+            elf: None,
+        };
+        let outputs = [
+            TaskOutput::Artifact(artifact.clone()),
+            TaskOutput::Artifacts {
+                artifacts: vec![artifact.clone(), artifact],
+            },
+            TaskOutput::Checkout {
+                url: "u".into(),
+                path: PathBuf::from("/c"),
+                commit: "c".into(),
+                reference: "branch main".into(),
+            },
+        ];
+        for out in outputs {
+            let json = serde_json::to_string(&out).unwrap();
+            assert_eq!(serde_json::from_str::<TaskOutput>(&json).unwrap(), out);
         }
     }
 }

@@ -3,40 +3,62 @@
 use std::time::Duration;
 
 use super::{
-    Command, DownloadAsset, Freshness, Noop, ResolveRelease, ResourceClass, RetryPolicy,
-    TaskContext, TaskError, TaskKey, TaskKind, TaskOutput, WaitHealthy, WriteFile,
+    CargoBuild, Command, DownloadAsset, Freshness, GitCheckout, InstallBinary, LocalBinary, Noop,
+    ResolveRelease, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey, TaskKind,
+    TaskOutput, VerifyElf, WaitHealthy, WriteFile,
 };
 use crate::graph::Fingerprint;
 
-/// Any task a plan can hold. See the [module docs](super) for how to add a kind.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Task {
-    /// Does nothing (optionally for a while): barriers, grouping, simulations.
-    Noop(Noop),
-    /// Runs a program.
-    Command(Command),
-    /// Writes a file atomically.
-    WriteFile(WriteFile),
-    /// Waits until a service passes a health probe.
-    WaitHealthy(WaitHealthy),
-    /// Looks a release up on a forge.
-    ResolveRelease(ResolveRelease),
-    /// Downloads a release asset into a staging file in the bin dir.
-    DownloadAsset(DownloadAsset),
+/// Declares the [`Task`] enum from one list of kinds: its variants, a `dispatch!` macro
+/// that calls the same method on whichever kind a task holds, and a `From` impl per kind.
+macro_rules! task_kinds {
+    ($($(#[doc = $doc:literal])* $kind:ident,)*) => {
+        /// Any task a plan can hold. See the [module docs](super) for how to add a kind.
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum Task {
+            $($(#[doc = $doc])* $kind($kind),)*
+        }
+
+        /// Calls the same method on whichever kind `self` holds.
+        macro_rules! dispatch {
+            ($self:expr, $t:ident => $body:expr) => {
+                match $self {
+                    $(Task::$kind($t) => $body,)*
+                }
+            };
+        }
+
+        $(impl From<$kind> for Task {
+            fn from(t: $kind) -> Self {
+                Task::$kind(t)
+            }
+        })*
+    };
 }
 
-/// Calls the same method on whichever kind `self` holds.
-macro_rules! dispatch {
-    ($self:expr, $t:ident => $body:expr) => {
-        match $self {
-            Task::Noop($t) => $body,
-            Task::Command($t) => $body,
-            Task::WriteFile($t) => $body,
-            Task::WaitHealthy($t) => $body,
-            Task::ResolveRelease($t) => $body,
-            Task::DownloadAsset($t) => $body,
-        }
-    };
+task_kinds! {
+    /// Does nothing (optionally for a while): barriers, grouping, simulations.
+    Noop,
+    /// Runs a program.
+    Command,
+    /// Writes a file atomically.
+    WriteFile,
+    /// Waits until a service passes a health probe.
+    WaitHealthy,
+    /// Looks a release up on a forge.
+    ResolveRelease,
+    /// Downloads a release asset into a staging file in the bin dir.
+    DownloadAsset,
+    /// Hands a binary already on disk to an install pipeline.
+    LocalBinary,
+    /// Checks that a binary is an executable for this host.
+    VerifyElf,
+    /// Installs a binary into the bin dir atomically and records it.
+    InstallBinary,
+    /// Clones or fetches a git repository at a branch, tag or commit.
+    GitCheckout,
+    /// Builds binaries of a checked-out repository with cargo.
+    CargoBuild,
 }
 
 /// The kind name of `T`, a helper for the dispatch below.
@@ -88,41 +110,5 @@ impl Task {
     /// See [`TaskKind::run`].
     pub async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
         dispatch!(self, t => t.run(ctx).await)
-    }
-}
-
-impl From<Noop> for Task {
-    fn from(t: Noop) -> Self {
-        Task::Noop(t)
-    }
-}
-
-impl From<Command> for Task {
-    fn from(t: Command) -> Self {
-        Task::Command(t)
-    }
-}
-
-impl From<WriteFile> for Task {
-    fn from(t: WriteFile) -> Self {
-        Task::WriteFile(t)
-    }
-}
-
-impl From<WaitHealthy> for Task {
-    fn from(t: WaitHealthy) -> Self {
-        Task::WaitHealthy(t)
-    }
-}
-
-impl From<ResolveRelease> for Task {
-    fn from(t: ResolveRelease) -> Self {
-        Task::ResolveRelease(t)
-    }
-}
-
-impl From<DownloadAsset> for Task {
-    fn from(t: DownloadAsset) -> Self {
-        Task::DownloadAsset(t)
     }
 }

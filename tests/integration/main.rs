@@ -7,5 +7,6 @@ mod demo;
 mod executor;
 mod forge;
 mod health;
+mod install;
 mod reporter;
 mod supervisor;

@@ -1,0 +1,223 @@
+//! [`CargoBuild`]: builds binaries of a checked-out repository with one `cargo build`.
+//!
+//! Input: the [`Checkout`](TaskOutput::Checkout) of a [`GitCheckout`](super::GitCheckout).
+//! Runs `cargo build --release --bin a --bin b` in the working tree (all binaries of the
+//! repository in one invocation, so shared crates compile once) with `CARGO_TARGET_DIR` set
+//! to a shared target dir. Every line cargo prints is a log event; a failure carries the
+//! last lines (the compiler's errors). Output: an [`Artifact`] for one binary,
+//! [`Artifacts`](TaskOutput::Artifacts) for several; their version is the commit.
+//!
+//! Fingerprint: the commit, the sha256 of `Cargo.lock` (if any), the binaries, the profile
+//! and the target dir. Fresh when every built binary still has the recorded sha256: an
+//! unchanged rebuild does not run cargo at all.
+
+use std::path::{Path, PathBuf};
+
+use super::output::FileDigest;
+use super::process::run_logged;
+use super::{
+    Artifact, Freshness, ResourceClass, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput,
+    short_hash,
+};
+use crate::graph::Fingerprint;
+
+/// Builds `binaries` of the input checkout.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CargoBuild {
+    /// The binaries (`--bin` names) to build.
+    pub binaries: Vec<String>,
+    /// The cargo profile (`release`).
+    pub profile: String,
+    /// The shared `CARGO_TARGET_DIR`.
+    pub target_dir: PathBuf,
+    /// The cargo program (from `CARGO`, else `cargo` on the `PATH`).
+    pub cargo: PathBuf,
+}
+
+impl CargoBuild {
+    /// Builds `binaries` in release mode into `target_dir`, with the cargo of `CARGO` or
+    /// the `PATH`.
+    pub fn new<I, S>(binaries: I, target_dir: impl Into<PathBuf>) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            binaries: binaries.into_iter().map(Into::into).collect(),
+            profile: "release".to_string(),
+            target_dir: target_dir.into(),
+            cargo: std::env::var_os("CARGO")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("cargo")),
+        }
+    }
+
+    /// Uses another cargo program.
+    pub fn cargo(mut self, program: impl Into<PathBuf>) -> Self {
+        self.cargo = program.into();
+        self
+    }
+
+    /// Uses another profile.
+    pub fn profile(mut self, profile: impl Into<String>) -> Self {
+        self.profile = profile.into();
+        self
+    }
+
+    /// The directory cargo puts the binaries of the profile in.
+    pub fn output_dir(&self) -> PathBuf {
+        let dir = match self.profile.as_str() {
+            "dev" | "test" => "debug",
+            "bench" => "release",
+            other => other,
+        };
+        self.target_dir.join(dir)
+    }
+
+    fn args(&self) -> Vec<String> {
+        let mut args = vec!["build".to_string()];
+        if self.profile == "release" {
+            args.push("--release".to_string());
+        } else {
+            args.push(format!("--profile={}", self.profile));
+        }
+        for b in &self.binaries {
+            args.push("--bin".to_string());
+            args.push(b.clone());
+        }
+        args
+    }
+}
+
+/// The checkout among the task's inputs, or the error naming the missing edge.
+fn input_checkout(ctx: &TaskContext) -> Result<(String, PathBuf, String, String), TaskError> {
+    ctx.input_checkout()
+        .map(|(u, p, c, r)| (u.to_string(), p.to_path_buf(), c.to_string(), r.to_string()))
+        .ok_or_else(|| {
+            TaskError::new(
+                "no checkout among the inputs; the plan needs an edge from a git checkout",
+            )
+            .permanent()
+        })
+}
+
+fn lock_digest(dir: &Path) -> Option<String> {
+    FileDigest::of_path(dir.join("Cargo.lock"))
+        .ok()
+        .map(|d| d.sha256)
+}
+
+impl TaskKind for CargoBuild {
+    const KIND: &'static str = "cargo_build";
+
+    fn key(&self) -> TaskKey {
+        TaskKey::new(format!("build:{}", self.binaries.join(",")))
+    }
+
+    fn label(&self) -> String {
+        format!("cargo build {}", self.binaries.join(" "))
+    }
+
+    fn resource(&self) -> ResourceClass {
+        ResourceClass::Build
+    }
+
+    fn fingerprint(&self, ctx: &TaskContext) -> Option<Fingerprint> {
+        let (_, path, commit, _) = ctx.input_checkout()?;
+        let mut fp = Fingerprint::builder(Self::KIND);
+        fp.field("commit", commit.as_bytes());
+        fp.field(
+            "cargo_lock",
+            lock_digest(path).unwrap_or_default().as_bytes(),
+        );
+        for b in &self.binaries {
+            fp.field("bin", b.as_bytes());
+        }
+        fp.field("profile", self.profile.as_bytes());
+        fp.field("target_dir", self.target_dir.as_os_str().as_encoded_bytes());
+        Some(fp.finish())
+    }
+
+    async fn check_fresh(&self, _ctx: &TaskContext, recorded: &TaskOutput) -> Freshness {
+        let artifacts: Vec<FileDigest> = match recorded {
+            TaskOutput::Artifact(a) => vec![a.clone()],
+            TaskOutput::Artifacts { artifacts } => artifacts.clone(),
+            _ => return Freshness::Stale("no record of the built binaries".to_string()),
+        }
+        .into_iter()
+        .map(|a| FileDigest {
+            path: a.path,
+            sha256: a.sha256,
+            bytes: a.bytes,
+        })
+        .collect();
+        let checked = tokio::task::spawn_blocking(move || {
+            artifacts.iter().try_for_each(FileDigest::still_matches)
+        })
+        .await;
+        match checked {
+            Ok(Ok(())) => Freshness::Fresh("same commit, built binaries unchanged".to_string()),
+            Ok(Err(reason)) => Freshness::Stale(reason),
+            Err(e) => Freshness::Stale(format!("freshness check failed: {e}")),
+        }
+    }
+
+    async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
+        let (url, dir, commit, reference) = input_checkout(ctx)?;
+        if self.binaries.is_empty() {
+            return Err(TaskError::new("no binaries to build").permanent());
+        }
+        let mut cmd = tokio::process::Command::new(&self.cargo);
+        cmd.args(self.args())
+            .current_dir(&dir)
+            .env("CARGO_TARGET_DIR", &self.target_dir)
+            .env("CARGO_TERM_COLOR", "never")
+            .env("CARGO_TERM_PROGRESS_WHEN", "never");
+        let program = self.cargo.display().to_string();
+        let run = run_logged(cmd, ctx, &program, false).await?;
+        if !run.status.success() {
+            return Err(TaskError::new(format!(
+                "`cargo build` of {} {} (at {})",
+                self.binaries.join(", "),
+                run.how_it_ended(),
+                short_hash(&commit)
+            ))
+            .with_log_tail(run.tail)
+            .permanent());
+        }
+
+        let out_dir = self.output_dir();
+        let binaries = self.binaries.clone();
+        let digests = tokio::task::spawn_blocking(move || {
+            binaries
+                .iter()
+                .map(|b| FileDigest::of_path(out_dir.join(b)))
+                .collect::<std::io::Result<Vec<_>>>()
+        })
+        .await
+        .map_err(|e| TaskError::with_source("digesting the binaries panicked", e))?
+        .map_err(|e| {
+            TaskError::with_source("cargo succeeded but a binary is missing", e)
+                .with_log_tail(run.tail.clone())
+        })?;
+        let origin = format!("build of {url} at {} ({reference})", short_hash(&commit));
+        let mut artifacts: Vec<Artifact> = self
+            .binaries
+            .iter()
+            .zip(digests)
+            .map(|(b, d)| Artifact {
+                binary: b.clone(),
+                path: d.path,
+                sha256: d.sha256,
+                bytes: d.bytes,
+                version: commit.clone(),
+                origin: origin.clone(),
+                elf: None,
+            })
+            .collect();
+        Ok(match artifacts.len() {
+            1 => TaskOutput::Artifact(artifacts.remove(0)),
+            _ => TaskOutput::Artifacts { artifacts },
+        })
+    }
+}
