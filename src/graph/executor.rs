@@ -43,14 +43,17 @@ use super::{
     RunId, TaskRecord, TaskStatus,
 };
 use crate::state::StateStore;
-use crate::tasks::{Freshness, ResourceClass, TaskContext, TaskError, TaskKey, TaskOutput};
+use crate::tasks::{
+    Freshness, ResourceClass, TaskContext, TaskEnv, TaskError, TaskKey, TaskOutput,
+};
 
-/// Runs plans. Holds the configuration and the state store; one executor can run many
+/// Runs plans. Holds the configuration and the tasks' environment (state store,
+/// supervisor); one executor can run many
 /// plans, one after another or at once.
 #[derive(Clone, Debug)]
 pub struct Executor {
     config: ExecutorConfig,
-    store: StateStore,
+    env: TaskEnv,
 }
 
 /// What to run a plan as: the operation's name, where events go, and the token that
@@ -120,7 +123,12 @@ enum Stop {
 impl Executor {
     /// An executor with `config` that caches in `store`.
     pub fn new(config: ExecutorConfig, store: StateStore) -> Self {
-        Self { config, store }
+        Self::with_env(config, TaskEnv::new(store))
+    }
+
+    /// An executor whose tasks see `env` (e.g. with the daemon's supervisor).
+    pub fn with_env(config: ExecutorConfig, env: TaskEnv) -> Self {
+        Self { config, env }
     }
 
     /// The configuration.
@@ -130,7 +138,12 @@ impl Executor {
 
     /// The state store.
     pub fn store(&self) -> &StateStore {
-        &self.store
+        self.env.store()
+    }
+
+    /// The tasks' environment.
+    pub fn env(&self) -> &TaskEnv {
+        &self.env
     }
 
     /// Runs `plan` to the end and returns its report (also stored in the state store).
@@ -180,7 +193,7 @@ impl Executor {
             plan,
             &records,
         );
-        if let Err(e) = self.store.save_report(&report) {
+        if let Err(e) = self.env.store().save_report(&report) {
             tracing::warn!(error = %e, "could not store the execution report");
         }
         emitter.emit(EventKind::RunFinished {
@@ -196,7 +209,7 @@ impl Executor {
 struct Dispatch<'a> {
     plan: &'a Plan,
     config: &'a ExecutorConfig,
-    store: &'a StateStore,
+    env: &'a TaskEnv,
     emitter: Emitter,
     started: Instant,
     remaining: Vec<u32>,
@@ -225,7 +238,7 @@ impl<'a> Dispatch<'a> {
         Self {
             plan,
             config: &executor.config,
-            store: &executor.store,
+            env: &executor.env,
             started: emitter.started(),
             emitter,
             remaining,
@@ -272,7 +285,7 @@ impl<'a> Dispatch<'a> {
             node,
             inputs,
             emitter: self.emitter.clone(),
-            store: self.store.clone(),
+            env: self.env.clone(),
             default_timeout: self.config.default_timeout,
         };
         self.futures.push(Box::pin(job.run()));
@@ -433,7 +446,7 @@ struct Job<'a> {
     node: &'a PlanNode,
     inputs: Arc<[(TaskKey, Arc<TaskOutput>)]>,
     emitter: Emitter,
-    store: StateStore,
+    env: TaskEnv,
     default_timeout: Option<Duration>,
 }
 
@@ -447,7 +460,7 @@ impl Job<'_> {
                 attempt,
                 self.inputs.clone(),
                 self.emitter.clone(),
-                self.store.clone(),
+                self.env.clone(),
             )
         };
         let ctx = context(1);
@@ -464,7 +477,7 @@ impl Job<'_> {
         });
         let reason = match &fingerprint {
             None => "always runs".to_string(),
-            Some(fp) => match self.store.cached(key) {
+            Some(fp) => match self.env.store().cached(key) {
                 Ok(Some(cached)) if cached.fingerprint == *fp => {
                     match task.check_fresh(&ctx, &cached.output).await {
                         Freshness::Fresh(why) => {
@@ -508,7 +521,7 @@ impl Job<'_> {
             match result {
                 Ok(output) => {
                     if let Some(fp) = &fingerprint
-                        && let Err(e) = self.store.record(key, fp, &output)
+                        && let Err(e) = self.env.store().record(key, fp, &output)
                     {
                         ctx.log(
                             crate::tasks::LogStream::Info,

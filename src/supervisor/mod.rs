@@ -12,6 +12,7 @@
 //! The trait is deliberately plain (owned arguments and results, no borrowed state between
 //! calls) so that a backend can be a thin client of another process.
 
+mod any_supervisor;
 pub mod builtin;
 mod exit_reason;
 mod log_settings;
@@ -23,6 +24,7 @@ mod restart_policy;
 mod supervisor;
 mod supervisor_error;
 
+pub use any_supervisor::AnySupervisor;
 pub use builtin::{BuiltinConfig, BuiltinSupervisor};
 pub use exit_reason::ExitReason;
 pub use log_settings::LogSettings;

@@ -5,8 +5,10 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Artifact, TaskKey, TaskOutput};
+use super::{TaskEnv, TaskError};
 use crate::graph::{Emitter, EventKind};
 use crate::state::StateStore;
+use crate::supervisor::AnySupervisor;
 
 /// Where a logged line came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,7 +31,7 @@ pub struct TaskContext {
     attempt: u32,
     inputs: Arc<[(TaskKey, Arc<TaskOutput>)]>,
     emitter: Emitter,
-    store: StateStore,
+    env: TaskEnv,
 }
 
 impl TaskContext {
@@ -39,21 +41,27 @@ impl TaskContext {
         attempt: u32,
         inputs: Arc<[(TaskKey, Arc<TaskOutput>)]>,
         emitter: Emitter,
-        store: StateStore,
+        env: TaskEnv,
     ) -> Self {
         Self {
             key,
             attempt,
             inputs,
             emitter,
-            store,
+            env,
         }
     }
 
     /// A context outside any run, with no inputs and events going nowhere: for using a task
     /// kind on its own (tests, one-off checks).
     pub fn detached(key: TaskKey, store: StateStore) -> Self {
-        Self::new(key, 1, Arc::from(Vec::new()), Emitter::discard(), store)
+        Self::new(
+            key,
+            1,
+            Arc::from(Vec::new()),
+            Emitter::discard(),
+            TaskEnv::new(store),
+        )
     }
 
     /// The key of the task this context belongs to.
@@ -106,7 +114,13 @@ impl TaskContext {
 
     /// The state store of the run (installed versions, records).
     pub fn store(&self) -> &StateStore {
-        &self.store
+        self.env.store()
+    }
+
+    /// The process supervisor (runs hosted by the daemon have one; others get an error
+    /// that says so).
+    pub fn supervisor(&self) -> Result<&AnySupervisor, TaskError> {
+        self.env.supervisor()
     }
 
     /// Reports progress: `done` of `total` units (bytes, steps), with an optional message.

@@ -1,0 +1,68 @@
+//! [`TaskEnv`]: what every task of a run can reach beyond its own fields and inputs.
+
+use std::sync::Arc;
+
+use super::TaskError;
+use crate::state::StateStore;
+use crate::supervisor::AnySupervisor;
+
+/// The shared environment of a run: the state store, and the supervisor when the run is
+/// hosted by the daemon (lifecycle tasks need it). Cheap to clone.
+#[derive(Clone)]
+pub struct TaskEnv {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: StateStore,
+    supervisor: Option<Arc<AnySupervisor>>,
+}
+
+impl TaskEnv {
+    /// An environment with a state store and no supervisor.
+    pub fn new(store: StateStore) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store,
+                supervisor: None,
+            }),
+        }
+    }
+
+    /// The same environment with a supervisor.
+    pub fn with_supervisor(self, supervisor: Arc<AnySupervisor>) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                store: self.inner.store.clone(),
+                supervisor: Some(supervisor),
+            }),
+        }
+    }
+
+    /// The state store.
+    pub fn store(&self) -> &StateStore {
+        &self.inner.store
+    }
+
+    /// The supervisor, or an error for runs without one.
+    pub fn supervisor(&self) -> Result<&AnySupervisor, TaskError> {
+        self.inner.supervisor.as_deref().ok_or_else(|| {
+            TaskError::new(
+                "this run has no process supervisor: lifecycle tasks run inside the daemon (`hero_svc serve`)",
+            )
+            .permanent()
+        })
+    }
+}
+
+impl std::fmt::Debug for TaskEnv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskEnv")
+            .field("store", &self.inner.store)
+            .field(
+                "supervisor",
+                &self.inner.supervisor.as_ref().map(|s| s.backend()),
+            )
+            .finish()
+    }
+}
