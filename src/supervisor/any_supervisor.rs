@@ -72,4 +72,8 @@ impl Supervisor for AnySupervisor {
     async fn remove(&self, name: &str) -> Result<(), SupervisorError> {
         delegate!(self, s => s.remove(name).await)
     }
+
+    async fn spec(&self, name: &str) -> Result<Option<ProcessSpec>, SupervisorError> {
+        delegate!(self, s => s.spec(name).await)
+    }
 }

@@ -118,6 +118,14 @@ impl ProcessSpec {
         self
     }
 
+    /// Lowercase hex sha256 of the spec (of its JSON form): equal specs have equal digests,
+    /// and any change (an argument, a variable, the stop timeout) changes it.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        hex::encode(Sha256::digest(&json))
+    }
+
     /// Checks what the supervisor relies on: a usable name and a program.
     pub fn validate(&self) -> Result<(), SupervisorError> {
         let invalid = |reason: &str| SupervisorError::InvalidSpec {

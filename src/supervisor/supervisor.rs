@@ -63,4 +63,16 @@ pub trait Supervisor: Send + Sync {
 
     /// Stops a process and forgets it (its log files stay).
     fn remove(&self, name: &str) -> impl Future<Output = Result<(), SupervisorError>> + Send;
+
+    /// The spec process `name` is registered with: `None` when it is not registered, or
+    /// when the backend cannot tell (the default). A plan's register step is up to date
+    /// only when this returns a spec equal to the one it would register, so a backend that
+    /// answers `None` simply gets its spec registered again on every run (harmless).
+    fn spec(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Option<ProcessSpec>, SupervisorError>> + Send {
+        let _ = name;
+        async { Ok(None) }
+    }
 }

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::forge::ResolvedRelease;
@@ -80,6 +81,23 @@ pub enum TaskOutput {
         #[serde(default)]
         waited_ms: u64,
     },
+    /// A process spec is registered with the supervisor.
+    Registered {
+        /// The process's name.
+        name: String,
+        /// [`ProcessSpec::digest`](crate::supervisor::ProcessSpec::digest) of the spec.
+        spec_sha256: String,
+    },
+    /// A supervised process runs.
+    Process {
+        /// The process's name.
+        name: String,
+        /// Its pid when the start task last ran (the supervisor may have restarted it
+        /// since; its status has the live pid).
+        pid: u32,
+        /// When that instance started.
+        started_at: DateTime<Utc>,
+    },
 }
 
 /// A binary on its way to the Hero bin dir: downloaded from a release or built from
@@ -123,10 +141,18 @@ impl TaskOutput {
     /// A digest of the output, mixed into the fingerprints of the task's dependents: a
     /// dependent re-runs when this changes and only then. A health result digests only
     /// whether the service is healthy: latency and timing differ on every run and must not
-    /// make dependents dirty.
+    /// make dependents dirty. A running process digests only its name: a restart (new pid,
+    /// new start time) does not make its dependents dirty — what restarts a dependent is a
+    /// change of its *own* inputs (its binary, its spec).
     pub fn digest(&self) -> Fingerprint {
-        if let TaskOutput::Health { healthy, .. } = self {
-            return Fingerprint::of_bytes(format!("health:{healthy}").as_bytes());
+        match self {
+            TaskOutput::Health { healthy, .. } => {
+                return Fingerprint::of_bytes(format!("health:{healthy}").as_bytes());
+            }
+            TaskOutput::Process { name, .. } => {
+                return Fingerprint::of_bytes(format!("process:{name}").as_bytes());
+            }
+            _ => {}
         }
         let json = serde_json::to_vec(self).unwrap_or_default();
         Fingerprint::of_bytes(&json)
@@ -198,6 +224,18 @@ impl TaskOutput {
             } => Some(format!(
                 "{} after {waited_ms} ms ({attempts} probes): {detail}",
                 if *healthy { "healthy" } else { "not healthy" }
+            )),
+            TaskOutput::Registered { name, spec_sha256 } => Some(format!(
+                "{name} registered (spec {})",
+                short_hash(spec_sha256)
+            )),
+            TaskOutput::Process {
+                name,
+                pid,
+                started_at,
+            } => Some(format!(
+                "{name} running as pid {pid} since {}",
+                started_at.format("%H:%M:%S%.3f")
             )),
         }
     }

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use super::{
     CargoBuild, Command, DownloadAsset, Freshness, GitCheckout, InstallBinary, LocalBinary, Noop,
-    ResolveRelease, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey, TaskKind,
-    TaskOutput, VerifyElf, WaitHealthy, WriteFile,
+    RegisterProcess, ResolveRelease, ResourceClass, RetryPolicy, StartProcess, StopProcess,
+    TaskContext, TaskError, TaskKey, TaskKind, TaskOutput, VerifyElf, WaitHealthy, WriteFile,
 };
 use crate::graph::Fingerprint;
 
@@ -59,6 +59,12 @@ task_kinds! {
     GitCheckout,
     /// Builds binaries of a checked-out repository with cargo.
     CargoBuild,
+    /// Registers (or updates) a process spec with the supervisor.
+    RegisterProcess,
+    /// Starts a registered process (restarting it when its binary or spec changed).
+    StartProcess,
+    /// Stops a process and its whole process group.
+    StopProcess,
 }
 
 /// The kind name of `T`, a helper for the dispatch below.

@@ -272,6 +272,14 @@ impl Supervisor for BuiltinSupervisor {
         self.shared.store.remove_supervised(name)?;
         Ok(())
     }
+
+    async fn spec(&self, name: &str) -> Result<Option<ProcessSpec>, SupervisorError> {
+        Ok(self
+            .shared
+            .entries()
+            .get(name)
+            .map(|e| e.rt().spec.clone()))
+    }
 }
 
 /// Rebuilds the entry of a recorded process, adopting its running instance or handing its
