@@ -15,6 +15,8 @@
 //! - [`paths`]: the Hero directories (`HERO_ROOT`, `PATH_SOCKET`, `CODEROOT`, …).
 //! - [`daemon`]: `hero_svc serve` — the lock, the socket, the runs it owns.
 //! - [`rpc`]: the daemon's JSON-RPC 2.0 API (framing, methods, server, client).
+//! - [`services`]: services as code — the `Service` trait, the Hero shape, catalogs (hero,
+//!   demo), and the planner that compiles operations into plans.
 //! - [`state`]: the embedded SQLite store (fingerprints, reports, supervisor state, and later
 //!   installed versions and the operation log).
 //! - [`supervisor`]: the `Supervisor` seam that starts and watches service processes, and
@@ -32,6 +34,7 @@ pub mod health;
 pub mod install;
 pub mod paths;
 pub mod rpc;
+pub mod services;
 pub mod state;
 pub mod supervisor;
 pub mod tasks;

@@ -27,9 +27,26 @@ pub const EXIT_FAILURE: u8 = 1;
 
 /// The whole program: parses `std::env::args`, runs, and returns the exit code.
 pub fn main() -> ExitCode {
-    let args = std::env::args_os()
-        .skip(1)
-        .map(|arg| arg.to_string_lossy().into_owned());
+    main_with_defaults(Vec::new())
+}
+
+/// The program of a named demo service (the binaries in `src/bin/`): `--name` and
+/// `--version` default to `name` and `version`; flags on the command line still win.
+pub fn main_as(name: &str, version: &str) -> ExitCode {
+    main_with_defaults(vec![
+        "--name".to_owned(),
+        name.to_owned(),
+        "--version".to_owned(),
+        version.to_owned(),
+    ])
+}
+
+fn main_with_defaults(defaults: Vec<String>) -> ExitCode {
+    let args = defaults.into_iter().chain(
+        std::env::args_os()
+            .skip(1)
+            .map(|arg| arg.to_string_lossy().into_owned()),
+    );
     let ready_delay = std::env::var(READY_DELAY_ENV).ok();
     let options = match options::parse(args, ready_delay.as_deref()) {
         Ok(Command::Run(options)) => options,

@@ -81,6 +81,13 @@ pub enum TaskOutput {
         #[serde(default)]
         waited_ms: u64,
     },
+    /// An installed binary was checked.
+    Verified {
+        /// The binary.
+        binary: String,
+        /// What was found (`up to date: v0.3.2 (sha256 …)`).
+        status: String,
+    },
     /// A process spec is registered with the supervisor.
     Registered {
         /// The process's name.
@@ -225,6 +232,7 @@ impl TaskOutput {
                 "{} after {waited_ms} ms ({attempts} probes): {detail}",
                 if *healthy { "healthy" } else { "not healthy" }
             )),
+            TaskOutput::Verified { binary, status } => Some(format!("{binary}: {status}")),
             TaskOutput::Registered { name, spec_sha256 } => Some(format!(
                 "{name} registered (spec {})",
                 short_hash(spec_sha256)

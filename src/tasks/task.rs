@@ -7,6 +7,7 @@ use super::{
     RegisterProcess, ResolveRelease, ResourceClass, RetryPolicy, StartProcess, StopProcess,
     TaskContext, TaskError, TaskKey, TaskKind, TaskOutput, VerifyElf, WaitHealthy, WriteFile,
 };
+use super::{RemoveBinary, RemoveProcess, RestartVerified, VerifyBinary};
 use crate::graph::Fingerprint;
 
 /// Declares the [`Task`] enum from one list of kinds: its variants, a `dispatch!` macro
@@ -65,6 +66,14 @@ task_kinds! {
     StartProcess,
     /// Stops a process and its whole process group.
     StopProcess,
+    /// Checks an installed binary against its record and the newest release.
+    VerifyBinary,
+    /// Restarts a service on new binaries; rolls back when it is not healthy.
+    RestartVerified,
+    /// Stops a process and makes the supervisor forget it.
+    RemoveProcess,
+    /// Deletes an installed binary.
+    RemoveBinary,
 }
 
 /// The kind name of `T`, a helper for the dispatch below.

@@ -1,0 +1,351 @@
+//! The common Hero shape: the default behaviour of [`Service`], as plain functions a
+//! service with a quirk can also call from its own overrides.
+//!
+//! - environment: `HERO_ROOT`, `PATH_SOCKET` (and the legacy `HERO_SOCKET_DIR`),
+//!   `RUST_LOG=info`, `HOME`, `PATH` — nothing else is inherited;
+//! - processes: each server binary runs as `<bin> --socket <rpc.sock>`, each admin binary
+//!   as `<bin> --hero-socket <rpc.sock> --socket <admin.sock>`; CLIs are not run;
+//! - install: `resolve release → download → verify ELF → install` per binary (one resolve
+//!   per repository), or `checkout → cargo build (all binaries at once) → verify → install`;
+//! - start: write config files, register each process, start the servers after the
+//!   installs and the dependencies' readiness, wait until healthy, then start the admins;
+//! - stop: admins before servers; restart: stop, then start; upgrade: install, then a
+//!   verified restart that rolls back; verify: check each binary (against the newest
+//!   release in download mode); delete: stop, forget, optionally remove the binaries.
+
+use super::{BinaryRole, InstallMode, Service, ServiceContext, ServiceError};
+use crate::forge::{ForgeConfig, ReleaseVersion};
+use crate::graph::PlanBuilder;
+use crate::supervisor::ProcessSpec;
+use crate::tasks::{
+    CargoBuild, DownloadAsset, GitCheckout, GitRef, InstallBinary, RegisterProcess, RemoveBinary,
+    RemoveProcess, ResolveRelease, RestartVerified, StartProcess, StopProcess, TaskKey,
+    VerifyBinary, VerifyElf, WaitHealthy,
+};
+
+/// The base environment of every Hero process.
+pub fn base_env(ctx: &ServiceContext) -> Vec<(String, String)> {
+    let sockets = ctx.paths.sockets.display().to_string();
+    let mut env = vec![
+        (
+            "HERO_ROOT".to_string(),
+            ctx.paths.root.display().to_string(),
+        ),
+        ("PATH_SOCKET".to_string(), sockets.clone()),
+        ("HERO_SOCKET_DIR".to_string(), sockets),
+        ("RUST_LOG".to_string(), "info".to_string()),
+    ];
+    for name in ["HOME", "PATH"] {
+        if let Some(v) = std::env::var_os(name) {
+            env.push((name.to_string(), v.to_string_lossy().into_owned()));
+        }
+    }
+    env
+}
+
+/// A secret from the env file, else the daemon's environment.
+pub fn secret(service: &str, ctx: &ServiceContext, name: &str) -> Result<String, ServiceError> {
+    ctx.env_file
+        .get(name)
+        .map(str::to_string)
+        .or_else(|| std::env::var(name).ok())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| ServiceError::MissingSecret {
+            service: service.to_string(),
+            name: name.to_string(),
+        })
+}
+
+/// The Hero way of running a service's server and admin binaries.
+pub fn processes<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+) -> Result<Vec<ProcessSpec>, ServiceError> {
+    let env = svc.env(ctx)?;
+    let rpc = svc.rpc_socket(ctx);
+    let admin = svc.admin_socket(ctx);
+    let mut out = Vec::new();
+    for bin in svc.binaries() {
+        let exe = ctx.paths.binary(&bin.name);
+        let spec = match bin.role {
+            BinaryRole::Cli => continue,
+            BinaryRole::Server => ProcessSpec::new(&bin.name, exe)
+                .args(["--socket".to_string(), rpc.display().to_string()])
+                .socket(&rpc),
+            BinaryRole::Admin => ProcessSpec::new(&bin.name, exe)
+                .args([
+                    "--hero-socket".to_string(),
+                    rpc.display().to_string(),
+                    "--socket".to_string(),
+                    admin.display().to_string(),
+                ])
+                .socket(&admin),
+        };
+        let mut spec = spec.working_dir(ctx.paths.root.clone());
+        for (k, v) in &env {
+            spec = spec.env(k, v);
+        }
+        if bin.role == BinaryRole::Server {
+            for port in svc.ports() {
+                spec = spec.tcp_port(port);
+            }
+        }
+        out.push(spec);
+    }
+    Ok(out)
+}
+
+/// The forge a service's releases are on.
+fn forge_of<S: Service + ?Sized>(svc: &S, ctx: &ServiceContext) -> ForgeConfig {
+    let source = svc.source();
+    let mut forge = ctx.forge.clone().kind(source.forge_kind);
+    if let Some(url) = &source.forge_url {
+        // A URL in the catalog is a literal; should it not parse, the configured forge
+        // stays and the resolve task reports what it finds there.
+        if let Ok(f) = forge.clone().base_url(url) {
+            forge = f;
+        }
+    }
+    forge
+}
+
+/// The install mode of `svc` in this operation.
+pub fn install_mode<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+) -> Result<InstallMode, ServiceError> {
+    svc.install_policy()
+        .mode(ctx.mode)
+        .map_err(|reason| ServiceError::UnsupportedMode {
+            service: svc.name().to_string(),
+            reason,
+            allowed: match ctx.mode {
+                Some(InstallMode::Source) => "download",
+                _ => "source",
+            },
+        })
+}
+
+/// The default install: see the module docs.
+pub fn add_install<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+    plan: &mut PlanBuilder,
+) -> Result<Vec<TaskKey>, ServiceError> {
+    let source = svc.source();
+    let bin_dir = ctx.paths.bin.clone();
+    let mut installs = Vec::new();
+    match install_mode(svc, ctx)? {
+        InstallMode::Download => {
+            let resolve = ResolveRelease::new(
+                forge_of(svc, ctx),
+                &source.owner,
+                &source.repo,
+                ReleaseVersion::parse(ctx.release_version()),
+            );
+            let resolved = plan.add(resolve.clone());
+            for bin in svc.binaries() {
+                let download = plan.add_after(
+                    DownloadAsset::new(&resolve, &bin.name, &bin_dir).suffix(&source.asset_suffix),
+                    [&resolved],
+                );
+                let verified = plan.add_after(VerifyElf::new(&bin.name), [&download]);
+                installs.push(plan.add_after(
+                    InstallBinary::new(svc.name(), &bin.name, &bin_dir),
+                    [&verified],
+                ));
+            }
+        }
+        InstallMode::Source => {
+            let git_ref = match &ctx.version {
+                Some(v) if v != "latest" => GitRef::Tag(v.clone()),
+                _ => source.git_ref.clone(),
+            };
+            let checkout = plan.add(GitCheckout::new(
+                source.git_url_on(ctx.forge.base_url.as_str()),
+                git_ref,
+                &ctx.paths.code,
+            ));
+            let names: Vec<String> = svc.binaries().into_iter().map(|b| b.name).collect();
+            let build = plan.add_after(
+                CargoBuild::new(names.clone(), &ctx.target_dir).profile(&ctx.build_profile),
+                [&checkout],
+            );
+            for name in names {
+                let verified = plan.add_after(VerifyElf::new(&name), [&build]);
+                installs.push(
+                    plan.add_after(InstallBinary::new(svc.name(), &name, &bin_dir), [&verified]),
+                );
+            }
+        }
+    }
+    Ok(installs)
+}
+
+/// Config files and registrations of `svc`; returns the keys a start must wait for.
+fn add_prepare<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+    plan: &mut PlanBuilder,
+    specs: &[ProcessSpec],
+) -> Result<Vec<TaskKey>, ServiceError> {
+    let mut ready = Vec::new();
+    for file in svc.config_files(ctx)? {
+        ready.push(plan.add(file));
+    }
+    for spec in specs {
+        ready.push(plan.add(RegisterProcess::new(spec.clone())));
+    }
+    Ok(ready)
+}
+
+/// Whether a process runs a server binary (started before the health wait).
+fn is_server<S: Service + ?Sized>(svc: &S, process: &str) -> bool {
+    svc.binaries()
+        .iter()
+        .any(|b| b.name == process && b.role == BinaryRole::Server)
+}
+
+/// The default start: see the module docs.
+pub fn add_start<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+    plan: &mut PlanBuilder,
+    after: &[TaskKey],
+) -> Result<TaskKey, ServiceError> {
+    let specs = svc.processes(ctx)?;
+    let mut before_start: Vec<TaskKey> = after.to_vec();
+    before_start.extend(add_prepare(svc, ctx, plan, &specs)?);
+    let (servers, others): (Vec<_>, Vec<_>) = specs
+        .iter()
+        .partition(|s| is_server(svc, &s.name) || specs.len() == 1);
+    let mut started = Vec::new();
+    for spec in &servers {
+        started.push(plan.add_after(StartProcess::new(&spec.name), before_start.iter()));
+    }
+    let ready = match svc.health_probe(ctx) {
+        Some(probe) => plan.add_after(
+            WaitHealthy::new(svc.name(), probe, ctx.health_timeout),
+            started.iter(),
+        ),
+        None => match started.last() {
+            Some(k) => k.clone(),
+            None => {
+                return Err(ServiceError::Unsupported {
+                    service: svc.name().to_string(),
+                    operation: "start",
+                    reason: "it has no process to run".to_string(),
+                });
+            }
+        },
+    };
+    for spec in &others {
+        let mut deps = before_start.clone();
+        deps.push(ready.clone());
+        plan.add_after(StartProcess::new(&spec.name), deps.iter());
+    }
+    Ok(ready)
+}
+
+/// The default stop: admins (and other non-servers) before servers.
+pub fn add_stop<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+    plan: &mut PlanBuilder,
+) -> Result<Vec<TaskKey>, ServiceError> {
+    let specs = svc.processes(ctx)?;
+    let (servers, others): (Vec<_>, Vec<_>) = specs
+        .iter()
+        .partition(|s| is_server(svc, &s.name) || specs.len() == 1);
+    let first: Vec<TaskKey> = others
+        .iter()
+        .map(|s| plan.add(StopProcess::new(&s.name)))
+        .collect();
+    let mut keys = first.clone();
+    for s in servers {
+        keys.push(plan.add_after(StopProcess::new(&s.name), first.iter()));
+    }
+    Ok(keys)
+}
+
+/// The default restart: stop, then start.
+pub fn add_restart<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+    plan: &mut PlanBuilder,
+    after: &[TaskKey],
+) -> Result<TaskKey, ServiceError> {
+    let mut before = svc.add_stop(ctx, plan)?;
+    before.extend_from_slice(after);
+    svc.add_start(ctx, plan, &before)
+}
+
+/// The default upgrade: install, then a verified restart that rolls back.
+pub fn add_upgrade<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+    plan: &mut PlanBuilder,
+    after: &[TaskKey],
+) -> Result<TaskKey, ServiceError> {
+    let specs = svc.processes(ctx)?;
+    let mut before: Vec<TaskKey> = after.to_vec();
+    before.extend(svc.add_install(ctx, plan)?);
+    before.extend(add_prepare(svc, ctx, plan, &specs)?);
+    let verified = RestartVerified {
+        service: svc.name().to_string(),
+        processes: specs.iter().map(|s| s.name.clone()).collect(),
+        binaries: svc.binaries().into_iter().map(|b| b.name).collect(),
+        bin_dir: ctx.paths.bin.clone(),
+        probe: svc.health_probe(ctx),
+        timeout: ctx.health_timeout,
+    };
+    Ok(plan.add_after(verified, before.iter()))
+}
+
+/// The default verify: each binary, against the newest release in download mode.
+pub fn add_verify<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+    plan: &mut PlanBuilder,
+) -> Result<Vec<TaskKey>, ServiceError> {
+    let source = svc.source();
+    let release = match install_mode(svc, ctx)? {
+        InstallMode::Download => Some(plan.add(ResolveRelease::new(
+            forge_of(svc, ctx),
+            &source.owner,
+            &source.repo,
+            ReleaseVersion::parse(ctx.release_version()),
+        ))),
+        InstallMode::Source => None,
+    };
+    Ok(svc
+        .binaries()
+        .iter()
+        .map(|b| {
+            let task = VerifyBinary::new(svc.name(), &b.name, &ctx.paths.bin)
+                .asset_suffix(&source.asset_suffix);
+            plan.add_after(task, release.iter())
+        })
+        .collect())
+}
+
+/// The default delete: stop, forget, and with `purge` remove the binaries.
+pub fn add_delete<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+    plan: &mut PlanBuilder,
+    purge: bool,
+) -> Result<Vec<TaskKey>, ServiceError> {
+    let stops = svc.add_stop(ctx, plan)?;
+    let mut keys = Vec::new();
+    for spec in svc.processes(ctx)? {
+        keys.push(plan.add_after(RemoveProcess::new(&spec.name), stops.iter()));
+    }
+    if purge {
+        let removed = keys.clone();
+        for bin in svc.binaries() {
+            keys.push(plan.add_after(RemoveBinary::new(&bin.name, &ctx.paths.bin), removed.iter()));
+        }
+    }
+    Ok(keys)
+}

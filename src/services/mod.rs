@@ -1,0 +1,35 @@
+//! Services as code: the [`Service`] trait, the common Hero shape, catalogs, and the
+//! planner that compiles an [`Operation`] on a selection of services into a plan.
+//!
+//! - `service.rs`: the trait — identity, how a service runs, and the plan contributions of
+//!   every operation (default methods in `hero_shape.rs`).
+//! - `catalog.rs`: a named set of services and groups, validated as a whole.
+//! - `operation.rs`: operations, options, and [`plan_operation`].
+//! - `registry.rs`: the built-in catalogs (`hero`, `demo`).
+//! - `hero/`: one file per Hero service; `demo/`: the offline demo catalog.
+
+mod binary;
+mod catalog;
+pub mod demo;
+mod env_file;
+pub mod hero;
+pub mod hero_shape;
+mod operation;
+mod registry;
+#[allow(clippy::module_inception)]
+mod service;
+mod service_context;
+mod service_error;
+mod source;
+
+pub use binary::{Binary, BinaryRole};
+pub use catalog::{Catalog, CatalogError, Selection};
+pub use env_file::{EnvFile, EnvFileError};
+pub use operation::{
+    Operation, OperationError, OperationOptions, OperationRequest, PlannedOperation, plan_operation,
+};
+pub use registry::builtin_catalog;
+pub use service::Service;
+pub use service_context::ServiceContext;
+pub use service_error::ServiceError;
+pub use source::{InstallMode, InstallPolicy, Source};

@@ -1,0 +1,285 @@
+//! [`Operation`]: what a user asks of services, and how it compiles into a plan.
+//!
+//! [`plan_operation`] turns a request into one [`Plan`]: the selected services (and, for
+//! deploy and start, what they depend on) each add their tasks; the planner adds the edges
+//! between services — a dependency's readiness before a dependent's start, a dependent's
+//! stop before its dependency's stop.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Catalog, CatalogError, InstallMode, Selection, ServiceContext, ServiceError};
+use crate::graph::{Plan, PlanBuilder, PlanError};
+use crate::tasks::TaskKey;
+
+/// An operation on services.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    /// Build from source and install.
+    Build,
+    /// Install (download or build, per `--mode`).
+    Install,
+    /// Start (dependencies first, each gated on the previous one's health).
+    Start,
+    /// Stop (dependents first).
+    Stop,
+    /// Stop, then start.
+    Restart,
+    /// Install a new version, restart on it, roll back if it is not healthy.
+    Upgrade,
+    /// Check the installed binaries.
+    Verify,
+    /// Stop and forget (and with `purge`, remove the binaries).
+    Delete,
+    /// Install what is not up to date, (re)start what changed or is not running, wait
+    /// until healthy — dependencies first.
+    Deploy,
+}
+
+impl Operation {
+    /// Every operation.
+    pub const ALL: [Operation; 9] = [
+        Operation::Build,
+        Operation::Install,
+        Operation::Start,
+        Operation::Stop,
+        Operation::Restart,
+        Operation::Upgrade,
+        Operation::Verify,
+        Operation::Delete,
+        Operation::Deploy,
+    ];
+
+    /// Its name (`deploy`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Build => "build",
+            Operation::Install => "install",
+            Operation::Start => "start",
+            Operation::Stop => "stop",
+            Operation::Restart => "restart",
+            Operation::Upgrade => "upgrade",
+            Operation::Verify => "verify",
+            Operation::Delete => "delete",
+            Operation::Deploy => "deploy",
+        }
+    }
+
+    /// Whether it changes anything (and so takes the services' locks).
+    pub fn is_mutating(self) -> bool {
+        self != Operation::Verify
+    }
+}
+
+impl std::str::FromStr for Operation {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Operation::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .ok_or_else(|| {
+                format!(
+                    "unknown operation `{s}` ({})",
+                    Operation::ALL.map(Operation::as_str).join(", ")
+                )
+            })
+    }
+}
+
+/// Options of an operation.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperationOptions {
+    /// Do not include the dependencies of the selected services (deploy, start).
+    #[serde(default)]
+    pub no_deps: bool,
+    /// Also restart the services that depend on the selected ones (restart).
+    #[serde(default)]
+    pub with_dependents: bool,
+    /// Also remove the binaries (delete).
+    #[serde(default)]
+    pub purge: bool,
+}
+
+/// An operation, on a selection, with options.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperationRequest {
+    /// What to do.
+    pub operation: Operation,
+    /// To which services.
+    pub selection: Selection,
+    /// How.
+    pub options: OperationOptions,
+}
+
+/// The operation could not be planned. Nothing ran.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OperationError {
+    /// A name is unknown or the catalog is broken.
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// A service could not plan its part.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// The tasks do not form a valid plan.
+    #[error("the plan is invalid")]
+    Plan(#[from] PlanError),
+}
+
+/// A plan and the services it is about.
+#[derive(Debug)]
+pub struct PlannedOperation {
+    /// The plan.
+    pub plan: Plan,
+    /// The services it touches, in dependency order.
+    pub services: Vec<String>,
+}
+
+/// Compiles `request` into a plan (see the module docs).
+pub fn plan_operation(
+    catalog: &Catalog,
+    ctx: &ServiceContext,
+    request: &OperationRequest,
+) -> Result<PlannedOperation, OperationError> {
+    let selected = catalog.select(&request.selection)?;
+    let opts = &request.options;
+    let mut plan = PlanBuilder::new();
+    let services = match request.operation {
+        Operation::Deploy | Operation::Start => {
+            let services = if opts.no_deps {
+                catalog
+                    .with_dependencies(&selected)?
+                    .into_iter()
+                    .filter(|s| selected.contains(s))
+                    .collect()
+            } else {
+                catalog.with_dependencies(&selected)?
+            };
+            let install = request.operation == Operation::Deploy;
+            add_starts(catalog, ctx, &mut plan, &services, install, &[])?;
+            services
+        }
+        Operation::Install | Operation::Build => {
+            let mut ctx = ctx.clone();
+            if request.operation == Operation::Build {
+                ctx.mode = Some(InstallMode::Source);
+            }
+            for name in &selected {
+                catalog.get(name)?.add_install(&ctx, &mut plan)?;
+            }
+            selected
+        }
+        Operation::Stop => {
+            let ordered = catalog.with_dependencies(&selected)?;
+            add_stops(catalog, ctx, &mut plan, &ordered, &selected)?;
+            selected
+        }
+        Operation::Delete => {
+            let ordered = catalog.with_dependencies(&selected)?;
+            let stops = add_stops(catalog, ctx, &mut plan, &ordered, &selected)?;
+            for name in &selected {
+                let svc = catalog.get(name)?;
+                let keys = svc.add_delete(ctx, &mut plan, opts.purge)?;
+                for k in &keys {
+                    for s in stops.values().flatten() {
+                        plan.edge(s, k);
+                    }
+                }
+            }
+            selected
+        }
+        Operation::Restart => {
+            let mut targets = selected.clone();
+            if opts.with_dependents {
+                targets.extend(catalog.dependents_of(&selected));
+            }
+            let ordered: Vec<String> = catalog
+                .with_dependencies(&targets)?
+                .into_iter()
+                .filter(|s| targets.contains(s))
+                .collect();
+            let stops = add_stops(catalog, ctx, &mut plan, &ordered, &ordered)?;
+            let all_stops: Vec<TaskKey> = stops.values().flatten().cloned().collect();
+            add_starts(catalog, ctx, &mut plan, &ordered, false, &all_stops)?;
+            ordered
+        }
+        Operation::Upgrade => {
+            for name in &selected {
+                catalog.get(name)?.add_upgrade(ctx, &mut plan, &[])?;
+            }
+            selected
+        }
+        Operation::Verify => {
+            for name in &selected {
+                catalog.get(name)?.add_verify(ctx, &mut plan)?;
+            }
+            selected
+        }
+    };
+    Ok(PlannedOperation {
+        plan: plan.build()?,
+        services,
+    })
+}
+
+/// Starts `services` (in dependency order), each after its installs (with `install`), the
+/// readiness of its dependencies in the plan, and `after`.
+fn add_starts(
+    catalog: &Catalog,
+    ctx: &ServiceContext,
+    plan: &mut PlanBuilder,
+    services: &[String],
+    install: bool,
+    after: &[TaskKey],
+) -> Result<(), OperationError> {
+    let mut ready: HashMap<String, TaskKey> = HashMap::new();
+    for name in services {
+        let svc = catalog.get(name)?;
+        let mut before: Vec<TaskKey> = after.to_vec();
+        if install {
+            before.extend(svc.add_install(ctx, plan)?);
+        }
+        for dep in svc.dependencies() {
+            if let Some(k) = ready.get(&dep) {
+                before.push(k.clone());
+            }
+        }
+        let key = svc.add_start(ctx, plan, &before)?;
+        ready.insert(name.clone(), key);
+    }
+    Ok(())
+}
+
+/// Stops `targets`; `ordered` lists them (and possibly more) dependencies first. Every stop
+/// of a service comes after every stop of the services that depend on it.
+fn add_stops(
+    catalog: &Catalog,
+    ctx: &ServiceContext,
+    plan: &mut PlanBuilder,
+    ordered: &[String],
+    targets: &[String],
+) -> Result<HashMap<String, Vec<TaskKey>>, OperationError> {
+    let mut stops: HashMap<String, Vec<TaskKey>> = HashMap::new();
+    for name in ordered.iter().filter(|n| targets.contains(n)) {
+        stops.insert(name.clone(), catalog.get(name)?.add_stop(ctx, plan)?);
+    }
+    for name in stops.keys() {
+        let svc = catalog.get(name)?;
+        for dep in transitive_deps(catalog, &svc.dependencies())? {
+            if let Some(dep_stops) = stops.get(&dep) {
+                for a in &stops[name] {
+                    for b in dep_stops {
+                        plan.edge(a, b);
+                    }
+                }
+            }
+        }
+    }
+    Ok(stops)
+}
+
+fn transitive_deps(catalog: &Catalog, deps: &[String]) -> Result<Vec<String>, CatalogError> {
+    catalog.with_dependencies(deps)
+}

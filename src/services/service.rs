@@ -1,0 +1,161 @@
+//! [`Service`]: one service of a catalog, as Rust code.
+//!
+//! A service says what it is (name, description, source, binaries, dependencies) and how
+//! it runs (sockets, environment, processes, config files, health probe). Default methods
+//! give the common Hero shape — `hero_X_server` on `$PATH_SOCKET/hero_X/rpc.sock`, an
+//! optional `hero_X_admin` on `admin.sock`, health on `GET /health` — and add the tasks of
+//! every operation to a plan (see [`hero_shape`](super::hero_shape)). A service with a
+//! quirk overrides the one method that differs, in its own file. The engine knows nothing
+//! about any particular service.
+
+use std::path::PathBuf;
+
+use super::{Binary, InstallPolicy, ServiceContext, ServiceError, Source, hero_shape};
+use crate::graph::PlanBuilder;
+use crate::health::Probe;
+use crate::supervisor::ProcessSpec;
+use crate::tasks::{TaskKey, WriteFile};
+
+/// A service of a catalog. Object-safe: catalogs hold `Arc<dyn Service>`.
+pub trait Service: Send + Sync {
+    // --- identity ------------------------------------------------------------------
+
+    /// The name (`hero_db`): the socket folder, the key of every task, what users type.
+    fn name(&self) -> &str;
+
+    /// One line saying what it is.
+    fn description(&self) -> &str;
+
+    /// Where its code and releases live.
+    fn source(&self) -> Source;
+
+    /// The executables it ships.
+    fn binaries(&self) -> Vec<Binary>;
+
+    /// How its binaries may be installed.
+    fn install_policy(&self) -> InstallPolicy {
+        InstallPolicy::DownloadOrSource
+    }
+
+    /// The services that must be healthy before it starts.
+    fn dependencies(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    // --- how it runs ----------------------------------------------------------------
+
+    /// Its socket folder (`$PATH_SOCKET/<name>`).
+    fn socket_dir(&self, ctx: &ServiceContext) -> PathBuf {
+        ctx.paths.service_socket_dir(self.name())
+    }
+
+    /// Its RPC socket.
+    fn rpc_socket(&self, ctx: &ServiceContext) -> PathBuf {
+        self.socket_dir(ctx).join("rpc.sock")
+    }
+
+    /// Its admin socket.
+    fn admin_socket(&self, ctx: &ServiceContext) -> PathBuf {
+        self.socket_dir(ctx).join("admin.sock")
+    }
+
+    /// TCP ports it listens on (reclaimed from stray instances before a start).
+    fn ports(&self) -> Vec<u16> {
+        Vec::new()
+    }
+
+    /// The environment of its processes: exactly this, nothing inherited. The default is
+    /// the Hero base (`HERO_ROOT`, `PATH_SOCKET` and its legacy name, `RUST_LOG`, `PATH`,
+    /// `HOME`).
+    fn env(&self, ctx: &ServiceContext) -> Result<Vec<(String, String)>, ServiceError> {
+        Ok(hero_shape::base_env(ctx))
+    }
+
+    /// The processes to supervise. The default runs each server and admin binary the Hero
+    /// way (`--socket`, and `--hero-socket` for the admin).
+    fn processes(&self, ctx: &ServiceContext) -> Result<Vec<ProcessSpec>, ServiceError> {
+        hero_shape::processes(self, ctx)
+    }
+
+    /// Files that must be written before it starts (written idempotently).
+    fn config_files(&self, _ctx: &ServiceContext) -> Result<Vec<WriteFile>, ServiceError> {
+        Ok(Vec::new())
+    }
+
+    /// How to tell it is healthy (`None`: running is enough).
+    fn health_probe(&self, ctx: &ServiceContext) -> Option<Probe> {
+        Some(Probe::health(self.rpc_socket(ctx)))
+    }
+
+    // --- plans ------------------------------------------------------------------------
+
+    /// Adds the tasks that install its binaries; returns the final install task of each.
+    fn add_install(
+        &self,
+        ctx: &ServiceContext,
+        plan: &mut PlanBuilder,
+    ) -> Result<Vec<TaskKey>, ServiceError> {
+        hero_shape::add_install(self, ctx, plan)
+    }
+
+    /// Adds the tasks that start it after `after` (its installs and its dependencies'
+    /// readiness); returns the task after which it counts as ready.
+    fn add_start(
+        &self,
+        ctx: &ServiceContext,
+        plan: &mut PlanBuilder,
+        after: &[TaskKey],
+    ) -> Result<TaskKey, ServiceError> {
+        hero_shape::add_start(self, ctx, plan, after)
+    }
+
+    /// Adds the tasks that stop it; returns them (the planner orders them against other
+    /// services' stops).
+    fn add_stop(
+        &self,
+        ctx: &ServiceContext,
+        plan: &mut PlanBuilder,
+    ) -> Result<Vec<TaskKey>, ServiceError> {
+        hero_shape::add_stop(self, ctx, plan)
+    }
+
+    /// Adds the tasks that restart it after `after`; returns its readiness task.
+    fn add_restart(
+        &self,
+        ctx: &ServiceContext,
+        plan: &mut PlanBuilder,
+        after: &[TaskKey],
+    ) -> Result<TaskKey, ServiceError> {
+        hero_shape::add_restart(self, ctx, plan, after)
+    }
+
+    /// Adds the tasks that install a new version, restart on it and roll back if it does
+    /// not become healthy; returns its readiness task.
+    fn add_upgrade(
+        &self,
+        ctx: &ServiceContext,
+        plan: &mut PlanBuilder,
+        after: &[TaskKey],
+    ) -> Result<TaskKey, ServiceError> {
+        hero_shape::add_upgrade(self, ctx, plan, after)
+    }
+
+    /// Adds the tasks that check its installed binaries.
+    fn add_verify(
+        &self,
+        ctx: &ServiceContext,
+        plan: &mut PlanBuilder,
+    ) -> Result<Vec<TaskKey>, ServiceError> {
+        hero_shape::add_verify(self, ctx, plan)
+    }
+
+    /// Adds the tasks that stop it, forget it, and (with `purge`) remove its binaries.
+    fn add_delete(
+        &self,
+        ctx: &ServiceContext,
+        plan: &mut PlanBuilder,
+        purge: bool,
+    ) -> Result<Vec<TaskKey>, ServiceError> {
+        hero_shape::add_delete(self, ctx, plan, purge)
+    }
+}

@@ -1,0 +1,36 @@
+//! [`ServiceError`]: why a service could not add its tasks to a plan.
+
+/// A service could not plan an operation. Found before anything runs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ServiceError {
+    /// The install mode asked for is not one the service supports.
+    #[error("{service} {reason}; use --mode {allowed}")]
+    UnsupportedMode {
+        /// The service.
+        service: String,
+        /// Why.
+        reason: String,
+        /// The mode that works.
+        allowed: &'static str,
+    },
+    /// A secret the service needs is not set.
+    #[error(
+        "{service} needs the secret {name}: export it in $HERO_ROOT/cfg/env/env.sh (or the daemon's environment)"
+    )]
+    MissingSecret {
+        /// The service.
+        service: String,
+        /// The variable.
+        name: String,
+    },
+    /// The service cannot do this operation (e.g. a service without binaries to verify).
+    #[error("{service} cannot {operation}: {reason}")]
+    Unsupported {
+        /// The service.
+        service: String,
+        /// The operation.
+        operation: &'static str,
+        /// Why.
+        reason: String,
+    },
+}

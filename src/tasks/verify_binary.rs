@@ -1,0 +1,108 @@
+//! [`VerifyBinary`]: is an installed binary still what was installed, and is it current?
+//!
+//! Never cached: a verification always looks. Succeeds when the binary is up to date (or
+//! present but installed by someone else); fails with the reason and what to do when it is
+//! missing, modified on disk, or older than the release among its inputs (a
+//! [`ResolveRelease`](super::ResolveRelease) dependency, when there is one).
+
+use std::path::PathBuf;
+
+use super::{ResourceClass, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput};
+use crate::forge::asset_name;
+use crate::install::{AvailableBinary, BinaryStatus, binary_status};
+
+/// Verifies `binary` of `service` in `bin_dir`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifyBinary {
+    /// The service (for the advice in errors).
+    pub service: String,
+    /// The binary.
+    pub binary: String,
+    /// The bin dir.
+    pub bin_dir: PathBuf,
+    /// Suffix of its release asset name, to find it in a release input.
+    pub asset_suffix: String,
+}
+
+impl VerifyBinary {
+    /// Verifies `binary` of `service` in `bin_dir`.
+    pub fn new(service: &str, binary: &str, bin_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            service: service.to_string(),
+            binary: binary.to_string(),
+            bin_dir: bin_dir.into(),
+            asset_suffix: String::new(),
+        }
+    }
+
+    /// Looks for assets named with `suffix` in the release input.
+    pub fn asset_suffix(mut self, suffix: &str) -> Self {
+        self.asset_suffix = suffix.to_string();
+        self
+    }
+
+    /// What the release among the inputs offers for this binary.
+    fn available(&self, ctx: &TaskContext) -> Option<AvailableBinary> {
+        let name = asset_name::for_host(&self.binary, &self.asset_suffix);
+        ctx.inputs().find_map(|(_, out)| match out {
+            TaskOutput::Release(release) => Some(AvailableBinary {
+                version: release.tag.clone(),
+                sha256: release.asset(&name).and_then(|a| a.sha256.clone()),
+            }),
+            _ => None,
+        })
+    }
+}
+
+impl TaskKind for VerifyBinary {
+    const KIND: &'static str = "verify_binary";
+
+    fn key(&self) -> TaskKey {
+        TaskKey::new(format!(
+            "verify:{}",
+            self.bin_dir.join(&self.binary).display()
+        ))
+    }
+
+    fn label(&self) -> String {
+        format!("verify {}", self.binary)
+    }
+
+    fn resource(&self) -> ResourceClass {
+        ResourceClass::Light
+    }
+
+    async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
+        let available = self.available(ctx);
+        let (store, bin_dir, binary) = (
+            ctx.store().clone(),
+            self.bin_dir.clone(),
+            self.binary.clone(),
+        );
+        let status = tokio::task::spawn_blocking(move || {
+            binary_status(&store, &bin_dir, &binary, available.as_ref())
+        })
+        .await
+        .map_err(|e| TaskError::with_source("the verification panicked", e))?
+        .map_err(|e| TaskError::with_source(format!("could not verify {}", self.binary), e))?;
+        let advice = match &status {
+            BinaryStatus::UpToDate { .. } | BinaryStatus::Unrecorded { .. } => None,
+            BinaryStatus::Outdated { .. } => {
+                Some(format!("run `hero_svc upgrade {}`", self.service))
+            }
+            _ => Some(format!("run `hero_svc install {}`", self.service)),
+        };
+        match advice {
+            None => Ok(TaskOutput::Verified {
+                binary: self.binary.clone(),
+                status: status.reason(),
+            }),
+            Some(advice) => {
+                Err(
+                    TaskError::new(format!("{}: {}; {advice}", self.binary, status.reason()))
+                        .permanent(),
+                )
+            }
+        }
+    }
+}
