@@ -37,4 +37,16 @@ pub enum DaemonError {
     /// The state store failed.
     #[error(transparent)]
     State(#[from] crate::state::StateError),
+    /// The supervisor could not be opened.
+    #[error("could not open the process supervisor")]
+    Supervisor(#[source] crate::supervisor::SupervisorError),
+    /// The forge configuration is invalid.
+    #[error("invalid forge configuration (FORGE_URL)")]
+    Forge(#[source] crate::forge::ForgeError),
+    /// A catalog is invalid.
+    #[error("invalid catalog")]
+    Catalog(#[source] crate::services::CatalogError),
+    /// The user's env file could not be read.
+    #[error("could not read the env file")]
+    EnvFile(#[source] crate::services::EnvFileError),
 }

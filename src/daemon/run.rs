@@ -35,7 +35,7 @@ pub fn bind_socket(path: &Path) -> Result<UnixListener, DaemonError> {
 pub async fn run(options: DaemonOptions, ready: impl FnOnce(&Path)) -> Result<(), DaemonError> {
     let lock = DaemonLock::acquire(&options.paths.state_dir().join("daemon.lock"))?;
     let socket = options.paths.daemon_socket();
-    let daemon = Daemon::open(options)?;
+    let daemon = Daemon::open(options).await?;
     let listener = bind_socket(&socket)?;
     let signal_err = |source| DaemonError::Socket {
         path: socket.clone(),

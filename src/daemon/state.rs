@@ -1,14 +1,20 @@
-//! [`Daemon`]: the daemon's shared state — what it owns — paths, state store, executor, runs.
+//! [`Daemon`]: the daemon's shared state — paths, state store, supervisor, executor,
+//! catalogs and runs.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
 use super::{DaemonError, Executions};
+use crate::forge::ForgeConfig;
 use crate::graph::{Executor, ExecutorConfig};
 use crate::paths::HeroPaths;
+use crate::services::{Catalog, CatalogError, EnvFile, ServiceContext, builtin_catalog};
 use crate::state::StateStore;
+use crate::supervisor::{AnySupervisor, BuiltinConfig, BuiltinSupervisor};
+use crate::tasks::TaskEnv;
 
 /// How to set up a daemon.
 #[derive(Clone, Debug)]
@@ -17,14 +23,27 @@ pub struct DaemonOptions {
     pub paths: HeroPaths,
     /// The executor's limits.
     pub executor: ExecutorConfig,
+    /// The catalog used when a request names none (`hero` unless configured).
+    pub default_catalog: String,
+    /// Extra catalogs beside the built-in ones (library users compile their own).
+    pub catalogs: Vec<Catalog>,
+    /// The builtin supervisor's settings (`None`: defaults under the Hero root).
+    pub supervisor: Option<BuiltinConfig>,
+    /// The forge (`None`: from the environment, `FORGE_URL` / `FORGE_TOKEN`).
+    pub forge: Option<ForgeConfig>,
 }
 
 impl DaemonOptions {
-    /// Defaults for `paths`.
+    /// Defaults for `paths`: the `hero` catalog, the builtin supervisor, the forge from the
+    /// environment.
     pub fn new(paths: HeroPaths) -> Self {
         Self {
             paths,
             executor: ExecutorConfig::default(),
+            default_catalog: "hero".to_string(),
+            catalogs: Vec::new(),
+            supervisor: None,
+            forge: None,
         }
     }
 }
@@ -35,21 +54,58 @@ pub struct Daemon {
     store: StateStore,
     executor: Executor,
     executions: Executions,
+    supervisor: Arc<AnySupervisor>,
+    catalogs: BTreeMap<String, Catalog>,
+    default_catalog: String,
+    forge: ForgeConfig,
     started: Instant,
     started_at: DateTime<Utc>,
 }
 
 impl Daemon {
-    /// Opens the state store of `options.paths` and sets everything up (nothing is bound:
-    /// see [`run`](super::run) for the whole daemon).
-    pub fn open(options: DaemonOptions) -> Result<Arc<Self>, DaemonError> {
+    /// Opens the state store, the supervisor (adopting processes still running from an
+    /// earlier daemon) and the catalogs of `options.paths`. Nothing is bound: see
+    /// [`run`](super::run) for the whole daemon.
+    pub async fn open(options: DaemonOptions) -> Result<Arc<Self>, DaemonError> {
         let store = StateStore::open(options.paths.state_db())?;
-        let executor = Executor::new(options.executor, store.clone());
+        let config = options
+            .supervisor
+            .unwrap_or_else(|| BuiltinConfig::new(options.paths.log_dir()));
+        let builtin = BuiltinSupervisor::open(config, store.clone())
+            .await
+            .map_err(DaemonError::Supervisor)?;
+        let supervisor = Arc::new(AnySupervisor::from(builtin));
+        let env = TaskEnv::new(store.clone()).with_supervisor(supervisor.clone());
+        let executor = Executor::with_env(options.executor, env);
+        let forge = match options.forge {
+            Some(f) => f,
+            None => ForgeConfig::from_env().map_err(DaemonError::Forge)?,
+        };
+        let mut catalogs = BTreeMap::new();
+        for name in ["hero", "demo"] {
+            let catalog = builtin_catalog(name).map_err(DaemonError::Catalog)?;
+            catalogs.insert(name.to_string(), catalog);
+        }
+        for c in options.catalogs {
+            catalogs.insert(c.name().to_string(), c);
+        }
+        for c in catalogs.values() {
+            c.validate().map_err(DaemonError::Catalog)?;
+        }
+        if !catalogs.contains_key(&options.default_catalog) {
+            return Err(DaemonError::Catalog(CatalogError::UnknownCatalog(
+                options.default_catalog,
+            )));
+        }
         Ok(Arc::new(Self {
             paths: options.paths,
             store,
             executor,
             executions: Executions::new(),
+            supervisor,
+            catalogs,
+            default_catalog: options.default_catalog,
+            forge,
             started: Instant::now(),
             started_at: Utc::now(),
         }))
@@ -73,6 +129,38 @@ impl Daemon {
     /// The runs.
     pub fn executions(&self) -> &Executions {
         &self.executions
+    }
+
+    /// The supervisor.
+    pub fn supervisor(&self) -> &AnySupervisor {
+        &self.supervisor
+    }
+
+    /// The catalog `name` (the default one when `None`).
+    pub fn catalog(&self, name: Option<&str>) -> Result<&Catalog, CatalogError> {
+        let name = name.unwrap_or(&self.default_catalog);
+        self.catalogs
+            .get(name)
+            .ok_or_else(|| CatalogError::UnknownCatalog(name.to_string()))
+    }
+
+    /// The name of the default catalog.
+    pub fn default_catalog(&self) -> &str {
+        &self.default_catalog
+    }
+
+    /// A service context for one request: the Hero directories, the forge, and the user's
+    /// env file read now (so edits apply without restarting the daemon).
+    pub async fn service_context(&self) -> Result<ServiceContext, DaemonError> {
+        let env_file = EnvFile::load(&self.paths.cfg.join("env").join("env.sh"))
+            .await
+            .map_err(DaemonError::EnvFile)?;
+        let mut ctx = ServiceContext::new(self.paths.clone(), self.forge.clone());
+        ctx.env_file = env_file;
+        if let Some(dir) = std::env::var_os("HERO_SVC_TARGET_DIR").filter(|d| !d.is_empty()) {
+            ctx.target_dir = dir.into();
+        }
+        Ok(ctx)
     }
 
     /// How long the daemon has been up, in ms.

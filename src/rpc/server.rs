@@ -9,6 +9,7 @@
 //! | `GET /health` | `{"status":"ok",…}` |
 //! | `GET /.well-known/heroservice.json` | the Hero discovery manifest |
 //! | `GET /executions/{id}/events` | a run's events as NDJSON, live until it ends |
+//! | `GET /services/{name}/logs/follow` | new log lines of a service's processes as NDJSON |
 //!
 //! Every connection's peer is checked (`SO_PEERCRED`): only the daemon's own uid and root
 //! are served; anyone else gets a 403 and the connection is closed. Request bodies are
@@ -75,6 +76,7 @@ pub fn router(daemon: Arc<Daemon>) -> Router {
         .route("/health", get(health))
         .route("/.well-known/heroservice.json", get(heroservice))
         .route("/executions/{id}/events", get(event_stream))
+        .route("/services/{name}/logs/follow", get(follow_logs))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(daemon)
 }
@@ -162,6 +164,35 @@ async fn event_stream(State(daemon): State<Arc<Daemon>>, Path(id): Path<String>)
     (
         [(header::CONTENT_TYPE, "application/x-ndjson")],
         Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+async fn follow_logs(State(daemon): State<Arc<Daemon>>, Path(name): Path<String>) -> Response {
+    use crate::supervisor::Supervisor;
+    use futures::StreamExt;
+
+    let svc = match daemon.catalog(None).and_then(|c| c.get(&name)) {
+        Ok(s) => s.clone(),
+        Err(e) => {
+            let error = methods::service::catalog_error(e);
+            return json_response(StatusCode::NOT_FOUND, &json!({ "error": error }));
+        }
+    };
+    let mut streams = Vec::new();
+    for bin in svc.binaries().into_iter().filter(|b| b.runs()) {
+        if let Ok(lines) = daemon.supervisor().follow(&bin.name).await {
+            let process = bin.name.clone();
+            streams.push(lines.map(move |line| {
+                let mut s = json!({ "process": process, "line": line }).to_string();
+                s.push('\n');
+                Ok::<_, std::convert::Infallible>(Bytes::from(s))
+            }));
+        }
+    }
+    (
+        [(header::CONTENT_TYPE, "application/x-ndjson")],
+        Body::from_stream(futures::stream::select_all(streams)),
     )
         .into_response()
 }

@@ -1,17 +1,45 @@
-//! One file per command; [`run`] dispatches.
+//! One file per command family; [`run`] dispatches.
 
+mod connect;
+mod executions;
+mod operation;
 mod plan;
+mod query;
 mod run;
 mod serve;
 
+use clap::CommandFactory;
+
 use super::{Cli, Command, ExitCode};
+use crate::rpc::{ClientError, codes};
+use crate::services::Operation;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli) -> ExitCode {
-    match cli.command {
-        Command::Plan(args) => plan::plan(&args),
-        Command::Run(args) => run::run(&args, cli.progress, cli.json).await,
-        Command::Serve => serve::serve().await,
+    match &cli.command {
+        Command::List => query::list(&cli).await,
+        Command::Status(n) => query::status(&cli, &n.services).await,
+        Command::Inspect(one) => query::inspect(&cli, &one.service).await,
+        Command::Health(n) => query::health(&cli, &n.services).await,
+        Command::Logs(a) => query::logs(&cli, &a.service, a.lines, a.follow).await,
+        Command::Troubleshoot(one) => query::troubleshoot(&cli, &one.service).await,
+        Command::Build(t) => operation::run(&cli, Operation::Build, t).await,
+        Command::Install(t) => operation::run(&cli, Operation::Install, t).await,
+        Command::Start(t) => operation::run(&cli, Operation::Start, t).await,
+        Command::Stop(t) => operation::run(&cli, Operation::Stop, t).await,
+        Command::Restart(t) => operation::run(&cli, Operation::Restart, t).await,
+        Command::Upgrade(t) => operation::run(&cli, Operation::Upgrade, t).await,
+        Command::Verify(t) => operation::run(&cli, Operation::Verify, t).await,
+        Command::Delete(t) => operation::run(&cli, Operation::Delete, t).await,
+        Command::Deploy(t) => operation::run(&cli, Operation::Deploy, t).await,
+        Command::Plan(args) => plan::plan(&cli, args).await,
+        Command::Run(args) => run::run(args, cli.progress, cli.json).await,
+        Command::Executions(a) => executions::executions(&cli, a.action.as_ref()).await,
+        Command::Serve => serve::serve(cli.catalog.clone()).await,
+        Command::Completions { shell } => {
+            clap_complete::generate(*shell, &mut Cli::command(), "hero_svc", &mut std::io::stdout());
+            ExitCode::Success
+        }
     }
 }
 
@@ -22,5 +50,32 @@ pub(crate) fn report_error(err: &(dyn std::error::Error + 'static)) {
     while let Some(c) = cause {
         eprintln!("  caused by: {c}");
         cause = c.source();
+    }
+}
+
+/// Prints a client error and maps it to the documented exit code.
+pub(crate) fn report_client_error(err: &ClientError) -> ExitCode {
+    match err {
+        ClientError::Rpc(e) => {
+            eprintln!("error: {}", e.message);
+            match e.code {
+                codes::OPERATION_FAILED | codes::CANCELLED => ExitCode::OperationFailed,
+                codes::UNKNOWN_SERVICE
+                | codes::UNKNOWN_GROUP
+                | codes::INVALID_PARAMS
+                | codes::INVALID_PLAN
+                | codes::UNKNOWN_EXECUTION
+                | codes::METHOD_NOT_FOUND => ExitCode::Usage,
+                _ => ExitCode::Local,
+            }
+        }
+        ClientError::Unreachable { .. } | ClientError::Transport(_) => {
+            report_error(err);
+            ExitCode::DaemonUnreachable
+        }
+        _ => {
+            report_error(err);
+            ExitCode::Local
+        }
     }
 }

@@ -7,7 +7,7 @@ use crate::paths::HeroPaths;
 use super::report_error;
 
 /// Runs the daemon until SIGTERM or SIGINT.
-pub async fn serve() -> ExitCode {
+pub async fn serve(catalog: Option<String>) -> ExitCode {
     init_logging();
     let paths = match HeroPaths::from_env() {
         Ok(p) => p,
@@ -16,7 +16,11 @@ pub async fn serve() -> ExitCode {
             return ExitCode::Local;
         }
     };
-    let result = crate::daemon::run(DaemonOptions::new(paths), |socket| {
+    let mut options = DaemonOptions::new(paths);
+    if let Some(c) = catalog {
+        options.default_catalog = c;
+    }
+    let result = crate::daemon::run(options, |socket| {
         eprintln!("hero_svc daemon listening on {}", socket.display());
     })
     .await;

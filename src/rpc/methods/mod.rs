@@ -7,6 +7,7 @@
 
 pub mod execution;
 pub mod rpc;
+pub mod service;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -20,6 +21,22 @@ use crate::daemon::Daemon;
 
 /// Every method the daemon answers.
 pub const METHOD_NAMES: &[&str] = &[
+    "service.list",
+    "service.inspect",
+    "service.status",
+    "service.health",
+    "service.logs",
+    "service.troubleshoot",
+    "service.build",
+    "service.install",
+    "service.start",
+    "service.stop",
+    "service.restart",
+    "service.upgrade",
+    "service.verify",
+    "service.delete",
+    "service.deploy",
+    "service.plan",
     "rpc.discover",
     "rpc.health",
     "execution.list",
@@ -32,6 +49,22 @@ pub const METHOD_NAMES: &[&str] = &[
 pub async fn dispatch(daemon: Arc<Daemon>, req: Request) -> Result<Value, RpcError> {
     let p = req.params;
     match req.method.as_str() {
+        "service.list" => call(daemon, p, service::list).await,
+        "service.inspect" => call(daemon, p, service::inspect).await,
+        "service.status" => call(daemon, p, service::status).await,
+        "service.health" => call(daemon, p, service::health).await,
+        "service.logs" => call(daemon, p, service::logs).await,
+        "service.troubleshoot" => call(daemon, p, service::troubleshoot).await,
+        "service.build" => call(daemon, p, service::build).await,
+        "service.install" => call(daemon, p, service::install).await,
+        "service.start" => call(daemon, p, service::start).await,
+        "service.stop" => call(daemon, p, service::stop).await,
+        "service.restart" => call(daemon, p, service::restart).await,
+        "service.upgrade" => call(daemon, p, service::upgrade).await,
+        "service.verify" => call(daemon, p, service::verify).await,
+        "service.delete" => call(daemon, p, service::delete).await,
+        "service.deploy" => call(daemon, p, service::deploy).await,
+        "service.plan" => call(daemon, p, service::plan).await,
         "rpc.discover" => call(daemon, p, rpc::discover).await,
         "rpc.health" => call(daemon, p, rpc::health).await,
         "execution.list" => call(daemon, p, execution::list).await,

@@ -1,0 +1,195 @@
+//! [`RpcClient`]: the client side of the daemon's socket — JSON-RPC calls, plain GETs and
+//! NDJSON streams over HTTP/1.1 on a unix socket. The CLI is built on it; scripts and
+//! agents can use it too.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use bytes::Bytes;
+use futures::Stream;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::UnixStream;
+
+use super::jsonrpc::RpcError;
+
+/// A failure to talk to the daemon.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// Nothing listens on the socket (or it cannot be opened).
+    #[error("cannot reach the hero_svc daemon at {socket}")]
+    Unreachable {
+        /// The socket.
+        socket: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The HTTP exchange failed.
+    #[error("the connection to the daemon failed")]
+    Transport(#[source] hyper::Error),
+    /// The daemon answered with an HTTP error.
+    #[error("the daemon answered HTTP {status}: {body}")]
+    Http {
+        /// The status code.
+        status: u16,
+        /// The body.
+        body: String,
+    },
+    /// The answer is not what the protocol promises.
+    #[error("the daemon's answer is not valid: {0}")]
+    Protocol(String),
+    /// The method failed; the error is the daemon's.
+    #[error("{0}")]
+    Rpc(RpcError),
+}
+
+/// A client of the daemon's socket. Each call opens its own connection (cheap on a unix
+/// socket), so one client can be shared by concurrent tasks.
+#[derive(Debug)]
+pub struct RpcClient {
+    socket: PathBuf,
+    next_id: AtomicU64,
+}
+
+impl RpcClient {
+    /// A client for the daemon listening on `socket`.
+    pub fn new(socket: impl Into<PathBuf>) -> Self {
+        Self {
+            socket: socket.into(),
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    /// The socket.
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
+    async fn send(&self, req: Request<Full<Bytes>>) -> Result<hyper::Response<Incoming>, ClientError> {
+        let stream = UnixStream::connect(&self.socket)
+            .await
+            .map_err(|source| ClientError::Unreachable {
+                socket: self.socket.clone(),
+                source,
+            })?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(ClientError::Transport)?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        sender.send_request(req).await.map_err(ClientError::Transport)
+    }
+
+    fn request(method: &str, path: &str, body: Bytes) -> Result<Request<Full<Bytes>>, ClientError> {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "hero_svc")
+            .header("content-type", "application/json")
+            .body(Full::new(body))
+            .map_err(|e| ClientError::Protocol(e.to_string()))
+    }
+
+    async fn body(resp: hyper::Response<Incoming>) -> Result<(u16, Bytes), ClientError> {
+        let status = resp.status().as_u16();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(ClientError::Transport)?
+            .to_bytes();
+        Ok((status, body))
+    }
+
+    /// Calls `method` with `params`; the method's error comes back as
+    /// [`ClientError::Rpc`].
+    pub async fn call(&self, method: &str, params: Value) -> Result<Value, ClientError> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let body = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
+        let req = Self::request("POST", "/rpc", Bytes::from(body.to_string()))?;
+        let (status, bytes) = Self::body(self.send(req).await?).await?;
+        let mut answer: Value = serde_json::from_slice(&bytes).map_err(|_| ClientError::Http {
+            status,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        })?;
+        if answer.get("id") != Some(&json!(id)) {
+            return Err(ClientError::Protocol(format!(
+                "answer for id {} to request {id}",
+                answer.get("id").unwrap_or(&Value::Null)
+            )));
+        }
+        if let Some(error) = answer.get_mut("error") {
+            let error: RpcError = serde_json::from_value(error.take())
+                .map_err(|e| ClientError::Protocol(format!("malformed error: {e}")))?;
+            return Err(ClientError::Rpc(error));
+        }
+        answer
+            .get_mut("result")
+            .map(Value::take)
+            .ok_or_else(|| ClientError::Protocol("an answer with neither result nor error".into()))
+    }
+
+    /// `GET path`: the status and the body.
+    pub async fn get(&self, path: &str) -> Result<(u16, Bytes), ClientError> {
+        let req = Self::request("GET", path, Bytes::new())?;
+        Self::body(self.send(req).await?).await
+    }
+
+    /// `GET path` as a stream of NDJSON values, until the daemon ends it.
+    pub async fn stream(
+        &self,
+        path: &str,
+    ) -> Result<impl Stream<Item = Result<Value, ClientError>> + Send + 'static, ClientError> {
+        let req = Self::request("GET", path, Bytes::new())?;
+        let resp = self.send(req).await?;
+        if !resp.status().is_success() {
+            let (status, body) = Self::body(resp).await?;
+            return Err(ClientError::Http {
+                status,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            });
+        }
+        let body = resp.into_body();
+        Ok(futures::stream::unfold(
+            (body, Vec::<u8>::new(), false),
+            |(mut body, mut buf, mut ended)| async move {
+                loop {
+                    if let Some(pos) = buf.iter().position(|b| *b == b'\n') {
+                        let line: Vec<u8> = buf.drain(..=pos).collect();
+                        if line.iter().all(u8::is_ascii_whitespace) {
+                            continue;
+                        }
+                        let item = serde_json::from_slice(&line)
+                            .map_err(|e| ClientError::Protocol(format!("bad event line: {e}")));
+                        return Some((item, (body, buf, ended)));
+                    }
+                    if ended {
+                        return None;
+                    }
+                    match body.frame().await {
+                        Some(Ok(frame)) => {
+                            if let Ok(data) = frame.into_data() {
+                                buf.extend_from_slice(&data);
+                            }
+                        }
+                        Some(Err(e)) => {
+                            ended = true;
+                            return Some((Err(ClientError::Transport(e)), (body, buf, ended)));
+                        }
+                        None => {
+                            ended = true;
+                            if !buf.is_empty() {
+                                buf.push(b'\n');
+                            }
+                        }
+                    }
+                }
+            },
+        ))
+    }
+}

@@ -1,0 +1,608 @@
+//! `service.*`: the services of a catalog — what they are, how they are doing, and the
+//! operations that change them (each compiled into a plan and run by the executor).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::daemon::{Daemon, DaemonError};
+use crate::graph::{PlanFormat, RunStatus};
+use crate::health::ProbeResult;
+use crate::rpc::jsonrpc::{RpcError, codes};
+use crate::services::{
+    Catalog, CatalogError, InstallMode, Operation, OperationError, OperationOptions,
+    OperationRequest, Selection, Service, ServiceContext, ServiceError, plan_operation,
+};
+use crate::supervisor::{ProcessState, ProcessStatus, Supervisor, SupervisorError};
+
+/// Maps a catalog error to its JSON-RPC error.
+pub fn catalog_error(e: CatalogError) -> RpcError {
+    let code = match &e {
+        CatalogError::UnknownService { .. } => codes::UNKNOWN_SERVICE,
+        CatalogError::UnknownGroup { .. } => codes::UNKNOWN_GROUP,
+        CatalogError::UnknownCatalog(_) => codes::INVALID_PARAMS,
+        _ => codes::INTERNAL_ERROR,
+    };
+    RpcError::new(code, e.to_string())
+}
+
+fn operation_error(e: OperationError) -> RpcError {
+    match e {
+        OperationError::Catalog(c) => catalog_error(c),
+        OperationError::Service(s @ ServiceError::MissingSecret { .. }) => {
+            RpcError::new(codes::INVALID_PARAMS, s.to_string())
+        }
+        OperationError::Service(s) => RpcError::new(codes::INVALID_PARAMS, s.to_string()),
+        OperationError::Plan(p) => RpcError::new(
+            codes::INVALID_PLAN,
+            format!("the operation compiled into an invalid plan: {p}"),
+        ),
+    }
+}
+
+fn daemon_error(e: DaemonError) -> RpcError {
+    RpcError::internal(crate::tasks::TaskError::with_source("daemon failure", e).chain().join(": "))
+}
+
+fn supervisor_error(e: SupervisorError) -> RpcError {
+    RpcError::internal(format!("the supervisor failed: {e}"))
+}
+
+/// Which services: `name`, `services`, `group` or `all` (exactly one).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationParams {
+    /// One service.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Several services.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// A group of the catalog.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// Every service of the catalog.
+    #[serde(default)]
+    pub all: bool,
+    /// The catalog (the daemon's default when absent).
+    #[serde(default)]
+    pub catalog: Option<String>,
+    /// `download` or `source`.
+    #[serde(default)]
+    pub mode: Option<InstallMode>,
+    /// A release tag or a git ref.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// Wait for the end and return the report (default), or return the execution id at
+    /// once.
+    #[serde(default = "yes")]
+    pub wait: bool,
+    /// Leave the dependencies out (deploy, start).
+    #[serde(default)]
+    pub no_deps: bool,
+    /// Also restart what depends on the services (restart).
+    #[serde(default)]
+    pub with_dependents: bool,
+    /// Also remove the binaries (delete).
+    #[serde(default)]
+    pub purge: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl OperationParams {
+    fn selection(&self) -> Result<Selection, RpcError> {
+        let mut names = self.services.clone();
+        names.extend(self.name.clone());
+        match (names.is_empty(), &self.group, self.all) {
+            (false, None, false) => Ok(Selection::Services(names)),
+            (true, Some(g), false) => Ok(Selection::Group(g.clone())),
+            (true, None, true) => Ok(Selection::All),
+            _ => Err(RpcError::invalid_params(
+                "say which services: `services` (or `name`), a `group`, or `all: true` — exactly one",
+            )),
+        }
+    }
+
+    fn request(&self, operation: Operation) -> Result<OperationRequest, RpcError> {
+        Ok(OperationRequest {
+            operation,
+            selection: self.selection()?,
+            options: OperationOptions {
+                no_deps: self.no_deps,
+                with_dependents: self.with_dependents,
+                purge: self.purge,
+            },
+        })
+    }
+}
+
+async fn context(daemon: &Daemon, p: &OperationParams) -> Result<ServiceContext, RpcError> {
+    let mut ctx = daemon.service_context().await.map_err(daemon_error)?;
+    ctx.mode = p.mode;
+    ctx.version = p.version.clone();
+    Ok(ctx)
+}
+
+/// Plans and runs `operation`; with `wait`, returns the report (or the operation-failed
+/// error carrying it), else the execution id.
+pub async fn run_operation(
+    daemon: Arc<Daemon>,
+    operation: Operation,
+    p: OperationParams,
+) -> Result<Value, RpcError> {
+    let catalog = daemon.catalog(p.catalog.as_deref()).map_err(catalog_error)?;
+    let ctx = context(&daemon, &p).await?;
+    let request = p.request(operation)?;
+    let planned = plan_operation(catalog, &ctx, &request).map_err(operation_error)?;
+    let execution =
+        daemon
+            .executions()
+            .start(daemon.executor(), planned.plan, operation.as_str(), None);
+    if !p.wait {
+        return Ok(json!({
+            "execution_id": execution.id(),
+            "operation": operation.as_str(),
+            "services": planned.services,
+        }));
+    }
+    let report = execution.wait().await;
+    let data = serde_json::to_value(&report)
+        .map_err(|e| RpcError::internal(format!("could not encode the report: {e}")))?;
+    match report.status {
+        RunStatus::Succeeded => Ok(data),
+        RunStatus::Failed => {
+            let first = report
+                .failed()
+                .next()
+                .map(|t| format!(": {} — {}", t.label, t.error.join(": ")))
+                .unwrap_or_default();
+            Err(RpcError::new(
+                codes::OPERATION_FAILED,
+                format!("{} failed{first}", operation.as_str()),
+            )
+            .with_data(data))
+        }
+        RunStatus::Cancelled => Err(RpcError::new(
+            codes::CANCELLED,
+            format!("{} was cancelled", operation.as_str()),
+        )
+        .with_data(data)),
+    }
+}
+
+macro_rules! operation_methods {
+    ($($fn_name:ident => $op:expr),* $(,)?) => {
+        $(
+            #[doc = concat!("`service.", stringify!($fn_name), "`.")]
+            pub async fn $fn_name(daemon: Arc<Daemon>, p: OperationParams) -> Result<Value, RpcError> {
+                run_operation(daemon, $op, p).await
+            }
+        )*
+    };
+}
+
+operation_methods! {
+    build => Operation::Build,
+    install => Operation::Install,
+    start => Operation::Start,
+    stop => Operation::Stop,
+    restart => Operation::Restart,
+    upgrade => Operation::Upgrade,
+    verify => Operation::Verify,
+    delete => Operation::Delete,
+    deploy => Operation::Deploy,
+}
+
+/// Params of `service.plan`.
+#[derive(Debug, Deserialize)]
+pub struct PlanParams {
+    /// The operation to plan.
+    pub operation: Operation,
+    /// Also render it (`tree`, `dot`).
+    #[serde(default)]
+    pub format: Option<String>,
+    /// Which services, and the operation's options.
+    #[serde(flatten)]
+    pub target: PlanTarget,
+}
+
+/// `service.plan`'s selection and options (like the operation's, without `wait`).
+#[derive(Debug, Default, Deserialize)]
+pub struct PlanTarget {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    services: Vec<String>,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    all: bool,
+    #[serde(default)]
+    catalog: Option<String>,
+    #[serde(default)]
+    mode: Option<InstallMode>,
+    #[serde(default)]
+    version: Option<String>,
+    #[serde(default)]
+    no_deps: bool,
+    #[serde(default)]
+    with_dependents: bool,
+    #[serde(default)]
+    purge: bool,
+}
+
+/// `service.plan`: the DAG an operation would run; nothing is executed.
+pub async fn plan(daemon: Arc<Daemon>, p: PlanParams) -> Result<Value, RpcError> {
+    let t = p.target;
+    let params = OperationParams {
+        name: t.name,
+        services: t.services,
+        group: t.group,
+        all: t.all,
+        catalog: t.catalog,
+        mode: t.mode,
+        version: t.version,
+        wait: true,
+        no_deps: t.no_deps,
+        with_dependents: t.with_dependents,
+        purge: t.purge,
+    };
+    let catalog = daemon
+        .catalog(params.catalog.as_deref())
+        .map_err(catalog_error)?;
+    let ctx = context(&daemon, &params).await?;
+    let planned =
+        plan_operation(catalog, &ctx, &params.request(p.operation)?).map_err(operation_error)?;
+    let rendered = match p.format.as_deref() {
+        None | Some("json") => None,
+        Some(f) => Some(
+            planned
+                .plan
+                .render(f.parse::<PlanFormat>().map_err(RpcError::invalid_params)?),
+        ),
+    };
+    Ok(json!({
+        "operation": p.operation.as_str(),
+        "services": planned.services,
+        "plan": planned.plan.to_json(),
+        "rendered": rendered,
+    }))
+}
+
+/// A process as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct ProcessView {
+    /// Its name.
+    pub name: String,
+    /// `running`, `stopped`, `exited`, `backoff`, `failed`, `starting`, or `unknown` when
+    /// the supervisor never saw it.
+    pub state: String,
+    /// Its pid while it runs.
+    pub pid: Option<u32>,
+    /// How long it has been running.
+    pub uptime_ms: Option<u64>,
+    /// Automatic restarts since it was last started on request.
+    pub restart_count: u32,
+    /// How its previous instance ended.
+    pub last_exit: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// Its last log lines, when it failed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub last_log_lines: Vec<String>,
+}
+
+fn ms(d: Option<Duration>) -> Option<u64> {
+    d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl ProcessView {
+    fn of(s: ProcessStatus) -> Self {
+        Self {
+            name: s.name,
+            state: s.state.as_str().to_string(),
+            pid: s.pid,
+            uptime_ms: ms(s.uptime),
+            restart_count: s.restart_count,
+            last_exit: s.last_exit.map(|e| e.to_string()),
+            error: s.error,
+            last_log_lines: s.last_log_lines,
+        }
+    }
+
+    fn unknown(name: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            state: "unknown".to_string(),
+            pid: None,
+            uptime_ms: None,
+            restart_count: 0,
+            last_exit: None,
+            error: None,
+            last_log_lines: Vec::new(),
+        }
+    }
+}
+
+/// A service's status.
+#[derive(Debug, Serialize)]
+pub struct ServiceStatus {
+    /// The service.
+    pub name: String,
+    /// `running` (every process runs), `stopped`, `failed`, `partial`, or `not started`.
+    pub state: String,
+    /// Its processes.
+    pub processes: Vec<ProcessView>,
+}
+
+/// The names of the processes a service runs (server and admin binaries).
+fn process_names(svc: &dyn Service) -> Vec<String> {
+    svc.binaries()
+        .into_iter()
+        .filter(|b| b.runs())
+        .map(|b| b.name)
+        .collect()
+}
+
+async fn status_of(daemon: &Daemon, svc: &dyn Service) -> Result<ServiceStatus, RpcError> {
+    let mut processes = Vec::new();
+    for name in process_names(svc) {
+        processes.push(match daemon.supervisor().status(&name).await {
+            Ok(s) => ProcessView::of(s),
+            Err(SupervisorError::UnknownProcess { .. }) => ProcessView::unknown(&name),
+            Err(e) => return Err(supervisor_error(e)),
+        });
+    }
+    let running = processes.iter().filter(|p| p.state == ProcessState::Running.as_str()).count();
+    let state = if processes.is_empty() {
+        "not started"
+    } else if running == processes.len() {
+        "running"
+    } else if processes.iter().any(|p| p.state == ProcessState::Failed.as_str()) {
+        "failed"
+    } else if running > 0 {
+        "partial"
+    } else if processes.iter().all(|p| p.state == "unknown") {
+        "not started"
+    } else {
+        "stopped"
+    };
+    Ok(ServiceStatus {
+        name: svc.name().to_string(),
+        state: state.to_string(),
+        processes,
+    })
+}
+
+/// Params naming services (all of them when empty).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamesParams {
+    /// One service.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Several services.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// The catalog.
+    #[serde(default)]
+    pub catalog: Option<String>,
+}
+
+fn selected<'c>(catalog: &'c Catalog, p: &NamesParams) -> Result<Vec<&'c Arc<dyn Service>>, RpcError> {
+    let mut names = p.services.clone();
+    names.extend(p.name.clone());
+    if names.is_empty() {
+        return Ok(catalog.services().iter().collect());
+    }
+    names
+        .iter()
+        .map(|n| catalog.get(n).map_err(catalog_error))
+        .collect()
+}
+
+/// `service.list`: every service of the catalog, with its state.
+pub async fn list(daemon: Arc<Daemon>, p: NamesParams) -> Result<Vec<Value>, RpcError> {
+    let catalog = daemon.catalog(p.catalog.as_deref()).map_err(catalog_error)?;
+    let mut out = Vec::new();
+    for svc in selected(catalog, &p)? {
+        let status = status_of(&daemon, svc.as_ref()).await?;
+        let installed = daemon
+            .store()
+            .installed(&svc.binaries().first().map(|b| b.name.clone()).unwrap_or_default())
+            .ok()
+            .flatten()
+            .map(|r| r.version);
+        out.push(json!({
+            "name": svc.name(),
+            "description": svc.description(),
+            "dependencies": svc.dependencies(),
+            "binaries": svc.binaries().into_iter().map(|b| b.name).collect::<Vec<_>>(),
+            "state": status.state,
+            "installed_version": installed,
+        }));
+    }
+    Ok(out)
+}
+
+/// `service.status`: the state of each process of the services (all when none named).
+pub async fn status(daemon: Arc<Daemon>, p: NamesParams) -> Result<Vec<ServiceStatus>, RpcError> {
+    let catalog = daemon.catalog(p.catalog.as_deref()).map_err(catalog_error)?;
+    let mut out = Vec::new();
+    for svc in selected(catalog, &p)? {
+        out.push(status_of(&daemon, svc.as_ref()).await?);
+    }
+    Ok(out)
+}
+
+/// Params naming one service.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NameParams {
+    /// The service.
+    pub name: String,
+    /// The catalog.
+    #[serde(default)]
+    pub catalog: Option<String>,
+    /// Log lines (`service.logs`, `service.troubleshoot`).
+    #[serde(default)]
+    pub lines: Option<usize>,
+}
+
+fn one<'c>(daemon: &'c Daemon, p: &NameParams) -> Result<&'c Arc<dyn Service>, RpcError> {
+    daemon
+        .catalog(p.catalog.as_deref())
+        .and_then(|c| c.get(&p.name))
+        .map_err(catalog_error)
+}
+
+/// `service.inspect`: what the service is, how it runs, and how it is doing.
+pub async fn inspect(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcError> {
+    let svc = one(&daemon, &p)?;
+    let ctx = daemon.service_context().await.map_err(daemon_error)?;
+    let source = svc.source();
+    let processes: Vec<Value> = svc
+        .processes(&ctx)
+        .map_err(|e| RpcError::invalid_params(e.to_string()))?
+        .into_iter()
+        .map(|s| {
+            json!({
+                "name": s.name,
+                "executable": s.executable,
+                "args": s.args,
+                // Values may be secrets: names only.
+                "env": s.env.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+                "sockets": s.sockets,
+                "tcp_ports": s.tcp_ports,
+            })
+        })
+        .collect();
+    let installed: Vec<Value> = svc
+        .binaries()
+        .iter()
+        .filter_map(|b| daemon.store().installed(&b.name).ok().flatten())
+        .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+        .collect();
+    Ok(json!({
+        "name": svc.name(),
+        "description": svc.description(),
+        "source": {
+            "owner": source.owner,
+            "repo": source.repo,
+            "git_url": source.git_url_on(ctx.forge.base_url.as_str()),
+            "git_ref": source.git_ref.to_string(),
+        },
+        "install_policy": svc.install_policy(),
+        "binaries": svc.binaries(),
+        "dependencies": svc.dependencies(),
+        "sockets": { "rpc": svc.rpc_socket(&ctx), "admin": svc.admin_socket(&ctx) },
+        "ports": svc.ports(),
+        "processes": processes,
+        "health_probe": svc.health_probe(&ctx).map(|p| p.target()),
+        "installed": installed,
+        "status": status_of(&daemon, svc.as_ref()).await?,
+    }))
+}
+
+/// `service.health`: one probe, now.
+pub async fn health(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcError> {
+    let svc = one(&daemon, &p)?;
+    let ctx = daemon.service_context().await.map_err(daemon_error)?;
+    let Some(probe) = svc.health_probe(&ctx) else {
+        let status = status_of(&daemon, svc.as_ref()).await?;
+        return Ok(json!({
+            "name": svc.name(),
+            "probe": null,
+            "healthy": status.state == "running",
+            "detail": format!("no health probe; the service is {}", status.state),
+        }));
+    };
+    let r: ProbeResult = probe.check().await;
+    Ok(json!({
+        "name": svc.name(),
+        "probe": probe.target(),
+        "healthy": r.healthy,
+        "status": r.status,
+        "latency_ms": (r.latency.as_micros() as f64) / 1000.0,
+        "detail": r.detail,
+        "snippet": r.snippet,
+    }))
+}
+
+/// `service.logs`: the last lines of each of the service's processes.
+pub async fn logs(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcError> {
+    let svc = one(&daemon, &p)?;
+    let lines = p.lines.unwrap_or(100).min(10_000);
+    let mut out = Vec::new();
+    for name in process_names(svc.as_ref()) {
+        let l = match daemon.supervisor().logs(&name, lines).await {
+            Ok(l) => l,
+            Err(SupervisorError::UnknownProcess { .. }) => Vec::new(),
+            Err(e) => return Err(supervisor_error(e)),
+        };
+        out.push(json!({ "process": name, "lines": l }));
+    }
+    Ok(json!({ "name": svc.name(), "processes": out }))
+}
+
+/// `service.troubleshoot`: status, recent operations, the log tail and the last failed
+/// report, in one answer.
+pub async fn troubleshoot(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcError> {
+    let svc = one(&daemon, &p)?.clone();
+    let status = status_of(&daemon, svc.as_ref()).await?;
+    let logs = logs(
+        daemon.clone(),
+        NameParams {
+            name: p.name.clone(),
+            catalog: p.catalog.clone(),
+            lines: Some(p.lines.unwrap_or(50)),
+        },
+    )
+    .await?;
+    let mut last_failed = Value::Null;
+    let mut recent = Vec::new();
+    let reports = daemon
+        .store()
+        .reports(50)
+        .map_err(|e| RpcError::internal(e.to_string()))?;
+    for summary in reports {
+        let Ok(Some(report)) = daemon.store().report(&summary.run_id) else {
+            continue;
+        };
+        if !report.tasks.iter().any(|t| mentions(t.key.as_str(), svc.as_ref())) {
+            continue;
+        }
+        if recent.len() < 10 {
+            recent.push(json!({
+                "run_id": report.run_id,
+                "operation": report.operation,
+                "status": report.status,
+                "started_at": report.started_at,
+                "duration_ms": report.duration_ms,
+            }));
+        }
+        if last_failed.is_null() && report.status == RunStatus::Failed {
+            last_failed = serde_json::to_value(&report).unwrap_or(Value::Null);
+        }
+    }
+    Ok(json!({
+        "name": svc.name(),
+        "status": status,
+        "recent_operations": recent,
+        "logs": logs["processes"],
+        "last_failed_report": last_failed,
+    }))
+}
+
+/// Whether a task key is about `svc` (its name or one of its binaries).
+fn mentions(key: &str, svc: &dyn Service) -> bool {
+    let words: Vec<&str> = key
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .collect();
+    words.contains(&svc.name()) || svc.binaries().iter().any(|b| words.contains(&b.name.as_str()))
+}
