@@ -69,20 +69,27 @@ impl RpcClient {
         &self.socket
     }
 
-    async fn send(&self, req: Request<Full<Bytes>>) -> Result<hyper::Response<Incoming>, ClientError> {
-        let stream = UnixStream::connect(&self.socket)
-            .await
-            .map_err(|source| ClientError::Unreachable {
-                socket: self.socket.clone(),
-                source,
-            })?;
+    async fn send(
+        &self,
+        req: Request<Full<Bytes>>,
+    ) -> Result<hyper::Response<Incoming>, ClientError> {
+        let stream =
+            UnixStream::connect(&self.socket)
+                .await
+                .map_err(|source| ClientError::Unreachable {
+                    socket: self.socket.clone(),
+                    source,
+                })?;
         let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
             .await
             .map_err(ClientError::Transport)?;
         tokio::spawn(async move {
             let _ = conn.await;
         });
-        sender.send_request(req).await.map_err(ClientError::Transport)
+        sender
+            .send_request(req)
+            .await
+            .map_err(ClientError::Transport)
     }
 
     fn request(method: &str, path: &str, body: Bytes) -> Result<Request<Full<Bytes>>, ClientError> {

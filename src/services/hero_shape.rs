@@ -157,27 +157,43 @@ pub fn add_install<S: Service + ?Sized>(
             }
         }
         InstallMode::Source => {
-            let git_ref = match &ctx.version {
-                Some(v) if v != "latest" => GitRef::Tag(v.clone()),
-                _ => source.git_ref.clone(),
-            };
-            let checkout = plan.add(GitCheckout::new(
-                source.git_url_on(ctx.forge.base_url.as_str()),
-                git_ref,
-                &ctx.paths.code,
-            ));
             let names: Vec<String> = svc.binaries().into_iter().map(|b| b.name).collect();
-            let build = plan.add_after(
-                CargoBuild::new(names.clone(), &ctx.target_dir).profile(&ctx.build_profile),
-                [&checkout],
-            );
-            for name in names {
-                let verified = plan.add_after(VerifyElf::new(&name), [&build]);
-                installs.push(
-                    plan.add_after(InstallBinary::new(svc.name(), &name, &bin_dir), [&verified]),
-                );
-            }
+            installs = add_source_install(svc, ctx, plan, &names)?;
         }
+    }
+    Ok(installs)
+}
+
+/// Checks out `svc`'s repository, builds `build` (its binaries, or more: every binary the
+/// repository's services need, so that one cargo invocation serves them all), then checks
+/// and installs `svc`'s own binaries. Returns the install tasks.
+pub fn add_source_install<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+    plan: &mut PlanBuilder,
+    build: &[String],
+) -> Result<Vec<TaskKey>, ServiceError> {
+    let source = svc.source();
+    let git_ref = match &ctx.version {
+        Some(v) if v != "latest" => GitRef::Tag(v.clone()),
+        _ => source.git_ref.clone(),
+    };
+    let checkout = plan.add(GitCheckout::new(
+        source.git_url_on(ctx.forge.base_url.as_str()),
+        git_ref,
+        &ctx.paths.code,
+    ));
+    let built = plan.add_after(
+        CargoBuild::new(build.to_vec(), &ctx.target_dir).profile(&ctx.build_profile),
+        [&checkout],
+    );
+    let mut installs = Vec::new();
+    for bin in svc.binaries() {
+        let verified = plan.add_after(VerifyElf::new(&bin.name), [&built]);
+        installs.push(plan.add_after(
+            InstallBinary::new(svc.name(), &bin.name, &ctx.paths.bin),
+            [&verified],
+        ));
     }
     Ok(installs)
 }

@@ -1,7 +1,7 @@
 //! [`CargoBuild`]: builds binaries of a checked-out repository with one `cargo build`.
 //!
 //! Input: the [`Checkout`](TaskOutput::Checkout) of a [`GitCheckout`](super::GitCheckout).
-//! Runs `cargo build --release --bin a --bin b` in the working tree (all binaries of the
+//! Runs `cargo build --workspace --release --bin a --bin b` in the working tree (all binaries of the
 //! repository in one invocation, so shared crates compile once) with `CARGO_TARGET_DIR` set
 //! to a shared target dir. Every line cargo prints is a log event; a failure carries the
 //! last lines (the compiler's errors). Output: an [`Artifact`] for one binary,
@@ -75,7 +75,7 @@ impl CargoBuild {
     }
 
     fn args(&self) -> Vec<String> {
-        let mut args = vec!["build".to_string()];
+        let mut args = vec!["build".to_string(), "--workspace".to_string()];
         if self.profile == "release" {
             args.push("--release".to_string());
         } else {

@@ -8,14 +8,20 @@
 //! files (they are never overwritten); the requested commit is then checked out as a
 //! detached `HEAD`. Uses the `git` program; network failures are retried.
 //!
-//! Always runs (a branch or a moving tag may have new commits); its output — the commit —
-//! is what makes the build downstream stale or up to date.
+//! Cached, with a freshness check that asks the remote (`git ls-remote`) whether the
+//! reference still points at the checked-out commit (a branch or a moving tag may have new
+//! commits); its output — the commit — is what makes the build downstream stale or up to
+//! date.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::process::{ProcessRun, run_logged};
-use super::{ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput};
+use super::{
+    Freshness, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput,
+    short_hash,
+};
+use crate::graph::Fingerprint;
 use crate::install::checkout_dir;
 
 /// What to check out.
@@ -240,6 +246,85 @@ impl TaskKind for GitCheckout {
 
     fn retry(&self) -> RetryPolicy {
         RetryPolicy::attempts(3, Duration::from_secs(1))
+    }
+
+    /// Cached: the freshness check asks the remote (`git ls-remote`) whether the reference
+    /// still points at the commit checked out, so an unchanged repository is up to date
+    /// without a fetch.
+    fn fingerprint(&self, _ctx: &TaskContext) -> Option<Fingerprint> {
+        let mut fp = Fingerprint::builder(Self::KIND);
+        fp.field("url", self.url.as_bytes());
+        fp.field("reference", self.reference.to_string().as_bytes());
+        fp.field("code_root", self.code_root.as_os_str().as_encoded_bytes());
+        Some(fp.finish())
+    }
+
+    async fn check_fresh(&self, _ctx: &TaskContext, recorded: &TaskOutput) -> Freshness {
+        let TaskOutput::Checkout { commit, path, .. } = recorded else {
+            return Freshness::Stale("no record of the checkout".to_string());
+        };
+        let git = |dir: &Path, args: &[&str]| {
+            let mut cmd = tokio::process::Command::new("git");
+            cmd.args(args)
+                .current_dir(dir)
+                .env("GIT_TERMINAL_PROMPT", "0")
+                .stdin(std::process::Stdio::null())
+                .kill_on_drop(true);
+            async move {
+                let out = cmd.output().await.ok().filter(|o| o.status.success())?;
+                Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
+            }
+        };
+        match git(path, &["rev-parse", "HEAD"]).await {
+            Some(head) if head == *commit => {}
+            Some(_) => return Freshness::Stale("the working tree moved".to_string()),
+            None => return Freshness::Stale(format!("{} is missing", path.display())),
+        }
+        if git(path, &["status", "--porcelain", "--untracked-files=no"])
+            .await
+            .is_none_or(|s| !s.is_empty())
+        {
+            return Freshness::Stale("the working tree has local changes".to_string());
+        }
+        let remote = match &self.reference {
+            GitRef::Commit(c) => {
+                return if commit.starts_with(c.as_str()) {
+                    Freshness::Fresh(format!("at commit {}", short_hash(commit)))
+                } else {
+                    Freshness::Stale(format!("not at commit {c}"))
+                };
+            }
+            GitRef::Branch(b) => format!("refs/heads/{b}"),
+            GitRef::Tag(t) => format!("refs/tags/{t}^{{}}"),
+        };
+        let listed = git(path, &["ls-remote", "origin", &remote]).await;
+        let tip = listed.as_deref().and_then(|l| l.split_whitespace().next());
+        match tip {
+            Some(tip) if tip == commit => Freshness::Fresh(format!(
+                "at {}, the tip of {}",
+                short_hash(commit),
+                self.reference
+            )),
+            Some(tip) => {
+                Freshness::Stale(format!("{} moved to {}", self.reference, short_hash(tip)))
+            }
+            None => {
+                // An annotated tag lists under `^{}`; a lightweight one does not.
+                if let GitRef::Tag(t) = &self.reference {
+                    let plain = format!("refs/tags/{t}");
+                    if let Some(l) = git(path, &["ls-remote", "origin", &plain]).await
+                        && l.split_whitespace().next() == Some(commit.as_str())
+                    {
+                        return Freshness::Fresh(format!(
+                            "at {}, {}",
+                            short_hash(commit),
+                            self.reference
+                        ));
+                    }
+                }
+                Freshness::Stale(format!("could not ask the remote about {}", self.reference))
+            }
+        }
     }
 
     async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput, TaskError> {

@@ -1,8 +1,8 @@
 //! [`ResolveRelease`]: looks a release up on a forge and hands it on as
 //! [`TaskOutput::Release`].
 //!
-//! No fingerprint: the task always asks the forge, because `latest` and `latest-dev` move.
-//! Its output holds only what identifies the release's contents (tag, asset URLs, sizes,
+//! Cached, with a freshness check that asks the forge again (`latest` and `latest-dev`
+//! move): an unchanged release is *up to date*. Its output holds only what identifies the release's contents (tag, asset URLs, sizes,
 //! times, expected sha256s), so when nothing changed on the forge the output digest is the
 //! same and the downloads that depend on it stay up to date (early cut-off).
 //!
@@ -11,8 +11,11 @@
 
 use std::time::Duration;
 
-use super::{ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput};
+use super::{
+    Freshness, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput,
+};
 use crate::forge::{ForgeClient, ForgeConfig, ForgeError, ReleaseSource, ReleaseVersion};
+use crate::graph::Fingerprint;
 
 /// Resolves `source` on the forge `forge`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +91,31 @@ impl TaskKind for ResolveRelease {
 
     fn retry(&self) -> RetryPolicy {
         RetryPolicy::attempts(2, Duration::from_secs(2))
+    }
+
+    /// Cached so that an unchanged release makes everything after it up to date; the
+    /// freshness check asks the forge again (the only way to see a new release).
+    fn fingerprint(&self, _ctx: &TaskContext) -> Option<Fingerprint> {
+        let mut fp = Fingerprint::builder(Self::KIND);
+        fp.field("forge", self.forge.base_url.as_str().as_bytes());
+        fp.field("source", self.source.to_string().as_bytes());
+        Some(fp.finish())
+    }
+
+    async fn check_fresh(&self, _ctx: &TaskContext, recorded: &TaskOutput) -> Freshness {
+        let TaskOutput::Release(before) = recorded else {
+            return Freshness::Stale("no record of the release".to_string());
+        };
+        let Ok(client) = ForgeClient::new(self.forge.clone()) else {
+            return Freshness::Stale("no forge client".to_string());
+        };
+        match client.resolve_release(&self.source).await {
+            Ok(now) if now == *before => {
+                Freshness::Fresh(format!("release {} of {} is unchanged", now.tag, now.repo))
+            }
+            Ok(now) => Freshness::Stale(format!("{} changed (now {})", self.source, now.tag)),
+            Err(e) => Freshness::Stale(format!("could not ask the forge: {e}")),
+        }
     }
 
     async fn run(&self, _ctx: &TaskContext) -> Result<TaskOutput, TaskError> {

@@ -8,7 +8,10 @@
 
 use std::time::{Duration, Instant};
 
-use super::{LogStream, ResourceClass, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput};
+use super::{
+    Freshness, LogStream, ResourceClass, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput,
+};
+use crate::graph::Fingerprint;
 use crate::health::{Probe, wait_healthy};
 
 /// How often a wait reports progress at most.
@@ -54,7 +57,28 @@ impl TaskKind for WaitHealthy {
     }
 
     fn label(&self) -> String {
-        format!("wait for {} to be healthy ({})", self.service, self.probe)
+        format!("wait for {} to be healthy", self.service)
+    }
+
+    /// A wait is cached like any task: when nothing before it changed and one probe passes
+    /// now, there is nothing to wait for (a second deploy reports it up to date).
+    fn fingerprint(&self, _ctx: &TaskContext) -> Option<Fingerprint> {
+        let mut fp = Fingerprint::builder(Self::KIND);
+        fp.field("service", self.service.as_bytes());
+        fp.field("probe", self.probe.target().as_bytes());
+        Some(fp.finish())
+    }
+
+    async fn check_fresh(&self, _ctx: &TaskContext, _recorded: &TaskOutput) -> Freshness {
+        let result = self.probe.check().await;
+        if result.healthy {
+            Freshness::Fresh(format!("{} is healthy ({})", self.service, result.detail))
+        } else {
+            Freshness::Stale(format!(
+                "{} is not healthy yet: {}",
+                self.service, result.detail
+            ))
+        }
     }
 
     fn resource(&self) -> ResourceClass {

@@ -1,7 +1,7 @@
 //! Finding the daemon, and starting one in the background when none runs.
 
-use std::path::PathBuf;
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -14,7 +14,10 @@ const START_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// A client of the daemon at `socket` (or the root's default socket), starting the daemon
 /// in the background if nothing answers there.
-pub async fn connect(socket: Option<PathBuf>, catalog: Option<&str>) -> Result<RpcClient, ExitCode> {
+pub async fn connect(
+    socket: Option<PathBuf>,
+    catalog: Option<&str>,
+) -> Result<RpcClient, ExitCode> {
     let paths = match HeroPaths::from_env() {
         Ok(p) => p,
         Err(e) => {
@@ -38,7 +41,9 @@ pub async fn connect(socket: Option<PathBuf>, catalog: Option<&str>) -> Result<R
         Err(ClientError::Unreachable { .. }) if !explicit => {}
         Err(e) => {
             super::report_error(&e);
-            eprintln!("hint: start it with `hero_svc serve` (or omit --socket to let hero_svc start one)");
+            eprintln!(
+                "hint: start it with `hero_svc serve` (or omit --socket to let hero_svc start one)"
+            );
             return Err(ExitCode::DaemonUnreachable);
         }
     }
@@ -70,7 +75,8 @@ async fn start_daemon(paths: &HeroPaths, catalog: Option<&str>) -> Result<(), Ex
     };
     let exe = std::env::current_exe().map_err(|e| fail("cannot find this program", &e))?;
     let dir = paths.state_dir();
-    std::fs::create_dir_all(&dir).map_err(|e| fail(&format!("cannot create {}", dir.display()), &e))?;
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| fail(&format!("cannot create {}", dir.display()), &e))?;
     let log_path = dir.join("daemon.log");
     let log = std::fs::OpenOptions::new()
         .create(true)

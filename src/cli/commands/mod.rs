@@ -37,7 +37,12 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Executions(a) => executions::executions(&cli, a.action.as_ref()).await,
         Command::Serve => serve::serve(cli.catalog.clone()).await,
         Command::Completions { shell } => {
-            clap_complete::generate(*shell, &mut Cli::command(), "hero_svc", &mut std::io::stdout());
+            clap_complete::generate(
+                *shell,
+                &mut Cli::command(),
+                "hero_svc",
+                &mut std::io::stdout(),
+            );
             ExitCode::Success
         }
     }

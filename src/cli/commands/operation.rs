@@ -119,7 +119,9 @@ pub async fn follow(cli: &Cli, client: &RpcClient, id: &str) -> ExitCode {
     let report: ExecutionReport = match serde_json::from_value(got["report"].clone()) {
         Ok(r) => r,
         Err(_) => {
-            eprintln!("error: execution {id} has no report yet; see `hero_svc executions show {id}`");
+            eprintln!(
+                "error: execution {id} has no report yet; see `hero_svc executions show {id}`"
+            );
             return ExitCode::DaemonUnreachable;
         }
     };

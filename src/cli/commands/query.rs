@@ -10,7 +10,12 @@ use super::connect::connect;
 use super::{report_client_error, report_error};
 
 /// Calls `method` and prints the result with `render` (or as JSON with `--json`).
-async fn query(cli: &Cli, method: &str, mut params: Value, render: fn(&Value) -> String) -> ExitCode {
+async fn query(
+    cli: &Cli,
+    method: &str,
+    mut params: Value,
+    render: fn(&Value) -> String,
+) -> ExitCode {
     if let Some(c) = &cli.catalog {
         params["catalog"] = json!(c);
     }
@@ -42,7 +47,13 @@ fn s(v: &Value) -> String {
 fn table(rows: Vec<Vec<String>>) -> String {
     let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().filter_map(|r| r.get(c)).map(|c| c.chars().count()).max().unwrap_or(0))
+        .map(|c| {
+            rows.iter()
+                .filter_map(|r| r.get(c))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
         .collect();
     let mut out = String::new();
     for r in rows {
@@ -81,7 +92,11 @@ pub async fn list(cli: &Cli) -> ExitCode {
                 s(&svc["name"]),
                 s(&svc["state"]),
                 s(&svc["installed_version"]),
-                if deps.is_empty() { "-".into() } else { deps.join(",") },
+                if deps.is_empty() {
+                    "-".into()
+                } else {
+                    deps.join(",")
+                },
                 s(&svc["description"]),
             ]);
         }
@@ -125,7 +140,13 @@ fn render_status(v: &Value) -> String {
 
 /// `hero_svc status [svc…]`.
 pub async fn status(cli: &Cli, services: &[String]) -> ExitCode {
-    query(cli, "service.status", json!({ "services": services }), render_status).await
+    query(
+        cli,
+        "service.status",
+        json!({ "services": services }),
+        render_status,
+    )
+    .await
 }
 
 /// `hero_svc inspect <svc>`.
@@ -142,10 +163,22 @@ pub async fn health(cli: &Cli, services: &[String]) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let catalog = cli.catalog.as_ref().map(|c| json!(c)).unwrap_or(Value::Null);
+    let catalog = cli
+        .catalog
+        .as_ref()
+        .map(|c| json!(c))
+        .unwrap_or(Value::Null);
     let names: Vec<String> = if services.is_empty() {
-        match client.call("service.list", json!({ "catalog": catalog })).await {
-            Ok(v) => v.as_array().into_iter().flatten().map(|s| s["name"].as_str().unwrap_or_default().to_string()).collect(),
+        match client
+            .call("service.list", json!({ "catalog": catalog }))
+            .await
+        {
+            Ok(v) => v
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|s| s["name"].as_str().unwrap_or_default().to_string())
+                .collect(),
             Err(e) => return report_client_error(&e),
         }
     } else {
@@ -154,7 +187,13 @@ pub async fn health(cli: &Cli, services: &[String]) -> ExitCode {
     let mut results = Vec::new();
     let mut all_healthy = true;
     for name in names {
-        match client.call("service.health", json!({ "name": name, "catalog": catalog })).await {
+        match client
+            .call(
+                "service.health",
+                json!({ "name": name, "catalog": catalog }),
+            )
+            .await
+        {
             Ok(v) => {
                 all_healthy &= v["healthy"].as_bool().unwrap_or(false);
                 results.push(v);
@@ -163,39 +202,63 @@ pub async fn health(cli: &Cli, services: &[String]) -> ExitCode {
         }
     }
     if cli.json {
-        println!("{}", serde_json::to_string_pretty(&results).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&results).unwrap_or_default()
+        );
     } else {
-        let mut rows = vec![vec!["SERVICE".into(), "HEALTHY".into(), "LATENCY".into(), "DETAIL".into()]];
+        let mut rows = vec![vec![
+            "SERVICE".into(),
+            "HEALTHY".into(),
+            "LATENCY".into(),
+            "DETAIL".into(),
+        ]];
         for r in &results {
             rows.push(vec![
                 s(&r["name"]),
-                if r["healthy"].as_bool().unwrap_or(false) { "yes".into() } else { "NO".into() },
-                r["latency_ms"].as_f64().map(|l| format!("{l:.1}ms")).unwrap_or_else(|| "-".into()),
+                if r["healthy"].as_bool().unwrap_or(false) {
+                    "yes".into()
+                } else {
+                    "NO".into()
+                },
+                r["latency_ms"]
+                    .as_f64()
+                    .map(|l| format!("{l:.1}ms"))
+                    .unwrap_or_else(|| "-".into()),
                 s(&r["detail"]),
             ]);
         }
         print!("{}", table(rows));
     }
-    if all_healthy { ExitCode::Success } else { ExitCode::OperationFailed }
+    if all_healthy {
+        ExitCode::Success
+    } else {
+        ExitCode::OperationFailed
+    }
 }
 
 /// `hero_svc logs <svc> [-n N] [-f]`.
 pub async fn logs(cli: &Cli, service: &str, lines: usize, follow: bool) -> ExitCode {
-    let code = query(cli, "service.logs", json!({ "name": service, "lines": lines }), |v| {
-        let procs = v["processes"].as_array().cloned().unwrap_or_default();
-        let many = procs.len() > 1;
-        let mut out = String::new();
-        for p in procs {
-            for l in p["lines"].as_array().into_iter().flatten() {
-                if many {
-                    out.push_str(&format!("{}: ", s(&p["process"])));
+    let code = query(
+        cli,
+        "service.logs",
+        json!({ "name": service, "lines": lines }),
+        |v| {
+            let procs = v["processes"].as_array().cloned().unwrap_or_default();
+            let many = procs.len() > 1;
+            let mut out = String::new();
+            for p in procs {
+                for l in p["lines"].as_array().into_iter().flatten() {
+                    if many {
+                        out.push_str(&format!("{}: ", s(&p["process"])));
+                    }
+                    out.push_str(l.as_str().unwrap_or_default());
+                    out.push('\n');
                 }
-                out.push_str(l.as_str().unwrap_or_default());
-                out.push('\n');
             }
-        }
-        out
-    })
+            out
+        },
+    )
     .await;
     if !follow || code != ExitCode::Success {
         return code;
@@ -204,7 +267,10 @@ pub async fn logs(cli: &Cli, service: &str, lines: usize, follow: bool) -> ExitC
         Ok(c) => c,
         Err(code) => return code,
     };
-    let mut stream = match client.stream(&format!("/services/{service}/logs/follow")).await {
+    let mut stream = match client
+        .stream(&format!("/services/{service}/logs/follow"))
+        .await
+    {
         Ok(s) => Box::pin(s),
         Err(e) => return report_client_error(&e),
     };
@@ -222,42 +288,63 @@ pub async fn logs(cli: &Cli, service: &str, lines: usize, follow: bool) -> ExitC
 
 /// `hero_svc troubleshoot <svc>`.
 pub async fn troubleshoot(cli: &Cli, service: &str) -> ExitCode {
-    query(cli, "service.troubleshoot", json!({ "name": service }), |v| {
-        let mut out = format!("{} is {}\n\n", s(&v["name"]), s(&v["status"]["state"]));
-        out.push_str(&render_status(&json!([v["status"]])));
-        out.push_str("\nrecent operations:\n");
-        let ops = v["recent_operations"].as_array().cloned().unwrap_or_default();
-        if ops.is_empty() {
-            out.push_str("  (none)\n");
-        }
-        for op in ops {
-            out.push_str(&format!(
-                "  {}  {:<8} {:<10} {}\n",
-                s(&op["started_at"]),
-                s(&op["operation"]),
-                s(&op["status"]),
-                s(&op["run_id"])
-            ));
-        }
-        if let Some(report) = v["last_failed_report"].as_object() {
-            out.push_str(&format!("\nlast failed operation ({}):\n", s(&report["run_id"].clone())));
-            for t in report["tasks"].as_array().into_iter().flatten() {
-                if t["status"] == "failed" {
-                    out.push_str(&format!("  ✗ {}: {}\n", s(&t["label"]), t["error"].as_array().into_iter().flatten().map(s).collect::<Vec<_>>().join(": ")));
-                    let tail = t["log_tail"].as_array().cloned().unwrap_or_default();
-                    for l in &tail[tail.len().saturating_sub(15)..] {
-                        out.push_str(&format!("      {}\n", s(l)));
+    query(
+        cli,
+        "service.troubleshoot",
+        json!({ "name": service }),
+        |v| {
+            let mut out = format!("{} is {}\n\n", s(&v["name"]), s(&v["status"]["state"]));
+            out.push_str(&render_status(&json!([v["status"]])));
+            out.push_str("\nrecent operations:\n");
+            let ops = v["recent_operations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if ops.is_empty() {
+                out.push_str("  (none)\n");
+            }
+            for op in ops {
+                out.push_str(&format!(
+                    "  {}  {:<8} {:<10} {}\n",
+                    s(&op["started_at"]),
+                    s(&op["operation"]),
+                    s(&op["status"]),
+                    s(&op["run_id"])
+                ));
+            }
+            if let Some(report) = v["last_failed_report"].as_object() {
+                out.push_str(&format!(
+                    "\nlast failed operation ({}):\n",
+                    s(&report["run_id"].clone())
+                ));
+                for t in report["tasks"].as_array().into_iter().flatten() {
+                    if t["status"] == "failed" {
+                        out.push_str(&format!(
+                            "  ✗ {}: {}\n",
+                            s(&t["label"]),
+                            t["error"]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .map(s)
+                                .collect::<Vec<_>>()
+                                .join(": ")
+                        ));
+                        let tail = t["log_tail"].as_array().cloned().unwrap_or_default();
+                        for l in &tail[tail.len().saturating_sub(15)..] {
+                            out.push_str(&format!("      {}\n", s(l)));
+                        }
                     }
                 }
             }
-        }
-        out.push_str("\nlog tail:\n");
-        for p in v["logs"].as_array().into_iter().flatten() {
-            for l in p["lines"].as_array().into_iter().flatten() {
-                out.push_str(&format!("  {}: {}\n", s(&p["process"]), s(l)));
+            out.push_str("\nlog tail:\n");
+            for p in v["logs"].as_array().into_iter().flatten() {
+                for l in p["lines"].as_array().into_iter().flatten() {
+                    out.push_str(&format!("  {}: {}\n", s(&p["process"]), s(l)));
+                }
             }
-        }
-        out
-    })
+            out
+        },
+    )
     .await
 }

@@ -43,7 +43,11 @@ fn operation_error(e: OperationError) -> RpcError {
 }
 
 fn daemon_error(e: DaemonError) -> RpcError {
-    RpcError::internal(crate::tasks::TaskError::with_source("daemon failure", e).chain().join(": "))
+    RpcError::internal(
+        crate::tasks::TaskError::with_source("daemon failure", e)
+            .chain()
+            .join(": "),
+    )
 }
 
 fn supervisor_error(e: SupervisorError) -> RpcError {
@@ -135,7 +139,9 @@ pub async fn run_operation(
     operation: Operation,
     p: OperationParams,
 ) -> Result<Value, RpcError> {
-    let catalog = daemon.catalog(p.catalog.as_deref()).map_err(catalog_error)?;
+    let catalog = daemon
+        .catalog(p.catalog.as_deref())
+        .map_err(catalog_error)?;
     let ctx = context(&daemon, &p).await?;
     let request = p.request(operation)?;
     let planned = plan_operation(catalog, &ctx, &request).map_err(operation_error)?;
@@ -358,12 +364,18 @@ async fn status_of(daemon: &Daemon, svc: &dyn Service) -> Result<ServiceStatus, 
             Err(e) => return Err(supervisor_error(e)),
         });
     }
-    let running = processes.iter().filter(|p| p.state == ProcessState::Running.as_str()).count();
+    let running = processes
+        .iter()
+        .filter(|p| p.state == ProcessState::Running.as_str())
+        .count();
     let state = if processes.is_empty() {
         "not started"
     } else if running == processes.len() {
         "running"
-    } else if processes.iter().any(|p| p.state == ProcessState::Failed.as_str()) {
+    } else if processes
+        .iter()
+        .any(|p| p.state == ProcessState::Failed.as_str())
+    {
         "failed"
     } else if running > 0 {
         "partial"
@@ -394,7 +406,10 @@ pub struct NamesParams {
     pub catalog: Option<String>,
 }
 
-fn selected<'c>(catalog: &'c Catalog, p: &NamesParams) -> Result<Vec<&'c Arc<dyn Service>>, RpcError> {
+fn selected<'c>(
+    catalog: &'c Catalog,
+    p: &NamesParams,
+) -> Result<Vec<&'c Arc<dyn Service>>, RpcError> {
     let mut names = p.services.clone();
     names.extend(p.name.clone());
     if names.is_empty() {
@@ -408,13 +423,20 @@ fn selected<'c>(catalog: &'c Catalog, p: &NamesParams) -> Result<Vec<&'c Arc<dyn
 
 /// `service.list`: every service of the catalog, with its state.
 pub async fn list(daemon: Arc<Daemon>, p: NamesParams) -> Result<Vec<Value>, RpcError> {
-    let catalog = daemon.catalog(p.catalog.as_deref()).map_err(catalog_error)?;
+    let catalog = daemon
+        .catalog(p.catalog.as_deref())
+        .map_err(catalog_error)?;
     let mut out = Vec::new();
     for svc in selected(catalog, &p)? {
         let status = status_of(&daemon, svc.as_ref()).await?;
         let installed = daemon
             .store()
-            .installed(&svc.binaries().first().map(|b| b.name.clone()).unwrap_or_default())
+            .installed(
+                &svc.binaries()
+                    .first()
+                    .map(|b| b.name.clone())
+                    .unwrap_or_default(),
+            )
             .ok()
             .flatten()
             .map(|r| r.version);
@@ -432,7 +454,9 @@ pub async fn list(daemon: Arc<Daemon>, p: NamesParams) -> Result<Vec<Value>, Rpc
 
 /// `service.status`: the state of each process of the services (all when none named).
 pub async fn status(daemon: Arc<Daemon>, p: NamesParams) -> Result<Vec<ServiceStatus>, RpcError> {
-    let catalog = daemon.catalog(p.catalog.as_deref()).map_err(catalog_error)?;
+    let catalog = daemon
+        .catalog(p.catalog.as_deref())
+        .map_err(catalog_error)?;
     let mut out = Vec::new();
     for svc in selected(catalog, &p)? {
         out.push(status_of(&daemon, svc.as_ref()).await?);
@@ -574,7 +598,11 @@ pub async fn troubleshoot(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, R
         let Ok(Some(report)) = daemon.store().report(&summary.run_id) else {
             continue;
         };
-        if !report.tasks.iter().any(|t| mentions(t.key.as_str(), svc.as_ref())) {
+        if !report
+            .tasks
+            .iter()
+            .any(|t| mentions(t.key.as_str(), svc.as_ref()))
+        {
             continue;
         }
         if recent.len() < 10 {
@@ -604,5 +632,9 @@ fn mentions(key: &str, svc: &dyn Service) -> bool {
     let words: Vec<&str> = key
         .split(|c: char| !(c.is_alphanumeric() || c == '_'))
         .collect();
-    words.contains(&svc.name()) || svc.binaries().iter().any(|b| words.contains(&b.name.as_str()))
+    words.contains(&svc.name())
+        || svc
+            .binaries()
+            .iter()
+            .any(|b| words.contains(&b.name.as_str()))
 }

@@ -3,6 +3,8 @@
 use super::super::{
     Binary, InstallPolicy, Service, ServiceContext, ServiceError, Source, hero_shape,
 };
+use crate::graph::PlanBuilder;
+use crate::tasks::TaskKey;
 
 /// A `hero_demo` server with its own name, dependencies, environment and readiness delay.
 #[derive(Clone, Debug)]
@@ -12,6 +14,7 @@ pub struct DemoService {
     source: Source,
     dependencies: Vec<String>,
     ready_after_ms: u64,
+    built_with: Vec<String>,
 }
 
 impl DemoService {
@@ -23,12 +26,20 @@ impl DemoService {
             source,
             dependencies: Vec::new(),
             ready_after_ms: 0,
+            built_with: vec![name.to_string()],
         }
     }
 
     /// The services it needs.
     pub fn depends_on(mut self, deps: &[&str]) -> Self {
         self.dependencies = deps.iter().map(|d| d.to_string()).collect();
+        self
+    }
+
+    /// Builds its binary together with `binaries` (the other demo services of the same
+    /// repository): one cargo invocation for all of them.
+    pub fn built_with(mut self, binaries: &[&str]) -> Self {
+        self.built_with = binaries.iter().map(|b| b.to_string()).collect();
         self
     }
 
@@ -62,6 +73,16 @@ impl Service for DemoService {
 
     fn dependencies(&self) -> Vec<String> {
         self.dependencies.clone()
+    }
+
+    /// The quirk of the demo: every demo service lives in the same repository, so their
+    /// binaries are built by one shared cargo task instead of one build per service.
+    fn add_install(
+        &self,
+        ctx: &ServiceContext,
+        plan: &mut PlanBuilder,
+    ) -> Result<Vec<TaskKey>, ServiceError> {
+        hero_shape::add_source_install(self, ctx, plan, &self.built_with)
     }
 
     /// The Hero base, its readiness delay, and the sockets of what it depends on (the way a

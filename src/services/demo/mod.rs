@@ -23,12 +23,25 @@ use std::path::Path;
 use super::{Catalog, Source};
 use crate::tasks::GitRef;
 
+/// The binaries of the demo services (built together).
+pub const BINARIES: [&str; 8] = [
+    "demo_db",
+    "demo_cache",
+    "demo_media",
+    "demo_index",
+    "demo_auth",
+    "demo_books",
+    "demo_collab",
+    "demo_router",
+];
+
 /// The demo catalog, built from `source`.
 pub fn catalog(source: Source) -> Catalog {
     let svc = |name: &str, description: &str, deps: &[&str], ready_ms: u64| {
         DemoService::new(name, description, source.clone())
             .depends_on(deps)
             .ready_after_ms(ready_ms)
+            .built_with(&BINARIES)
     };
     Catalog::new("demo")
         .service(svc("demo_db", "the database of the demo stack", &[], 150))
