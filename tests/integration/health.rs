@@ -356,16 +356,24 @@ async fn wait_healthy_task_runs_through_the_executor() {
             .await;
         assert_eq!(report.status, RunStatus::Failed);
 
-        // Never cached: the healthy wait runs again on the second run.
+        // Cached like any task: on the second run one passing probe makes the wait up
+        // to date, with the reason.
         let up = report.task("healthy:hero_up").unwrap();
-        assert_eq!(up.status, TaskStatus::Succeeded, "run {run}");
-        assert!(up.output.as_deref().unwrap().starts_with("healthy after"));
+        if run == 0 {
+            assert_eq!(up.status, TaskStatus::Succeeded, "run {run}");
+            assert!(up.output.as_deref().unwrap().starts_with("healthy after"));
+        } else {
+            assert_eq!(up.status, TaskStatus::UpToDate, "run {run}");
+            let reason = up.reason.as_deref().unwrap();
+            assert!(reason.contains("hero_up is healthy (200"), "{reason}");
+        }
         assert_eq!(
             report.task("start:other").unwrap().status,
             TaskStatus::Succeeded
         );
         let slow = report.task("healthy:hero_slow").unwrap();
-        assert_eq!(slow.status, TaskStatus::Succeeded, "run {run}");
+        let expected = [TaskStatus::Succeeded, TaskStatus::UpToDate][run];
+        assert_eq!(slow.status, expected, "run {run}");
 
         // The stuck service fails once, without retries, saying what it saw.
         let stuck = report.task("healthy:hero_stuck").unwrap();
