@@ -29,7 +29,8 @@ pub enum SupervisorBackend {
 impl SupervisorBackend {
     /// Resolves the choice from the command line, falling back to the process environment
     /// and then to the builtin backend; `default_zinit_socket` is used for zinit when
-    /// neither `--zinit-socket` nor `ZINIT_SOCKET` gives one (e.g. `<root>/var/zinit.sock`).
+    /// neither `--zinit-socket` nor `ZINIT_SOCKET` gives one (zinit-server's own default is
+    /// `~/hero/zinit/zinit.sock`).
     pub fn resolve(
         flag: Option<&str>,
         zinit_socket_flag: Option<&Path>,
