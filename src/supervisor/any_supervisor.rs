@@ -4,12 +4,17 @@
 //! daemon and the task kinds hold "whichever backend is configured" without boxing. Adding
 //! a backend: a variant here and one arm per method in the `delegate!` macro below.
 
-use super::{BuiltinSupervisor, LogLines, ProcessSpec, ProcessStatus, Supervisor, SupervisorError};
+use super::{
+    BuiltinSupervisor, LogLines, ProcessSpec, ProcessStatus, Supervisor, SupervisorError,
+    ZinitSupervisor,
+};
 
 /// The configured supervisor backend.
 pub enum AnySupervisor {
     /// The builtin supervisor, embedded in the daemon.
     Builtin(BuiltinSupervisor),
+    /// A client of an external `zinit-server`.
+    Zinit(ZinitSupervisor),
 }
 
 /// Calls the same method on whichever backend `self` holds.
@@ -17,6 +22,7 @@ macro_rules! delegate {
     ($self:expr, $s:ident => $body:expr) => {
         match $self {
             AnySupervisor::Builtin($s) => $body,
+            AnySupervisor::Zinit($s) => $body,
         }
     };
 }
@@ -26,6 +32,7 @@ impl AnySupervisor {
     pub fn backend(&self) -> &'static str {
         match self {
             AnySupervisor::Builtin(_) => "builtin",
+            AnySupervisor::Zinit(_) => "zinit",
         }
     }
 }
@@ -33,6 +40,12 @@ impl AnySupervisor {
 impl From<BuiltinSupervisor> for AnySupervisor {
     fn from(s: BuiltinSupervisor) -> Self {
         AnySupervisor::Builtin(s)
+    }
+}
+
+impl From<ZinitSupervisor> for AnySupervisor {
+    fn from(s: ZinitSupervisor) -> Self {
+        AnySupervisor::Zinit(s)
     }
 }
 

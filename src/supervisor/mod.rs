@@ -7,7 +7,10 @@
 //! - [`builtin`]: the default, embedded in the daemon (process groups, log files with
 //!   rotation, restart with backoff and a start limit, adoption of running processes after a
 //!   daemon restart, reclaiming sockets and ports from stray instances).
-//! - a zinit backend, speaking JSON-RPC to an external supervisor.
+//! - [`zinit`]: a client of an external `zinit-server`, speaking its JSON-RPC.
+//!
+//! [`SupervisorBackend`] is the configuration choice between them; it opens an
+//! [`AnySupervisor`].
 //!
 //! The trait is deliberately plain (owned arguments and results, no borrowed state between
 //! calls) so that a backend can be a thin client of another process.
@@ -22,7 +25,9 @@ mod process_status;
 mod restart_policy;
 #[allow(clippy::module_inception)]
 mod supervisor;
+mod supervisor_backend;
 mod supervisor_error;
+pub mod zinit;
 
 pub use any_supervisor::AnySupervisor;
 pub use builtin::{BuiltinConfig, BuiltinSupervisor};
@@ -33,4 +38,6 @@ pub use process_state::ProcessState;
 pub use process_status::ProcessStatus;
 pub use restart_policy::RestartPolicy;
 pub use supervisor::{LogLines, Supervisor};
+pub use supervisor_backend::{SUPERVISOR_ENV, SupervisorBackend, ZINIT_SOCKET_ENV};
 pub use supervisor_error::SupervisorError;
+pub use zinit::{ZinitConfig, ZinitSupervisor};

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::zinit::ZinitError;
 use crate::state::StateError;
 
 /// A supervisor operation failed.
@@ -101,6 +102,15 @@ pub enum SupervisorError {
         #[source]
         source: std::io::Error,
     },
+    /// No backend of that name exists.
+    #[error("unknown supervisor backend {name:?}: use `builtin` or `zinit`")]
+    UnknownBackend {
+        /// The name asked for.
+        name: String,
+    },
+    /// The zinit backend could not get zinit-server to do it.
+    #[error(transparent)]
+    Zinit(ZinitError),
     /// The supervisor's state could not be persisted or read.
     #[error("supervisor state could not be persisted")]
     State(#[from] StateError),

@@ -10,3 +10,4 @@ mod health;
 mod install;
 mod reporter;
 mod supervisor;
+mod supervisor_conformance;

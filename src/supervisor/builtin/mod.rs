@@ -21,10 +21,10 @@ mod builtin_config;
 mod builtin_supervisor;
 mod entry;
 mod exit_waiter;
-mod group_kill;
+pub(crate) mod group_kill;
 mod log_file;
 mod monitor;
-mod proc_fs;
+pub(crate) mod proc_fs;
 mod reclaim;
 mod spawn;
 

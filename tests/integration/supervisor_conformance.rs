@@ -1,0 +1,520 @@
+//! One conformance suite for every supervisor backend: each check is written once, as a
+//! generic function over `S: Supervisor`, and run against the builtin supervisor (on a
+//! temp state store) and against zinit (a `zinit-server` the test starts in a temp dir
+//! and kills at the end). Where zinit behaves differently by design, the check asserts
+//! zinit's documented behaviour explicitly (see docs/supervisors.md, "zinit backend").
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use hero_svc::state::StateStore;
+use hero_svc::supervisor::{
+    BuiltinConfig, BuiltinSupervisor, ExitReason, ProcessSpec, ProcessState, ProcessStatus,
+    RestartPolicy, Supervisor, ZinitConfig, ZinitSupervisor,
+};
+
+use crate::support::{demo::demo_bin, procs};
+
+const DEADLINE: Duration = Duration::from_secs(8);
+/// The first restart delay of both backends here; it doubles per crash.
+const RESTART_DELAY: Duration = Duration::from_millis(50);
+/// Automatic restarts allowed before a crash loop is `failed` (both backends: 4 starts).
+const RESTARTS: u32 = 3;
+
+/// Which backend a check runs against, for the few expectations that differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Backend {
+    Builtin,
+    Zinit,
+}
+
+/// A temp dir, and for zinit the `zinit-server` running in it.
+struct Fixture {
+    dir: tempfile::TempDir,
+    zinit: Option<Child>,
+}
+
+impl Fixture {
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    async fn builtin() -> (Self, BuiltinSupervisor) {
+        let fx = Self {
+            dir: tempfile::tempdir().unwrap(),
+            zinit: None,
+        };
+        let config = BuiltinConfig {
+            backoff_initial: RESTART_DELAY,
+            backoff_max: Duration::from_secs(2),
+            stable_after: Duration::from_secs(30),
+            start_limit: RESTARTS + 1,
+            housekeeping_interval: Duration::from_millis(200),
+            ..BuiltinConfig::new(fx.path("var/logs"))
+        };
+        let store = StateStore::open(fx.path("var/hero_svc/state.db")).unwrap();
+        let sup = BuiltinSupervisor::open(config, store).await.unwrap();
+        (fx, sup)
+    }
+
+    async fn zinit() -> (Self, ZinitSupervisor) {
+        let server = zinit_server();
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("zinit.sock");
+        let config_dir = dir.path().join("services");
+        std::fs::create_dir_all(&config_dir).unwrap();
+        let log = std::fs::File::create(dir.path().join("zinit-server.log")).unwrap();
+        let child = Command::new(server)
+            .arg("--config-dir")
+            .arg(&config_dir)
+            .arg("--socket")
+            .arg(&socket)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let fx = Self {
+            dir,
+            zinit: Some(child),
+        };
+        let config = ZinitConfig {
+            restart_delay: RESTART_DELAY,
+            restart_delay_max: Duration::from_secs(2),
+            max_restarts: RESTARTS,
+            stability_period: Duration::from_secs(30),
+            poll_interval: Duration::from_millis(10),
+            ..ZinitConfig::new(&socket)
+        };
+        let sup = eventually("zinit-server to answer", || async {
+            ZinitSupervisor::open(config.clone()).await.ok()
+        })
+        .await;
+        (fx, sup)
+    }
+}
+
+/// Kills the zinit-server and, first, every process group it started (zinit leaves its
+/// services running when it dies).
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        let Some(mut zinit) = self.zinit.take() else {
+            return;
+        };
+        for pid in children_of(zinit.id()) {
+            // SAFETY: killpg only sends a signal; zinit makes every service a group leader.
+            unsafe { libc::killpg(pid as libc::pid_t, libc::SIGKILL) };
+        }
+        let _ = zinit.kill();
+        let _ = zinit.wait();
+    }
+}
+
+/// `zinit-server` on PATH, or a failure saying how to install it.
+fn zinit_server() -> PathBuf {
+    let found = std::env::var_os("PATH").and_then(|path| {
+        std::env::split_paths(&path)
+            .map(|dir| dir.join("zinit-server"))
+            .find(|p| p.is_file())
+    });
+    found.unwrap_or_else(|| {
+        panic!(
+            "zinit-server is not on PATH: the zinit conformance tests need it; install it \
+             with `cargo install zinit --locked` (CI does, in .ci/run)"
+        )
+    })
+}
+
+/// The pids whose parent is `parent`.
+fn children_of(parent: u32) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|s| {
+                    let rest = s[s.rfind(')')? + 1..].to_string();
+                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(parent)
+        })
+        .collect()
+}
+
+/// Polls `check` until it yields a value, or panics naming `what`.
+async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn status_until<S: Supervisor>(
+    sup: &S,
+    name: &str,
+    pred: impl Fn(&ProcessStatus) -> bool,
+) -> ProcessStatus {
+    eventually(&format!("a status of {name}"), || async {
+        let s = sup.status(name).await.unwrap();
+        pred(&s).then_some(s)
+    })
+    .await
+}
+
+async fn log_line<S: Supervisor>(sup: &S, name: &str, needle: &str) -> String {
+    eventually(&format!("{needle:?} in the log of {name}"), || async {
+        let lines = sup.logs(name, 1000).await.unwrap();
+        lines.into_iter().rev().find(|l| l.contains(needle))
+    })
+    .await
+}
+
+/// A `sh -c script` spec with a minimal PATH.
+fn sh(name: &str, script: &str) -> ProcessSpec {
+    ProcessSpec::new(name, "/bin/sh")
+        .args(["-c", script])
+        .env("PATH", "/usr/bin:/bin")
+}
+
+/// A `hero_demo` spec serving on a socket in `dir`.
+fn demo(name: &str, dir: &Path, flags: &[&str]) -> ProcessSpec {
+    let socket = dir.join(format!("{name}.sock"));
+    ProcessSpec::new(name, demo_bin())
+        .args(["--name", name, "--socket"])
+        .args([socket.to_str().unwrap()])
+        .args(flags.iter().copied())
+        .env("PATH", "/usr/bin:/bin")
+}
+
+fn grandchild_pid(line: &str) -> u32 {
+    line.rsplit("pid=").next().unwrap().trim().parse().unwrap()
+}
+
+// ---------------------------------------------------------------------------------------
+// The checks, once each.
+
+/// start → running; stop → stopped, with no process of the group left (the grandchild
+/// included); stop is idempotent.
+async fn start_runs_and_stop_leaves_no_process_of_the_group<S: Supervisor>(sup: &S, dir: &Path) {
+    sup.register(demo("svc", dir, &["--spawn-grandchild"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        sup.status("svc").await.unwrap().state,
+        ProcessState::Stopped,
+        "registering does not start"
+    );
+    let status = sup.start("svc").await.unwrap();
+    assert_eq!(status.state, ProcessState::Running);
+    let pid = status.pid.unwrap();
+    assert!(procs::is_alive(pid));
+    let grandchild = grandchild_pid(&log_line(sup, "svc", "grandchild pid=").await);
+    assert!(procs::group_members(pid).contains(&grandchild));
+    // Starting a running process is a no-op.
+    assert_eq!(sup.start("svc").await.unwrap().pid, Some(pid));
+
+    let status = sup.stop("svc").await.unwrap();
+    assert_eq!(status.state, ProcessState::Stopped);
+    assert_eq!(status.pid, None);
+    assert!(procs::group_members(pid).is_empty());
+    assert!(!procs::is_alive(grandchild));
+    assert_eq!(
+        sup.status("svc").await.unwrap().state,
+        ProcessState::Stopped
+    );
+    assert_eq!(sup.stop("svc").await.unwrap().state, ProcessState::Stopped);
+}
+
+/// A crash is restarted after a delay that grows with every crash: the delay before the
+/// k-th restart is the initial delay doubled k - 1 times (`restart_count` counts the
+/// restarts done).
+async fn crash_is_restarted_with_backoff<S: Supervisor>(sup: &S) {
+    sup.register(sh("crashy", "echo started; exit 1"))
+        .await
+        .unwrap();
+    sup.start("crashy").await.unwrap();
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let s = sup.status("crashy").await.unwrap();
+        if s.state == ProcessState::Backoff {
+            let delay = s.backoff.unwrap();
+            assert_eq!(delay, RESTART_DELAY * 2u32.pow(s.restart_count), "{s:?}");
+            assert_eq!(s.last_exit, Some(ExitReason::Code(1)));
+            seen.push(delay);
+        }
+        if s.restart_count >= 2 && seen.iter().any(|&d| d > RESTART_DELAY) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for restarts: {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    assert!(seen.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert!(
+        sup.logs("crashy", 100)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|l| *l == "started")
+            .count()
+            >= 2
+    );
+    sup.stop("crashy").await.unwrap();
+    assert_eq!(
+        sup.status("crashy").await.unwrap().state,
+        ProcessState::Stopped
+    );
+}
+
+/// A process that keeps crashing ends `failed` after its restarts, with its last exit and
+/// its last log lines; starting it again is allowed.
+async fn crash_loop_is_failed<S: Supervisor>(sup: &S) {
+    let script = "echo starting; echo 'bad config in /etc/x' >&2; exit 3";
+    sup.register(sh("loop", script)).await.unwrap();
+    sup.start("loop").await.unwrap();
+    let s = status_until(sup, "loop", |s| s.state == ProcessState::Failed).await;
+    assert_eq!(s.last_exit, Some(ExitReason::Code(3)));
+    assert_eq!(s.restart_count, RESTARTS, "{s:?}");
+    assert_eq!(s.pid, None);
+    assert!(
+        s.last_log_lines.iter().any(|l| l == "bad config in /etc/x"),
+        "{s:?}"
+    );
+    let again = sup.start("loop").await.unwrap();
+    assert!(again.state.is_active(), "{again:?}");
+    sup.stop("loop").await.unwrap();
+}
+
+/// stdout and stderr both reach the log, each in order; `logs(n)` returns n lines;
+/// `follow` yields the lines written from then on.
+async fn logs_capture_stdout_and_stderr<S: Supervisor>(sup: &S) {
+    let script = "for i in 1 2 3; do echo out$i; echo err$i >&2; done; \
+                  i=0; while true; do i=$((i+1)); echo tick$i; sleep 0.02; done";
+    sup.register(sh("chatty", script)).await.unwrap();
+    sup.start("chatty").await.unwrap();
+    log_line(sup, "chatty", "tick2").await;
+    let lines = sup.logs("chatty", 1000).await.unwrap();
+    let only = |prefix: &str| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|l| l.starts_with(prefix))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(only("out"), ["out1", "out2", "out3"]);
+    assert_eq!(only("err"), ["err1", "err2", "err3"]);
+    assert_eq!(sup.logs("chatty", 3).await.unwrap().len(), 3);
+
+    let mut follow = sup.follow("chatty").await.unwrap();
+    let n = |l: &str| l.strip_prefix("tick").unwrap().parse::<u32>().unwrap();
+    let a = tokio::time::timeout(DEADLINE, follow.next())
+        .await
+        .unwrap()
+        .unwrap();
+    let b = tokio::time::timeout(DEADLINE, follow.next())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(n(&b), n(&a) + 1);
+    sup.stop("chatty").await.unwrap();
+}
+
+const SECRET: &str = "HERO_SVC_CONFORMANCE_SECRET";
+const PASSED: &str = "HERO_SVC_CONFORMANCE_PASSED";
+
+/// Sets the variables the environment check looks for; called before a backend (and
+/// zinit-server) starts, so a backend that inherits its environment would leak them.
+fn set_test_environment() {
+    // SAFETY: every test sets the same values; nothing reads them concurrently in a way
+    // that depends on their absence.
+    unsafe {
+        std::env::set_var(SECRET, "hunter2");
+        std::env::set_var(PASSED, "yes");
+    }
+}
+
+/// The process gets exactly its spec's environment plus `pass_env`; nothing of the
+/// supervisor's own environment (a secret) leaks.
+async fn environment_is_exactly_the_spec<S: Supervisor>(sup: &S) {
+    let spec = ProcessSpec::new("env", "/usr/bin/env")
+        .env("PATH", "/usr/bin:/bin")
+        .env("FOO", "bar baz $HOME \"q\"")
+        .pass_env(PASSED)
+        .pass_env("HERO_SVC_CONFORMANCE_UNSET")
+        .restart(RestartPolicy::Never);
+    sup.register(spec).await.unwrap();
+    sup.start("env").await.unwrap();
+    let s = status_until(sup, "env", |s| s.state == ProcessState::Exited).await;
+    assert_eq!(s.last_exit, Some(ExitReason::Code(0)));
+    let mut lines = eventually("the environment in the log", || async {
+        let lines = sup.logs("env", 100).await.unwrap();
+        (lines.len() >= 3).then_some(lines)
+    })
+    .await;
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "FOO=bar baz $HOME \"q\"",
+            "HERO_SVC_CONFORMANCE_PASSED=yes",
+            "PATH=/usr/bin:/bin"
+        ]
+    );
+    assert!(!lines.iter().any(|l| l.contains("hunter2")));
+}
+
+/// A process that ignores SIGTERM is SIGKILLed at the stop timeout, with its group.
+async fn ignoring_sigterm_is_killed_at_the_stop_timeout<S: Supervisor>(
+    sup: &S,
+    dir: &Path,
+    backend: Backend,
+) {
+    let spec = demo("stubborn", dir, &["--ignore-sigterm", "--spawn-grandchild"])
+        .stop_with(libc::SIGTERM, Duration::from_millis(300));
+    sup.register(spec).await.unwrap();
+    let pid = sup.start("stubborn").await.unwrap().pid.unwrap();
+    log_line(sup, "stubborn", "listening on").await;
+    let started = Instant::now();
+    let s = sup.stop("stubborn").await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "waited the stop timeout"
+    );
+    assert_eq!(s.state, ProcessState::Stopped);
+    assert!(procs::group_members(pid).is_empty());
+    log_line(sup, "stubborn", "received SIGTERM; ignoring it").await;
+    match backend {
+        Backend::Builtin => assert_eq!(s.last_exit, Some(ExitReason::Signal(libc::SIGKILL))),
+        // zinit records a process that ends while it is being stopped as exited without
+        // a code, whatever killed it.
+        Backend::Zinit => assert_eq!(s.last_exit, Some(ExitReason::Unknown)),
+    }
+}
+
+/// When the service itself dies, what it left in its group: the builtin supervisor kills
+/// it; zinit does not (documented difference), so the check asserts the grandchild
+/// survives and removes it itself.
+async fn grandchildren_of_a_crashed_service<S: Supervisor>(sup: &S, dir: &Path, backend: Backend) {
+    let spec = demo(
+        "dies",
+        dir,
+        &["--spawn-grandchild", "--crash-after-ms", "300"],
+    )
+    .restart(RestartPolicy::Never);
+    sup.register(spec).await.unwrap();
+    let pid = sup.start("dies").await.unwrap().pid.unwrap();
+    let grandchild = grandchild_pid(&log_line(sup, "dies", "grandchild pid=").await);
+    let s = status_until(sup, "dies", |s| s.state == ProcessState::Exited).await;
+    assert_eq!(s.last_exit, Some(ExitReason::Code(3)));
+    match backend {
+        Backend::Builtin => {
+            eventually("the grandchild to be killed", || async {
+                (!procs::is_alive(grandchild)).then_some(())
+            })
+            .await;
+            assert!(procs::group_members(pid).is_empty());
+        }
+        Backend::Zinit => {
+            assert!(
+                procs::is_alive(grandchild),
+                "zinit leaves the group of a dead service"
+            );
+            assert_eq!(procs::group_members(pid), [grandchild]);
+            procs::signal(grandchild, libc::SIGKILL);
+        }
+    }
+}
+
+/// Unknown names are errors; removal forgets a process.
+async fn unknown_and_removed_processes<S: Supervisor>(sup: &S) {
+    assert!(sup.start("nope").await.is_err());
+    assert!(sup.status("nope").await.is_err());
+    sup.register(sh("gone", "sleep 300")).await.unwrap();
+    let pid = sup.start("gone").await.unwrap().pid.unwrap();
+    assert!(sup.list().await.unwrap().iter().any(|s| s.name == "gone"));
+    sup.remove("gone").await.unwrap();
+    assert!(procs::group_members(pid).is_empty());
+    assert!(sup.status("gone").await.is_err());
+    assert!(!sup.list().await.unwrap().iter().any(|s| s.name == "gone"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Instantiation per backend.
+
+macro_rules! conformance {
+    ($($check:ident => |$sup:ident, $dir:ident, $backend:ident| $call:expr;)*) => {
+        mod builtin {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $check() {
+                    set_test_environment();
+                    let (fx, $sup) = Fixture::builtin().await;
+                    let $dir = fx.dir.path();
+                    let $backend = Backend::Builtin;
+                    let _ = (&$dir, $backend);
+                    $call.await;
+                }
+            )*
+        }
+        mod zinit {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $check() {
+                    set_test_environment();
+                    let (fx, $sup) = Fixture::zinit().await;
+                    let $dir = fx.dir.path();
+                    let $backend = Backend::Zinit;
+                    let _ = (&$dir, $backend);
+                    $call.await;
+                }
+            )*
+        }
+    };
+}
+
+conformance! {
+    start_and_stop => |sup, dir, backend| start_runs_and_stop_leaves_no_process_of_the_group(&sup, dir);
+    crash_restarts_with_backoff => |sup, dir, backend| crash_is_restarted_with_backoff(&sup);
+    crash_loop_fails => |sup, dir, backend| crash_loop_is_failed(&sup);
+    logs => |sup, dir, backend| logs_capture_stdout_and_stderr(&sup);
+    environment => |sup, dir, backend| environment_is_exactly_the_spec(&sup);
+    sigterm_ignored => |sup, dir, backend| ignoring_sigterm_is_killed_at_the_stop_timeout(&sup, dir, backend);
+    crashed_service_grandchildren => |sup, dir, backend| grandchildren_of_a_crashed_service(&sup, dir, backend);
+    unknown_and_removed => |sup, dir, backend| unknown_and_removed_processes(&sup);
+}
+
+#[tokio::test]
+async fn zinit_backend_says_how_to_start_zinit_when_it_is_not_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("zinit.sock");
+    let err = ZinitSupervisor::open(ZinitConfig::new(&socket))
+        .await
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.contains("zinit-server is not running at"),
+        "{message}"
+    );
+    assert!(message.contains(socket.to_str().unwrap()), "{message}");
+    assert!(
+        message.contains("zinit-server --config-dir DIR --socket"),
+        "{message}"
+    );
+}
