@@ -246,3 +246,21 @@ impl TaskKind for CargoBuild {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_dir_is_inside_the_checkout() {
+        let checkout = Path::new("/code/mycelium");
+        let root = CargoBuild::new(["mycelium"], "/target");
+        assert_eq!(root.build_dir(checkout), checkout);
+        let sub = root.package_dir("myceliumd");
+        assert_eq!(
+            sub.build_dir(checkout),
+            Path::new("/code/mycelium/myceliumd")
+        );
+        assert_eq!(sub.args(), ["build", "--release", "--bin", "mycelium"]);
+    }
+}
