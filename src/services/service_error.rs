@@ -33,4 +33,15 @@ pub enum ServiceError {
         /// Why.
         reason: String,
     },
+    /// The system's random source failed while generating a key the service needs.
+    #[error("{service} could not generate {what}; the system's random source failed")]
+    Randomness {
+        /// The service.
+        service: String,
+        /// What was being generated.
+        what: &'static str,
+        /// Why.
+        #[source]
+        source: getrandom::Error,
+    },
 }

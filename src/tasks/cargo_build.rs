@@ -7,6 +7,9 @@
 //! last lines (the compiler's errors). Output: an [`Artifact`] for one binary,
 //! [`Artifacts`](TaskOutput::Artifacts) for several; their version is the commit.
 //!
+//! A repository whose binary lives in a crate outside its root workspace (mycelium's
+//! `myceliumd/`) is built in that directory ([`CargoBuild::package_dir`]).
+//!
 //! Fingerprint: the commit, the sha256 of `Cargo.lock` (if any), the binaries, the profile
 //! and the target dir. Fresh when every built binary still has the recorded sha256: an
 //! unchanged rebuild does not run cargo at all.
@@ -32,6 +35,8 @@ pub struct CargoBuild {
     pub target_dir: PathBuf,
     /// The cargo program (from `CARGO`, else `cargo` on the `PATH`).
     pub cargo: PathBuf,
+    /// The directory inside the checkout cargo runs in (`None`: the checkout's root).
+    pub package_dir: Option<PathBuf>,
 }
 
 impl CargoBuild {
@@ -49,6 +54,21 @@ impl CargoBuild {
             cargo: std::env::var_os("CARGO")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("cargo")),
+            package_dir: None,
+        }
+    }
+
+    /// Runs cargo in `dir` (relative to the checkout) instead of the checkout's root.
+    pub fn package_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.package_dir = Some(dir.into());
+        self
+    }
+
+    /// The directory cargo runs in, given the checkout's.
+    fn build_dir(&self, checkout: &Path) -> PathBuf {
+        match &self.package_dir {
+            Some(d) => checkout.join(d),
+            None => checkout.to_path_buf(),
         }
     }
 
@@ -128,8 +148,13 @@ impl TaskKind for CargoBuild {
         fp.field("commit", commit.as_bytes());
         fp.field(
             "cargo_lock",
-            lock_digest(path).unwrap_or_default().as_bytes(),
+            lock_digest(&self.build_dir(path))
+                .unwrap_or_default()
+                .as_bytes(),
         );
+        if let Some(d) = &self.package_dir {
+            fp.field("package_dir", d.as_os_str().as_encoded_bytes());
+        }
         for b in &self.binaries {
             fp.field("bin", b.as_bytes());
         }
@@ -169,7 +194,7 @@ impl TaskKind for CargoBuild {
         }
         let mut cmd = tokio::process::Command::new(&self.cargo);
         cmd.args(self.args())
-            .current_dir(&dir)
+            .current_dir(self.build_dir(&dir))
             .env("CARGO_TARGET_DIR", &self.target_dir)
             .env("CARGO_TERM_COLOR", "never")
             .env("CARGO_TERM_PROGRESS_WHEN", "never");
@@ -219,5 +244,23 @@ impl TaskKind for CargoBuild {
             1 => TaskOutput::Artifact(artifacts.remove(0)),
             _ => TaskOutput::Artifacts { artifacts },
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn package_dir_is_inside_the_checkout() {
+        let checkout = Path::new("/code/mycelium");
+        let root = CargoBuild::new(["mycelium"], "/target");
+        assert_eq!(root.build_dir(checkout), checkout);
+        let sub = root.package_dir("myceliumd");
+        assert_eq!(
+            sub.build_dir(checkout),
+            Path::new("/code/mycelium/myceliumd")
+        );
+        assert_eq!(sub.args(), ["build", "--release", "--bin", "mycelium"]);
     }
 }

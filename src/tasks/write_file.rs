@@ -3,6 +3,11 @@
 //! Fingerprint: path, contents and mode. Stale when the file is missing or its contents
 //! differ from what was written. The write goes to a temp file in the same directory, is
 //! fsynced and renamed over the target, so a reader never sees half a file.
+//!
+//! A *seed* ([`WriteFile::if_missing`]) is written only when the file does not exist: a
+//! default config the user may edit, or keys generated once. Its fingerprint leaves the
+//! contents out (they only matter the first time) and it is fresh as long as the file
+//! exists, so an edited or regenerated-elsewhere file is never overwritten.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -20,6 +25,8 @@ pub struct WriteFile {
     pub contents: Vec<u8>,
     /// Unix permission bits (e.g. `0o600`); the umask default when `None`.
     pub mode: Option<u32>,
+    /// Write only when the file does not exist; never overwrite it.
+    pub if_missing: bool,
 }
 
 impl WriteFile {
@@ -29,7 +36,15 @@ impl WriteFile {
             path: path.into(),
             contents: contents.into(),
             mode: None,
+            if_missing: false,
         }
+    }
+
+    /// Makes it a seed: written only when the file does not exist, so what the user
+    /// changed in it stays.
+    pub fn if_missing(mut self) -> Self {
+        self.if_missing = true;
+        self
     }
 
     /// Sets the permission bits.
@@ -40,6 +55,10 @@ impl WriteFile {
 
     fn write_atomically(&self) -> std::io::Result<FileDigest> {
         use std::os::unix::fs::PermissionsExt;
+
+        if self.if_missing && self.path.exists() {
+            return FileDigest::of_path(&self.path);
+        }
 
         let dir = match self.path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
@@ -69,18 +88,33 @@ impl TaskKind for WriteFile {
     }
 
     fn label(&self) -> String {
-        format!("write {}", self.path.display())
+        if self.if_missing {
+            format!("seed {}", self.path.display())
+        } else {
+            format!("write {}", self.path.display())
+        }
     }
 
     fn fingerprint(&self, _ctx: &TaskContext) -> Option<Fingerprint> {
         let mut fp = Fingerprint::builder(Self::KIND);
         fp.field("path", self.path.as_os_str().as_encoded_bytes());
-        fp.field("contents", &self.contents);
+        if self.if_missing {
+            fp.field("if_missing", b"1");
+        } else {
+            fp.field("contents", &self.contents);
+        }
         fp.field("mode", format!("{:?}", self.mode).as_bytes());
         Some(fp.finish())
     }
 
     async fn check_fresh(&self, _ctx: &TaskContext, recorded: &TaskOutput) -> Freshness {
+        if self.if_missing {
+            return if self.path.exists() {
+                Freshness::Fresh(format!("{} exists; kept as it is", self.path.display()))
+            } else {
+                Freshness::Stale(format!("{} is missing", self.path.display()))
+            };
+        }
         let TaskOutput::File(digest) = recorded else {
             return Freshness::Stale("no record of the written file".to_string());
         };

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod catalog;
 mod demo;
 mod executor;
 mod forge;

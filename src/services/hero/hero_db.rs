@@ -6,6 +6,7 @@
 //! Unverified: the RESP socket and port (third-party source); whether current releases
 //! ship `hero_db_admin` (the `_ui` → `_admin` rename) — we follow the newest convention.
 
+use super::support::foundation;
 use crate::services::{Binary, Service, Source};
 
 /// `hero_db`.
@@ -34,5 +35,9 @@ impl Service for HeroDb {
 
     fn ports(&self) -> Vec<u16> {
         vec![6378]
+    }
+
+    fn dependencies(&self) -> Vec<String> {
+        foundation(&[])
     }
 }
