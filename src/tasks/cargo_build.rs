@@ -261,6 +261,9 @@ mod tests {
             sub.build_dir(checkout),
             Path::new("/code/mycelium/myceliumd")
         );
-        assert_eq!(sub.args(), ["build", "--release", "--bin", "mycelium"]);
+        assert_eq!(
+            sub.args(),
+            ["build", "--workspace", "--release", "--bin", "mycelium"]
+        );
     }
 }
