@@ -91,12 +91,23 @@ pub enum Command {
     /// Executions: list them, show one's report, cancel one.
     Executions(ExecutionsArgs),
     /// Run the daemon: JSON-RPC on $PATH_SOCKET/hero_svc/rpc.sock, until SIGTERM.
-    Serve,
+    Serve(ServeArgs),
     /// Print shell completions.
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
+}
+
+/// `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The process supervisor: builtin (in the daemon) or zinit (a running zinit-server).
+    #[arg(long, env = "HERO_SVC_SUPERVISOR", default_value = "builtin")]
+    pub supervisor: String,
+    /// zinit-server's socket (with --supervisor zinit).
+    #[arg(long, env = "ZINIT_SOCKET")]
+    pub zinit_socket: Option<PathBuf>,
 }
 
 /// Optional service names.

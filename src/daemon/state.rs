@@ -13,7 +13,7 @@ use crate::graph::{Executor, ExecutorConfig};
 use crate::paths::HeroPaths;
 use crate::services::{Catalog, CatalogError, EnvFile, ServiceContext, builtin_catalog};
 use crate::state::StateStore;
-use crate::supervisor::{AnySupervisor, BuiltinConfig, BuiltinSupervisor};
+use crate::supervisor::{AnySupervisor, BuiltinConfig, SupervisorBackend};
 use crate::tasks::TaskEnv;
 
 /// How to set up a daemon.
@@ -27,6 +27,8 @@ pub struct DaemonOptions {
     pub default_catalog: String,
     /// Extra catalogs beside the built-in ones (library users compile their own).
     pub catalogs: Vec<Catalog>,
+    /// Which supervisor runs the services (builtin unless configured).
+    pub backend: SupervisorBackend,
     /// The builtin supervisor's settings (`None`: defaults under the Hero root).
     pub supervisor: Option<BuiltinConfig>,
     /// The forge (`None`: from the environment, `FORGE_URL` / `FORGE_TOKEN`).
@@ -42,6 +44,7 @@ impl DaemonOptions {
             executor: ExecutorConfig::default(),
             default_catalog: "hero".to_string(),
             catalogs: Vec::new(),
+            backend: SupervisorBackend::Builtin,
             supervisor: None,
             forge: None,
         }
@@ -71,10 +74,13 @@ impl Daemon {
         let config = options
             .supervisor
             .unwrap_or_else(|| BuiltinConfig::new(options.paths.log_dir()));
-        let builtin = BuiltinSupervisor::open(config, store.clone())
-            .await
-            .map_err(DaemonError::Supervisor)?;
-        let supervisor = Arc::new(AnySupervisor::from(builtin));
+        let supervisor = Arc::new(
+            options
+                .backend
+                .open(config, store.clone())
+                .await
+                .map_err(DaemonError::Supervisor)?,
+        );
         let env = TaskEnv::new(store.clone()).with_supervisor(supervisor.clone());
         let executor = Executor::with_env(options.executor, env);
         let forge = match options.forge {
@@ -159,6 +165,11 @@ impl Daemon {
         ctx.env_file = env_file;
         if let Some(dir) = std::env::var_os("HERO_SVC_TARGET_DIR").filter(|d| !d.is_empty()) {
             ctx.target_dir = dir.into();
+        }
+        if let Ok(profile) = std::env::var("HERO_SVC_BUILD_PROFILE")
+            && !profile.is_empty()
+        {
+            ctx.build_profile = profile;
         }
         Ok(ctx)
     }

@@ -35,7 +35,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Plan(args) => plan::plan(&cli, args).await,
         Command::Run(args) => run::run(args, cli.progress, cli.json).await,
         Command::Executions(a) => executions::executions(&cli, a.action.as_ref()).await,
-        Command::Serve => serve::serve(cli.catalog.clone()).await,
+        Command::Serve(args) => serve::serve(cli.catalog.clone(), args).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 *shell,

@@ -1,13 +1,15 @@
 //! `hero_svc serve`: the daemon.
 
 use crate::cli::ExitCode;
+use crate::cli::args::ServeArgs;
 use crate::daemon::{DaemonError, DaemonOptions};
 use crate::paths::HeroPaths;
+use crate::supervisor::SupervisorBackend;
 
 use super::report_error;
 
 /// Runs the daemon until SIGTERM or SIGINT.
-pub async fn serve(catalog: Option<String>) -> ExitCode {
+pub async fn serve(catalog: Option<String>, args: &ServeArgs) -> ExitCode {
     init_logging();
     let paths = match HeroPaths::from_env() {
         Ok(p) => p,
@@ -16,7 +18,20 @@ pub async fn serve(catalog: Option<String>) -> ExitCode {
             return ExitCode::Local;
         }
     };
+    let default_zinit = paths.root.join("var").join("zinit.sock");
+    let backend = match SupervisorBackend::resolve(
+        Some(&args.supervisor),
+        args.zinit_socket.as_deref(),
+        &default_zinit,
+    ) {
+        Ok(b) => b,
+        Err(e) => {
+            report_error(&e);
+            return ExitCode::Usage;
+        }
+    };
     let mut options = DaemonOptions::new(paths);
+    options.backend = backend;
     if let Some(c) = catalog {
         options.default_catalog = c;
     }
