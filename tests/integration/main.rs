@@ -4,6 +4,7 @@
 mod support;
 
 mod catalog;
+mod daemon;
 mod demo;
 mod executor;
 mod forge;

@@ -3,6 +3,7 @@
 // Each helper serves several test modules; one that no current test uses is not an error.
 #![allow(dead_code)]
 
+pub mod daemon;
 pub mod demo;
 pub mod events;
 pub mod forge;

@@ -1,0 +1,265 @@
+//! A real `hero_svc serve` in a temp Hero root, and the real `hero_svc` CLI pointed at it.
+//!
+//! The daemon runs the demo catalog from a [`DemoRepo`]: a git repository the test owns,
+//! holding a copy of this repository's `demo` crate, so a test can change a service's
+//! source and commit. Source builds use the `dev` profile and one target dir shared by every
+//! test of the run (`<target>/hero_svc_demo_builds`), so dependencies compile once.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::Duration;
+
+use hero_svc::rpc::RpcClient;
+use tempfile::TempDir;
+
+use super::process::wait_until;
+
+/// How long the daemon may take to come up.
+const DEADLINE: Duration = Duration::from_secs(15);
+
+/// A git repository with a copy of the demo crate (a one-member workspace).
+pub struct DemoRepo {
+    dir: TempDir,
+}
+
+impl DemoRepo {
+    /// Copies `demo/`, `Cargo.lock` and a workspace manifest into a new repository and
+    /// commits them on branch `main`.
+    pub fn create() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        copy_dir(&here.join("demo"), &dir.path().join("demo"));
+        std::fs::copy(here.join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
+        std::fs::write(
+            dir.path().join("Cargo.toml"),
+            "[workspace]\nmembers = [\"demo\"]\nresolver = \"3\"\n",
+        )
+        .unwrap();
+        let repo = Self { dir };
+        repo.git(&["init", "--quiet", "--initial-branch=main"]);
+        repo.commit("the demo services");
+        repo
+    }
+
+    /// The repository's path.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `contents` to the file at `rel` (relative to the repository).
+    pub fn write(&self, rel: &str, contents: &str) {
+        std::fs::write(self.path().join(rel), contents).unwrap();
+    }
+
+    /// Sets the version constant of demo service `name` (changes its binary).
+    pub fn set_version(&self, name: &str, version: &str) {
+        let rel = format!("demo/src/bin/{name}.rs");
+        let text = std::fs::read_to_string(self.path().join(&rel)).unwrap();
+        let start =
+            text.find("const VERSION: &str = \"").unwrap() + "const VERSION: &str = \"".len();
+        let end = start + text[start..].find('"').unwrap();
+        let new = format!("{}{version}{}", &text[..start], &text[end..]);
+        self.write(&rel, &new);
+    }
+
+    /// Commits everything.
+    pub fn commit(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&[
+            "-c",
+            "user.name=test",
+            "-c",
+            "user.email=test@example.com",
+            "commit",
+            "--quiet",
+            "-m",
+            message,
+        ]);
+    }
+
+    fn git(&self, args: &[&str]) {
+        let status = Command::new("git")
+            .args(args)
+            .current_dir(self.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?} failed");
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// The target dir source builds of the tests share.
+pub fn shared_build_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    // <target>/<profile>/deps/integration-xxx → <target>/hero_svc_demo_builds
+    exe.parent()
+        .and_then(Path::parent)
+        .and_then(Path::parent)
+        .unwrap()
+        .join("hero_svc_demo_builds")
+}
+
+/// A daemon in a temp root. Dropping it stops every service it started, then the daemon.
+pub struct TestDaemon {
+    root: TempDir,
+    child: Option<Child>,
+    env: Vec<(String, String)>,
+}
+
+impl TestDaemon {
+    /// Starts `hero_svc serve` on the demo catalog built from `repo`.
+    pub fn start(repo: &DemoRepo) -> Self {
+        Self::start_with(repo, &[])
+    }
+
+    /// Like [`start`](Self::start), with extra `serve` arguments.
+    pub fn start_with(repo: &DemoRepo, serve_args: &[&str]) -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let r = root.path();
+        let env = vec![
+            ("HERO_ROOT".to_string(), r.display().to_string()),
+            (
+                "PATH_SOCKET".to_string(),
+                r.join("var/sockets").display().to_string(),
+            ),
+            ("CODEROOT".to_string(), r.join("code").display().to_string()),
+            ("HERO_SVC_CATALOG".to_string(), "demo".to_string()),
+            (
+                "HERO_SVC_DEMO_SOURCE".to_string(),
+                repo.path().display().to_string(),
+            ),
+            ("HERO_SVC_DEMO_REF".to_string(), "main".to_string()),
+            (
+                "HERO_SVC_TARGET_DIR".to_string(),
+                shared_build_dir().display().to_string(),
+            ),
+            ("HERO_SVC_BUILD_PROFILE".to_string(), "dev".to_string()),
+            ("FORGE_URL".to_string(), "http://127.0.0.1:9/".to_string()),
+        ];
+        let mut daemon = Self {
+            root,
+            child: None,
+            env,
+        };
+        daemon.spawn(serve_args);
+        daemon
+    }
+
+    fn spawn(&mut self, serve_args: &[&str]) {
+        let log = std::fs::File::create(self.root.path().join("daemon.log")).unwrap();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hero_svc"));
+        cmd.arg("serve")
+            .args(serve_args)
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env_remove("HERO_SOCKET_DIR")
+            .env_remove("HERO_SVC_SOCKET")
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
+        self.child = Some(cmd.spawn().unwrap());
+        let socket = self.socket();
+        assert!(
+            wait_until(DEADLINE, || socket.exists()),
+            "daemon did not start: {}",
+            self.log()
+        );
+    }
+
+    /// Starts the daemon again on the same root (after [`kill`](Self::kill)).
+    pub fn restart(&mut self) {
+        self.spawn(&[]);
+    }
+
+    /// SIGKILLs the daemon (services under the builtin supervisor keep running).
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let _ = std::fs::remove_file(self.socket());
+    }
+
+    /// The daemon's pid.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// The Hero root.
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// The daemon's socket.
+    pub fn socket(&self) -> PathBuf {
+        self.root.path().join("var/sockets/hero_svc/rpc.sock")
+    }
+
+    /// A JSON-RPC client of the daemon.
+    pub fn client(&self) -> RpcClient {
+        RpcClient::new(self.socket())
+    }
+
+    /// The daemon's log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.root.path().join("daemon.log")).unwrap_or_default()
+    }
+
+    /// The `hero_svc` CLI with this daemon's environment and socket.
+    pub fn cli(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hero_svc"));
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env("HERO_SVC_SOCKET", self.socket())
+            .stdin(Stdio::null());
+        cmd
+    }
+
+    /// Runs the CLI with `args` (plain progress) and returns its output.
+    pub fn run_cli(&self, args: &[&str]) -> Output {
+        self.cli()
+            .args(["--progress", "plain"])
+            .args(args)
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for TestDaemon {
+    fn drop(&mut self) {
+        if self.child.is_some() {
+            let _ = self
+                .cli()
+                .args(["--progress", "quiet", "stop", "--all"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+        if let Some(mut c) = self.child.take() {
+            // SIGTERM: a clean shutdown.
+            // SAFETY: kill on a pid we own.
+            unsafe {
+                libc::kill(c.id() as i32, libc::SIGTERM);
+            }
+            let deadline = std::time::Instant::now() + Duration::from_secs(10);
+            while std::time::Instant::now() < deadline {
+                if matches!(c.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
