@@ -9,12 +9,16 @@
 //!   daemon restart, reclaiming sockets and ports from stray instances).
 //! - a zinit backend, speaking JSON-RPC to an external supervisor.
 //!
+//! [`add_start_order`] and [`add_stop_order`] put the lifecycle tasks of several processes
+//! into a plan in dependency order.
+//!
 //! The trait is deliberately plain (owned arguments and results, no borrowed state between
 //! calls) so that a backend can be a thin client of another process.
 
 mod any_supervisor;
 pub mod builtin;
 mod exit_reason;
+mod lifecycle;
 mod log_settings;
 mod process_spec;
 mod process_state;
@@ -27,6 +31,7 @@ mod supervisor_error;
 pub use any_supervisor::AnySupervisor;
 pub use builtin::{BuiltinConfig, BuiltinSupervisor};
 pub use exit_reason::ExitReason;
+pub use lifecycle::{LifecycleService, StartKeys, add_start_order, add_stop_order};
 pub use log_settings::LogSettings;
 pub use process_spec::ProcessSpec;
 pub use process_state::ProcessState;
