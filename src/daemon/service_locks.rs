@@ -142,7 +142,9 @@ mod tests {
         let trace = Arc::new(Mutex::new(Vec::<String>::new()));
         let log = |t: &Arc<Mutex<Vec<String>>>, s: String| t.lock().unwrap().push(s);
 
-        let first = locks.acquire("op-1", ["hero_db", "hero_proxy"], |_, _| {}).await;
+        let first = locks
+            .acquire("op-1", ["hero_db", "hero_proxy"], |_, _| {})
+            .await;
         assert_eq!(locks.holder("hero_db").as_deref(), Some("op-1"));
 
         let (tx, rx) = tokio::sync::oneshot::channel::<(String, String)>();
@@ -181,8 +183,12 @@ mod tests {
     #[tokio::test]
     async fn disjoint_operations_do_not_wait_and_overlapping_sets_cannot_deadlock() {
         let locks = ServiceLocks::new();
-        let a = locks.acquire("a", ["x"], |_, _| panic!("must not wait")).await;
-        let b = locks.acquire("b", ["y"], |_, _| panic!("must not wait")).await;
+        let a = locks
+            .acquire("a", ["x"], |_, _| panic!("must not wait"))
+            .await;
+        let b = locks
+            .acquire("b", ["y"], |_, _| panic!("must not wait"))
+            .await;
         drop((a, b));
         // Many operations taking {x, y} and {y, x}: sorted acquisition always finishes.
         let mut tasks = Vec::new();

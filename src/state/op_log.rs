@@ -138,7 +138,9 @@ mod tests {
         let first = op("a", "start", RunStatus::Succeeded);
         let second = op("a", "stop", RunStatus::Failed);
         store.append_op(&first).unwrap();
-        store.append_op(&op("b", "start", RunStatus::Cancelled)).unwrap();
+        store
+            .append_op(&op("b", "start", RunStatus::Cancelled))
+            .unwrap();
         store.append_op(&second).unwrap();
 
         let a = store.recent_ops("a", 10).unwrap();
@@ -150,7 +152,10 @@ mod tests {
         // RFC 3339 keeps the time to the nanosecond.
         assert_eq!(a[1].started_at, first.started_at);
         assert_eq!(store.recent_ops("a", 1).unwrap().len(), 1);
-        assert_eq!(store.recent_ops("b", 10).unwrap()[0].result, RunStatus::Cancelled);
+        assert_eq!(
+            store.recent_ops("b", 10).unwrap()[0].result,
+            RunStatus::Cancelled
+        );
     }
 
     #[test]

@@ -169,8 +169,10 @@ mod tests {
     use super::*;
 
     fn svc(name: &str, deps: &[&str]) -> LifecycleService {
-        let mut s = LifecycleService::new(ProcessSpec::new(name, "/bin/true"))
-            .health(Probe::health(format!("/s/{name}.sock")), Duration::from_secs(1));
+        let mut s = LifecycleService::new(ProcessSpec::new(name, "/bin/true")).health(
+            Probe::health(format!("/s/{name}.sock")),
+            Duration::from_secs(1),
+        );
         for d in deps {
             s = s.depends_on(*d);
         }
@@ -198,7 +200,11 @@ mod tests {
         let mut plan = PlanBuilder::new();
         let keys = add_stop_order(
             &mut plan,
-            [("db", vec![]), ("api", vec!["db"]), ("ui", vec!["api", "db"])],
+            [
+                ("db", vec![]),
+                ("api", vec!["db"]),
+                ("ui", vec!["api", "db"]),
+            ],
         );
         let plan = plan.build().unwrap();
         let deps_of = |name: &str| -> Vec<TaskKey> {
@@ -211,6 +217,9 @@ mod tests {
         assert!(deps_of("ui").is_empty());
         assert_eq!(deps_of("api"), vec![keys["ui"].clone()]);
         let db = deps_of("db");
-        assert!(db.contains(&keys["api"]) && db.contains(&keys["ui"]), "{db:?}");
+        assert!(
+            db.contains(&keys["api"]) && db.contains(&keys["ui"]),
+            "{db:?}"
+        );
     }
 }

@@ -53,14 +53,12 @@ impl TaskKind for RegisterProcess {
             return Freshness::Stale("no supervisor to ask".to_string());
         };
         match sup.spec(&self.spec.name).await {
-            Ok(Some(spec)) if spec == self.spec => Freshness::Fresh(format!(
-                "{} is registered with this spec",
-                self.spec.name
-            )),
-            Ok(Some(_)) => Freshness::Stale(format!(
-                "the registered spec of {} differs",
-                self.spec.name
-            )),
+            Ok(Some(spec)) if spec == self.spec => {
+                Freshness::Fresh(format!("{} is registered with this spec", self.spec.name))
+            }
+            Ok(Some(_)) => {
+                Freshness::Stale(format!("the registered spec of {} differs", self.spec.name))
+            }
             Ok(None) => Freshness::Stale(format!("{} is not registered", self.spec.name)),
             Err(e) => Freshness::Stale(format!("the supervisor could not tell: {e}")),
         }
@@ -69,8 +67,7 @@ impl TaskKind for RegisterProcess {
     async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
         let sup = ctx.supervisor()?;
         sup.register(self.spec.clone()).await.map_err(|e| {
-            TaskError::with_source(format!("could not register {}", self.spec.name), e)
-                .permanent()
+            TaskError::with_source(format!("could not register {}", self.spec.name), e).permanent()
         })?;
         Ok(TaskOutput::Registered {
             name: self.spec.name.clone(),

@@ -4,8 +4,8 @@
 //! Fingerprint: the name. Fresh when the process is not running (stopped, exited, failed)
 //! or not registered at all; a stop of an unregistered process succeeds with nothing to do.
 
-use super::{Freshness, LogStream, ResourceClass, TaskContext, TaskError, TaskKey, TaskKind};
 use super::TaskOutput;
+use super::{Freshness, LogStream, ResourceClass, TaskContext, TaskError, TaskKey, TaskKind};
 use crate::graph::Fingerprint;
 use crate::supervisor::{Supervisor, SupervisorError};
 
@@ -76,8 +76,9 @@ impl TaskKind for StopProcess {
                 );
                 Ok(TaskOutput::None)
             }
-            Err(e) => Err(TaskError::with_source(format!("could not stop {}", self.name), e)
-                .permanent()),
+            Err(e) => {
+                Err(TaskError::with_source(format!("could not stop {}", self.name), e).permanent())
+            }
         }
     }
 }

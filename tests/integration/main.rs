@@ -8,5 +8,6 @@ mod executor;
 mod forge;
 mod health;
 mod install;
+mod lifecycle;
 mod reporter;
 mod supervisor;

@@ -274,11 +274,7 @@ impl Supervisor for BuiltinSupervisor {
     }
 
     async fn spec(&self, name: &str) -> Result<Option<ProcessSpec>, SupervisorError> {
-        Ok(self
-            .shared
-            .entries()
-            .get(name)
-            .map(|e| e.rt().spec.clone()))
+        Ok(self.shared.entries().get(name).map(|e| e.rt().spec.clone()))
     }
 }
 
