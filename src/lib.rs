@@ -15,8 +15,8 @@
 //! - [`paths`]: the Hero directories (`HERO_ROOT`, `PATH_SOCKET`, `CODEROOT`, …).
 //! - [`daemon`]: `hero_svc serve` — the lock, the socket, the runs it owns.
 //! - [`rpc`]: the daemon's JSON-RPC 2.0 API (framing, methods, server, client).
-//! - [`state`]: the embedded SQLite store (fingerprints, reports, supervisor state, and later
-//!   installed versions and the operation log).
+//! - [`state`]: the embedded SQLite store (fingerprints, reports, supervisor state, installs
+//!   and the operation log).
 //! - [`supervisor`]: the `Supervisor` seam that starts and watches service processes, and
 //!   its builtin backend.
 //! - [`cli`]: the command line and the terminal reporters that turn events into progress.

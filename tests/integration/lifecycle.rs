@@ -19,7 +19,7 @@ use hero_svc::supervisor::{
     AnySupervisor, BuiltinConfig, BuiltinSupervisor, LifecycleService, ProcessSpec, ProcessState,
     Supervisor, add_start_order, add_stop_order,
 };
-use hero_svc::tasks::{StartProcess, StopProcess, TaskEnv, TaskKey, WaitHealthy};
+use hero_svc::tasks::{LocalBinary, StartProcess, StopProcess, TaskEnv, TaskKey, WaitHealthy};
 
 use crate::support::demo::demo_bin;
 
@@ -294,4 +294,53 @@ async fn lifecycle_tasks_without_a_supervisor_fail_and_say_where_they_run() {
         .await;
     let error = report.tasks[0].error.join(": ");
     assert!(error.contains("no process supervisor"), "{error}");
+}
+
+#[tokio::test]
+async fn a_changed_binary_restarts_its_process_and_an_unchanged_one_does_not() {
+    let fx = Fixture::new().await;
+    let bin = fx.dir.path().join("bin/hero_demo");
+    std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+    std::fs::copy(demo_bin(), &bin).unwrap();
+    let run = || async {
+        let mut plan = PlanBuilder::new();
+        let binary = plan.add(LocalBinary::new("hero_demo", &bin));
+        let mut spec = fx.spec("lc_bin", &[]);
+        spec.executable = bin.clone();
+        let service = LifecycleService::new(spec)
+            .health(Probe::health(fx.socket("lc_bin")), Duration::from_secs(2))
+            .input(binary);
+        add_start_order(&mut plan, &[service]);
+        let report = fx
+            .executor
+            .run(&plan.build().unwrap(), RunRequest::new("start"))
+            .await;
+        assert_eq!(report.status, RunStatus::Succeeded, "{report:#?}");
+        (report, fx.pid("lc_bin").await.unwrap())
+    };
+    let (_, pid) = run().await;
+    let (second, same) = run().await;
+    assert_eq!(
+        status(&second, &StartProcess::key_for("lc_bin")),
+        TaskStatus::UpToDate
+    );
+    assert_eq!(same, pid);
+
+    // A new binary (different bytes) replaces the file, as an install does.
+    let mut bytes = std::fs::read(&bin).unwrap();
+    bytes.extend_from_slice(b"new build");
+    let staged = bin.with_extension("new");
+    std::fs::write(&staged, bytes).unwrap();
+    std::fs::set_permissions(&staged, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::rename(&staged, &bin).unwrap();
+    let (third, restarted) = run().await;
+    assert_eq!(
+        status(&third, &StartProcess::key_for("lc_bin")),
+        TaskStatus::Succeeded
+    );
+    assert_eq!(
+        status(&third, &TaskKey::new("register:lc_bin")),
+        TaskStatus::UpToDate
+    );
+    assert_ne!(restarted, pid, "the new binary was not started");
 }
