@@ -9,10 +9,12 @@ mod error;
 mod executions;
 mod lock;
 mod run;
+mod service_locks;
 mod state;
 
 pub use error::DaemonError;
 pub use executions::{EventsPage, Execution, ExecutionSummary, Executions, status_name};
 pub use lock::DaemonLock;
 pub use run::{bind_socket, run};
+pub use service_locks::{ServiceLocks, ServiceLocksGuard};
 pub use state::{Daemon, DaemonOptions};

@@ -10,11 +10,14 @@ use inotify::{EventStream, Inotify, WatchMask};
 
 /// An inotify watch on the directory of a socket, filtered to the socket's file name. A
 /// service binds its socket at an unpredictable moment; polling alone would notice it one
-/// backoff step late, the watch notices it at once. Dropping it closes the inotify
-/// descriptor.
+/// backoff step late, the watch notices it at once.
+///
+/// Dropping it closes the inotify descriptor on a blocking-pool thread: the kernel waits for
+/// an RCU grace period when an inotify instance is released, which takes 10–20 ms, and a
+/// health wait must not add that to every start it reports.
 pub struct SocketWatch {
     name: OsString,
-    events: EventStream<[u8; 1024]>,
+    events: Option<EventStream<[u8; 1024]>>,
 }
 
 impl SocketWatch {
@@ -39,7 +42,7 @@ impl SocketWatch {
         )?;
         Ok(Self {
             name: name.to_os_string(),
-            events: inotify.into_event_stream([0u8; 1024])?,
+            events: Some(inotify.into_event_stream([0u8; 1024])?),
         })
     }
 
@@ -47,7 +50,10 @@ impl SocketWatch {
     /// (or was touched) since the watch started or since the last call.
     pub async fn appeared_within(&mut self, timeout: Duration) -> bool {
         let name = &self.name;
-        let events = &mut self.events;
+        let Some(events) = self.events.as_mut() else {
+            tokio::time::sleep(timeout).await;
+            return false;
+        };
         let appeared = async {
             while let Some(event) = events.next().await {
                 match event {
@@ -62,6 +68,22 @@ impl SocketWatch {
         tokio::time::timeout(timeout, appeared)
             .await
             .unwrap_or(false)
+    }
+}
+
+impl Drop for SocketWatch {
+    fn drop(&mut self) {
+        let Some(events) = self.events.take() else {
+            return;
+        };
+        // Leave the reactor here (cheap); release the instance (slow) elsewhere.
+        let inotify = events.into_inotify();
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn_blocking(move || drop(inotify));
+            }
+            Err(_) => drop(inotify),
+        }
     }
 }
 

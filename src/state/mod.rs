@@ -7,10 +7,12 @@
 
 mod error;
 mod installs;
+mod op_log;
 mod store;
 mod supervised;
 
 pub use error::StateError;
 pub use installs::InstallRecord;
+pub use op_log::OpRecord;
 pub use store::{CachedTask, ReportSummary, StateStore};
 pub use supervised::SupervisedRecord;

@@ -53,6 +53,18 @@ const MIGRATIONS: &[&str] = &[
          installed_at TEXT NOT NULL
      );
      CREATE INDEX installs_by_binary ON installs(binary, id);",
+    // 4: the operation log: one row per operation per service (see `op_log.rs`).
+    "CREATE TABLE op_log (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         service TEXT NOT NULL,
+         operation TEXT NOT NULL,
+         started_at TEXT NOT NULL,
+         duration_ms REAL NOT NULL,
+         result TEXT NOT NULL,
+         error TEXT,
+         report_id TEXT
+     );
+     CREATE INDEX op_log_by_service ON op_log(service, id);",
 ];
 
 /// What the cache holds for a task key: the fingerprint of its last successful run and

@@ -10,6 +10,7 @@ mod executor;
 mod forge;
 mod health;
 mod install;
+mod lifecycle;
 mod reporter;
 mod supervisor;
 mod supervisor_conformance;

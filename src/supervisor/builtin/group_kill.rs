@@ -53,7 +53,9 @@ fn signal_group(pgid: u32, signal: i32) {
 
 async fn wait_empty(pgid: u32, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
-    let mut pause = Duration::from_millis(5);
+    // Most services exit within a millisecond of the signal: look again soon, then back
+    // off (a scan of /proc costs a fraction of a millisecond).
+    let mut pause = Duration::from_millis(1);
     loop {
         if proc_fs::group_members(pgid).is_empty() {
             return true;
