@@ -16,9 +16,11 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use uuid::Uuid;
 
+use super::ServiceLocks;
 use crate::graph::{
     Event, EventKind, EventSink, ExecutionReport, Executor, Plan, RunId, RunRequest, RunStatus,
 };
+use crate::state::OpRecord;
 
 /// Events kept per execution before log lines and progress updates are dropped (other
 /// events are always kept).
@@ -219,6 +221,20 @@ impl Executions {
         operation: &str,
         also: Option<EventSink>,
     ) -> Arc<Execution> {
+        self.start_on(executor, plan, operation, None, also)
+    }
+
+    /// Like [`start`](Self::start), for an operation on `services`: the run first takes
+    /// their locks (waiting, with a `run_waiting` event, while another run holds one), and
+    /// when it is over appends one record per service to the operation log.
+    pub fn start_on(
+        &self,
+        executor: &Executor,
+        plan: Plan,
+        operation: &str,
+        services: Option<(Vec<String>, ServiceLocks)>,
+        also: Option<EventSink>,
+    ) -> Arc<Execution> {
         let (changed, _) = watch::channel(0);
         let execution = Arc::new(Execution {
             id: Uuid::now_v7(),
@@ -258,7 +274,36 @@ impl Executions {
         let executor = executor.clone();
         let exec = execution.clone();
         self.tracker.spawn(async move {
+            let guard = match &services {
+                Some((names, locks)) => {
+                    let id = exec.id.to_string();
+                    let waiting = exec.clone();
+                    Some(
+                        locks
+                            .acquire(&id, names, |service, holder| {
+                                waiting.record(&Event {
+                                    run_id: waiting.id,
+                                    elapsed_us: 0,
+                                    kind: EventKind::RunWaiting {
+                                        service: service.to_string(),
+                                        holder: holder.to_string(),
+                                    },
+                                });
+                            })
+                            .await,
+                    )
+                }
+                None => None,
+            };
             let report = executor.run(&plan, request).await;
+            drop(guard);
+            if let Some((names, _)) = &services {
+                for name in names {
+                    if let Err(e) = executor.store().append_op(&OpRecord::from_report(name, &report)) {
+                        tracing::warn!(error = %e, service = %name, "could not append to the operation log");
+                    }
+                }
+            }
             exec.finish(report);
         });
         execution

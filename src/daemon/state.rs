@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 
-use super::{DaemonError, Executions};
+use super::{DaemonError, Executions, ServiceLocks};
 use crate::forge::ForgeConfig;
 use crate::graph::{Executor, ExecutorConfig};
 use crate::paths::HeroPaths;
@@ -57,6 +57,7 @@ pub struct Daemon {
     store: StateStore,
     executor: Executor,
     executions: Executions,
+    locks: ServiceLocks,
     supervisor: Arc<AnySupervisor>,
     catalogs: BTreeMap<String, Catalog>,
     default_catalog: String,
@@ -108,6 +109,7 @@ impl Daemon {
             store,
             executor,
             executions: Executions::new(),
+            locks: ServiceLocks::new(),
             supervisor,
             catalogs,
             default_catalog: options.default_catalog,
@@ -135,6 +137,11 @@ impl Daemon {
     /// The runs.
     pub fn executions(&self) -> &Executions {
         &self.executions
+    }
+
+    /// The per-service operation locks.
+    pub fn locks(&self) -> &ServiceLocks {
+        &self.locks
     }
 
     /// The supervisor.

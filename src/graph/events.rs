@@ -5,7 +5,8 @@
 //! stream are all consumers; none of them is known to the executor. Events serialize as
 //! flat JSON objects tagged by `event` (`{"event":"task_started","run_id":…,…}`).
 //!
-//! Order guarantees, per run: `run_started` first and `run_finished` last; for each task,
+//! Order guarantees, per run: `run_waiting` (only when the run waits for services another
+//! run holds), then `run_started`, and `run_finished` last; for each task,
 //! either one `task_skipped`, or `task_started` followed by any number of
 //! `task_progressed` / `task_logged` / `task_waiting` / `task_retrying` and then one
 //! `task_finished`.
@@ -45,6 +46,13 @@ pub struct Event {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
+    /// The run waits before it starts: another run holds one of its services.
+    RunWaiting {
+        /// The service it waits for.
+        service: String,
+        /// The run holding it.
+        holder: String,
+    },
     /// The run began.
     RunStarted {
         /// The operation the plan was compiled from (`deploy`, `install`, …).
@@ -152,7 +160,9 @@ impl EventKind {
     /// The task the event is about, if any.
     pub fn task(&self) -> Option<&TaskKey> {
         match self {
-            EventKind::RunStarted { .. } | EventKind::RunFinished { .. } => None,
+            EventKind::RunWaiting { .. }
+            | EventKind::RunStarted { .. }
+            | EventKind::RunFinished { .. } => None,
             EventKind::TaskStarted { task, .. }
             | EventKind::TaskProgressed { task, .. }
             | EventKind::TaskLogged { task, .. }

@@ -39,3 +39,59 @@ async fn the_daemon_serves_the_demo_catalog_and_the_cli_talks_to_it() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("unknown service `no_such_service`"), "{err}");
 }
+
+#[tokio::test]
+async fn an_operation_on_a_busy_service_waits_and_says_so() {
+    use hero_svc::daemon::{Daemon, DaemonOptions};
+    use hero_svc::graph::EventKind;
+    use hero_svc::paths::HeroPaths;
+    use hero_svc::rpc::methods::service::{OperationParams, run_operation};
+    use hero_svc::services::Operation;
+    use std::time::Duration;
+
+    let root = tempfile::tempdir().unwrap();
+    let mut options = DaemonOptions::new(HeroPaths::with_root(root.path()));
+    options.default_catalog = "demo".to_string();
+    options.forge = Some(hero_svc::forge::ForgeConfig::forgejo("http://127.0.0.1:9/").unwrap());
+    let daemon = Daemon::open(options).await.unwrap();
+
+    // Another operation holds demo_db.
+    let held = daemon
+        .locks()
+        .acquire("op-holding", ["demo_db"], |_, _| {})
+        .await;
+    let params = OperationParams {
+        services: vec!["demo_db".to_string()],
+        wait: false,
+        ..OperationParams::default()
+    };
+    let started = run_operation(daemon.clone(), Operation::Stop, params)
+        .await
+        .unwrap();
+    let id = started["execution_id"].as_str().unwrap().parse().unwrap();
+    let execution = daemon.executions().get(&id).unwrap();
+    let page = execution.wait_events(0, Duration::from_secs(10)).await;
+    match &page.events[0].kind {
+        EventKind::RunWaiting { service, holder } => {
+            assert_eq!(
+                (service.as_str(), holder.as_str()),
+                ("demo_db", "op-holding")
+            );
+        }
+        other => panic!("expected run_waiting first, got {other:?}"),
+    }
+    assert!(
+        !execution.is_finished(),
+        "it must not run while the lock is held"
+    );
+
+    drop(held);
+    let report = tokio::time::timeout(Duration::from_secs(20), execution.wait())
+        .await
+        .unwrap();
+    assert_eq!(report.operation, "stop");
+    // The operation log has it.
+    let ops = daemon.store().recent_ops("demo_db", 5).unwrap();
+    assert_eq!(ops[0].operation, "stop");
+    assert_eq!(ops[0].report_id, Some(report.run_id));
+}

@@ -72,6 +72,10 @@ impl PlainReporter {
         let stamp = format!("[{:>8.3}s]", event.elapsed_us as f64 / 1e6);
         let line = |verb: &str, rest: String| format!("{stamp} {verb:<8} {rest}");
         match &event.kind {
+            EventKind::RunWaiting { service, holder } => vec![line(
+                "wait",
+                format!("waiting for {service}: operation {holder} holds it"),
+            )],
             EventKind::RunStarted {
                 operation, tasks, ..
             } => vec![line("run", format!("{operation}: {tasks} tasks"))],

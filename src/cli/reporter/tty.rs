@@ -89,6 +89,10 @@ impl TtyReporter {
     pub(crate) fn on_event(&self, event: &Event) {
         let mut state = self.lock();
         match &event.kind {
+            EventKind::RunWaiting { service, holder } => {
+                let line = format!("… waiting for {service}: operation {holder} holds it");
+                self.println(&mut state, &line);
+            }
             EventKind::RunStarted {
                 operation, tasks, ..
             } => {

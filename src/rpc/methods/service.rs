@@ -145,10 +145,16 @@ pub async fn run_operation(
     let ctx = context(&daemon, &p).await?;
     let request = p.request(operation)?;
     let planned = plan_operation(catalog, &ctx, &request).map_err(operation_error)?;
-    let execution =
-        daemon
-            .executions()
-            .start(daemon.executor(), planned.plan, operation.as_str(), None);
+    let locked = operation
+        .is_mutating()
+        .then(|| (planned.services.clone(), daemon.locks().clone()));
+    let execution = daemon.executions().start_on(
+        daemon.executor(),
+        planned.plan,
+        operation.as_str(),
+        locked,
+        None,
+    );
     if !p.wait {
         return Ok(json!({
             "execution_id": execution.id(),
@@ -588,36 +594,30 @@ pub async fn troubleshoot(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, R
         },
     )
     .await?;
-    let mut last_failed = Value::Null;
-    let mut recent = Vec::new();
-    let reports = daemon
+    let ops = daemon
         .store()
-        .reports(50)
+        .recent_ops(svc.name(), 10)
         .map_err(|e| RpcError::internal(e.to_string()))?;
-    for summary in reports {
-        let Ok(Some(report)) = daemon.store().report(&summary.run_id) else {
-            continue;
-        };
-        if !report
-            .tasks
-            .iter()
-            .any(|t| mentions(t.key.as_str(), svc.as_ref()))
-        {
-            continue;
-        }
-        if recent.len() < 10 {
-            recent.push(json!({
-                "run_id": report.run_id,
-                "operation": report.operation,
-                "status": report.status,
-                "started_at": report.started_at,
-                "duration_ms": report.duration_ms,
-            }));
-        }
-        if last_failed.is_null() && report.status == RunStatus::Failed {
-            last_failed = serde_json::to_value(&report).unwrap_or(Value::Null);
-        }
-    }
+    let last_failed = ops
+        .iter()
+        .filter(|op| op.result == RunStatus::Failed)
+        .find_map(|op| op.report_id)
+        .and_then(|id| daemon.store().report(&id).ok().flatten())
+        .and_then(|r| serde_json::to_value(r).ok())
+        .unwrap_or(Value::Null);
+    let recent: Vec<Value> = ops
+        .iter()
+        .map(|op| {
+            json!({
+                "run_id": op.report_id,
+                "operation": op.operation,
+                "status": op.result,
+                "started_at": op.started_at,
+                "duration_ms": op.duration_ms,
+                "error": op.error,
+            })
+        })
+        .collect();
     Ok(json!({
         "name": svc.name(),
         "status": status,
@@ -625,16 +625,4 @@ pub async fn troubleshoot(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, R
         "logs": logs["processes"],
         "last_failed_report": last_failed,
     }))
-}
-
-/// Whether a task key is about `svc` (its name or one of its binaries).
-fn mentions(key: &str, svc: &dyn Service) -> bool {
-    let words: Vec<&str> = key
-        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .collect();
-    words.contains(&svc.name())
-        || svc
-            .binaries()
-            .iter()
-            .any(|b| words.contains(&b.name.as_str()))
 }
