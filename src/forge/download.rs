@@ -60,6 +60,20 @@ pub struct Downloaded {
     pub bytes: u64,
 }
 
+/// The name prefix of the staging files of `file_name` (`.<file_name>.download-`).
+fn staging_prefix(file_name: &str) -> String {
+    format!(".{file_name}.download-")
+}
+
+/// Whether `path` is a download's staging file for `file_name` (`.<file_name>.download-…`).
+/// The tasks after a download remove it when they refuse its bytes, so a failed install
+/// leaves nothing in the bin dir.
+pub fn is_staging_file(path: &Path, file_name: &str) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with(&staging_prefix(file_name)))
+}
+
 impl ForgeClient {
     /// Downloads `request.url` into a staging file in `request.dest_dir`, reporting
     /// `progress(done, total)` as bytes arrive (throttled to every 256 KiB or 50 ms, plus
@@ -87,7 +101,7 @@ impl ForgeClient {
             .await
             .map_err(io("create the directory"))?;
         let staging = tempfile::Builder::new()
-            .prefix(&format!(".{}.download-", request.file_name))
+            .prefix(&staging_prefix(request.file_name))
             .tempfile_in(dir)
             .map_err(io("create a staging file in"))?;
         let std_file = staging

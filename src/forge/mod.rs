@@ -32,7 +32,7 @@ mod release_source;
 mod resolved_release;
 mod wire;
 
-pub use download::{DownloadRequest, Downloaded};
+pub use download::{DownloadRequest, Downloaded, is_staging_file};
 pub use forge_client::ForgeClient;
 pub use forge_config::{DEFAULT_FORGE_URL, ForgeConfig};
 pub use forge_error::ForgeError;

@@ -129,6 +129,10 @@ impl InstallTarget {
             });
         }
 
+        if let Some(outcome) = self.already_installed(source, expected_sha256)? {
+            return Ok(outcome);
+        }
+
         let (staging, sha256, bytes) = if self.is_in_bin_dir(source) {
             let digest = FileDigest::of_path(source).map_err(InstallError::io("read", source))?;
             (
@@ -141,9 +145,7 @@ impl InstallTarget {
             (Staging::Owned(tmp), sha256, bytes)
         };
         if let Err(e) = check_sha(staging.path(), expected_sha256, &sha256) {
-            if let Staging::Owned(t) = staging {
-                drop(t);
-            }
+            staging.discard();
             return Err(e);
         }
 
@@ -195,6 +197,37 @@ impl InstallTarget {
             replaced: true,
             previous,
         })
+    }
+
+    /// When `source` is gone but the installed binary has the `expected` bytes, there is
+    /// nothing to do: a download's staging file consumed by an earlier install, handed on
+    /// again by a download that was up to date.
+    fn already_installed(
+        &self,
+        source: &Path,
+        expected: Option<&str>,
+    ) -> Result<Option<InstallOutcome>, InstallError> {
+        let Some(expected) = expected else {
+            return Ok(None);
+        };
+        match fs::symlink_metadata(source) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            _ => return Ok(None),
+        }
+        let target = self.path();
+        match FileDigest::of_path(&target) {
+            Ok(d) if d.sha256.eq_ignore_ascii_case(expected) => {
+                let _ = fs::set_permissions(&target, fs::Permissions::from_mode(BINARY_MODE));
+                Ok(Some(InstallOutcome {
+                    path: target,
+                    sha256: d.sha256,
+                    bytes: d.bytes,
+                    replaced: false,
+                    previous: None,
+                }))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Restores `.<binary>.previous` over the binary (atomically) and returns what is
@@ -361,6 +394,37 @@ mod tests {
         assert!(!t.install_from(&staging, None).unwrap().replaced);
         assert!(!staging.exists());
         assert!(!t.previous_path().exists());
+    }
+
+    #[test]
+    fn a_consumed_staging_file_with_the_installed_bytes_is_already_installed() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = InstallTarget::new(dir.path(), "x");
+        let staging = dir.path().join(".x.download-abc");
+        fs::write(&staging, b"downloaded").unwrap();
+        let sha = FileDigest::of_path(&staging).unwrap().sha256;
+        assert!(t.install_from(&staging, Some(&sha)).unwrap().replaced);
+        // The staging file is gone; the same artifact handed on again installs nothing.
+        let again = t.install_from(&staging, Some(&sha)).unwrap();
+        assert!(!again.replaced);
+        assert_eq!(again.sha256, sha);
+        // Other bytes installed meanwhile: the missing source is an error.
+        fs::write(t.path(), b"other").unwrap();
+        assert!(t.install_from(&staging, Some(&sha)).is_err());
+    }
+
+    #[test]
+    fn an_adopted_staging_file_with_wrong_bytes_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = InstallTarget::new(dir.path(), "x");
+        let staging = dir.path().join(".x.download-abc");
+        fs::write(&staging, b"downloaded").unwrap();
+        let err = t.install_from(&staging, Some("00")).unwrap_err();
+        assert!(
+            matches!(err, InstallError::ChecksumMismatch { .. }),
+            "{err}"
+        );
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]

@@ -8,5 +8,6 @@ mod executor;
 mod forge;
 mod health;
 mod install;
+mod pipeline;
 mod reporter;
 mod supervisor;
