@@ -5,7 +5,10 @@
 //!
 //! 1. the new bytes go to a temp file in the bin dir (`.<binary>.installing.XXXXXX`), hashed
 //!    while copied — or, when the source is already a staging file in the bin dir (a
-//!    download), that file is used as it is and hashed;
+//!    download), that file is used as it is and hashed (unless this process downloaded it
+//!    and it is unchanged since: see [`verified_sha256`](crate::forge::verified_sha256));
+//!    a source that is gone while the installed binary has the expected bytes (a consumed
+//!    staging file handed on again) installs nothing;
 //! 2. the sha256 is compared with the one that was checked (ELF check, release digest);
 //! 3. mode 0755, fsync;
 //! 4. the current binary is kept as `.<binary>.previous` (a hard link, renamed into place,
@@ -134,12 +137,16 @@ impl InstallTarget {
         }
 
         let (staging, sha256, bytes) = if self.is_in_bin_dir(source) {
-            let digest = FileDigest::of_path(source).map_err(InstallError::io("read", source))?;
-            (
-                Staging::Adopted(source.to_path_buf()),
-                digest.sha256,
-                digest.bytes,
-            )
+            // A download of this process, unchanged since it hashed it, is not read again.
+            let (sha256, bytes) = match crate::forge::verified_sha256(source) {
+                Some(known) => known,
+                None => {
+                    let d =
+                        FileDigest::of_path(source).map_err(InstallError::io("read", source))?;
+                    (d.sha256, d.bytes)
+                }
+            };
+            (Staging::Adopted(source.to_path_buf()), sha256, bytes)
         } else {
             let (tmp, sha256, bytes) = self.copy_to_temp(source)?;
             (Staging::Owned(tmp), sha256, bytes)
@@ -149,12 +156,12 @@ impl InstallTarget {
             return Err(e);
         }
 
-        let installed = match FileDigest::of_path(&target) {
-            Ok(d) => Some(d),
+        let installed = match same_bytes(&target, &sha256, bytes) {
+            Ok(same) => Some(same),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(InstallError::io("read the installed binary", &target)(e)),
         };
-        if installed.as_ref().is_some_and(|d| d.sha256 == sha256) {
+        if installed == Some(true) {
             // Same bytes: make sure the mode is right, drop the staging copy.
             let _ = fs::set_permissions(&target, fs::Permissions::from_mode(BINARY_MODE));
             staging.discard();
@@ -332,6 +339,14 @@ fn check_sha(path: &Path, expected: Option<&str>, actual: &str) -> Result<(), In
         }),
         _ => Ok(()),
     }
+}
+
+/// Whether the file at `path` has `sha256`; a file of another size is not read.
+fn same_bytes(path: &Path, sha256: &str, bytes: u64) -> std::io::Result<bool> {
+    if fs::metadata(path)?.len() != bytes {
+        return Ok(false);
+    }
+    Ok(FileDigest::of_path(path)?.sha256 == sha256)
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
