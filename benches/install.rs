@@ -4,12 +4,15 @@
 //! `curl -o` + `sha256sum` and `curl -o` alone on the same file from the same server.
 //!
 //! Run with `cargo bench --bench install` (optional: `-- 16 256` sizes in MiB,
-//! `HERO_BENCH_RUNS=7` runs per measure). Method and results are in `docs/benchmarks.md`.
+//! `HERO_BENCH_RUNS=7` runs per measure; `HERO_BENCH_DETAIL=1` prints each task's time,
+//! `HERO_BENCH_PERF=<file>` records the pipeline runs with `perf record -g`). Method and
+//! results are in `docs/benchmarks.md`.
 //!
 //! The orchestrating process serves the assets from memory on 127.0.0.1 (axum). Every
 //! pipeline run happens in a child process (this binary re-executed with `__child`) with
 //! a fresh bin dir and state store, so its peak RSS (`VmHWM`) is the pipeline's alone; the
-//! child times the executor run itself and prints `<seconds> <VmHWM kB>`. Dirty pages are
+//! child times the executor run itself and prints `<seconds> <VmHWM kB>`. Medians and bests
+//! (minimum: the least disturbed run on a shared machine) are printed. Dirty pages are
 //! flushed (`sync`) before every timed run so no run pays for the previous one's writeback.
 
 use std::path::{Path, PathBuf};
@@ -291,12 +294,14 @@ fn main() {
         let _ = axum::serve(listener, app).await;
     });
 
+    let load = || std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!(
-        "install bench: {runs} runs per measure, medians; work dir {}",
-        work_dir.display()
+        "install bench: {runs} runs per measure, medians; work dir {}; load {}",
+        work_dir.display(),
+        load().trim()
     );
     println!(
-        "{:>8}  {:>22}  {:>22}  {:>22}  {:>9}  {:>9}  {:>10}",
+        "{:>15}  {:>22}  {:>22}  {:>22}  {:>9}  {:>9}  {:>10}",
         "size", "pipeline", "curl", "curl+sha256sum", "vs c+sha", "vs curl", "peak RSS"
     );
     for p in &server.assets {
@@ -320,19 +325,26 @@ fn main() {
             cs.push(curl_sha256sum(&url, &out, &p.sha256));
             let _ = std::fs::remove_file(&out);
         }
-        let (ours, c, cs) = (median(&mut ours), median(&mut c), median(&mut cs));
         let mibs = |secs: f64| size as f64 / MIB as f64 / secs;
         let cell = |secs: f64| format!("{:.0} ms {:>6.0} MiB/s", secs * 1e3, mibs(secs));
-        println!(
-            "{:>5} MiB  {:>22}  {:>22}  {:>22}  {:>8.2}×  {:>8.2}×  {:>7} MiB",
-            size / MIB,
-            cell(ours),
-            cell(c),
-            cell(cs),
-            cs / ours,
-            ours / c,
-            rss / 1024
-        );
+        let rows = [
+            ("median", median(&mut ours), median(&mut c), median(&mut cs)),
+            ("best", ours[0], c[0], cs[0]),
+        ];
+        for (what, ours, c, cs) in rows {
+            println!(
+                "{:>5} MiB {:<6}  {:>22}  {:>22}  {:>22}  {:>8.2}×  {:>8.2}×  {:>7} MiB",
+                size / MIB,
+                what,
+                cell(ours),
+                cell(c),
+                cell(cs),
+                cs / ours,
+                ours / c,
+                rss / 1024
+            );
+        }
     }
+    println!("load after: {}", load().trim());
     drop(rt);
 }
