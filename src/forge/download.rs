@@ -6,19 +6,25 @@
 //! succeeded (complete body, expected size, expected sha256, not an HTML page); on any
 //! failure — or when the download future is dropped — it is removed, so a failed download
 //! leaves nothing behind and never touches the installed binary.
+//!
+//! The bytes are hashed and written by a [`ChunkWriter`] on a thread of its own while the
+//! next ones arrive. The staging file is not fsynced here: the install fsyncs it before
+//! the rename that makes it count (a staging file lost in a crash is only downloaded
+//! again). A kept staging file is remembered with its sha256 ([`verified_staging`]), so the
+//! install can trust it without reading it again.
 
-use std::io::SeekFrom;
+use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use reqwest::Url;
 use reqwest::header::CONTENT_TYPE;
-use sha2::{Digest, Sha256};
-use tokio::io::{AsyncSeekExt, AsyncWriteExt};
 
+use super::chunk_writer::ChunkWriter;
 use super::forge_client::body_error;
 use super::forge_error::display_url;
+use super::verified_staging;
 use super::{ForgeClient, ForgeError};
 
 /// Progress is reported at most every this many bytes…
@@ -60,6 +66,20 @@ pub struct Downloaded {
     pub bytes: u64,
 }
 
+/// The name prefix of the staging files of `file_name` (`.<file_name>.download-`).
+fn staging_prefix(file_name: &str) -> String {
+    format!(".{file_name}.download-")
+}
+
+/// Whether `path` is a download's staging file for `file_name` (`.<file_name>.download-…`).
+/// The tasks after a download remove it when they refuse its bytes, so a failed install
+/// leaves nothing in the bin dir.
+pub fn is_staging_file(path: &Path, file_name: &str) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with(&staging_prefix(file_name)))
+}
+
 impl ForgeClient {
     /// Downloads `request.url` into a staging file in `request.dest_dir`, reporting
     /// `progress(done, total)` as bytes arrive (throttled to every 256 KiB or 50 ms, plus
@@ -87,37 +107,30 @@ impl ForgeClient {
             .await
             .map_err(io("create the directory"))?;
         let staging = tempfile::Builder::new()
-            .prefix(&format!(".{}.download-", request.file_name))
+            .prefix(&staging_prefix(request.file_name))
             .tempfile_in(dir)
             .map_err(io("create a staging file in"))?;
-        let std_file = staging
-            .as_file()
-            .try_clone()
-            .map_err(io("open the staging file in"))?;
-        let mut file = tokio::fs::File::from_std(std_file);
 
         let mut attempt = 1;
         let (sha256, bytes) = loop {
-            match self.download_once(&url, request, &mut file, progress).await {
+            let file = staging
+                .as_file()
+                .try_clone()
+                .map_err(io("open the staging file in"))?;
+            match self.download_once(&url, request, file, progress).await {
                 Ok(done) => break done,
                 Err(e) => {
                     let delay = self.retry_delay(e, attempt)?;
                     tokio::time::sleep(delay).await;
                     attempt += 1;
+                    let mut file = staging.as_file();
                     file.set_len(0)
-                        .await
                         .map_err(io("truncate the staging file in"))?;
                     file.seek(SeekFrom::Start(0))
-                        .await
                         .map_err(io("rewind the staging file in"))?;
                 }
             }
         };
-        file.flush().await.map_err(io("write to"))?;
-        file.sync_all()
-            .await
-            .map_err(io("sync the staging file in"))?;
-        drop(file);
 
         if let Some(expected) = request.expected_size.filter(|s| *s > 0)
             && expected != bytes
@@ -143,6 +156,7 @@ impl ForgeClient {
             path: dir.display().to_string(),
             source: e.error,
         })?;
+        verified_staging::remember(&path, &sha256);
         Ok(Downloaded {
             path,
             sha256,
@@ -150,12 +164,13 @@ impl ForgeClient {
         })
     }
 
-    /// One attempt: request, check what comes back, stream it into `file`.
+    /// One attempt: request, check what comes back, stream it into `file` (at its current
+    /// offset) through a [`ChunkWriter`], which hashes and writes on a thread of its own.
     async fn download_once(
         &self,
         url: &Url,
         request: &DownloadRequest<'_>,
-        file: &mut tokio::fs::File,
+        file: std::fs::File,
         progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
     ) -> Result<(String, u64), ForgeError> {
         let (response, final_url) = self.get_once(url, "application/octet-stream").await?;
@@ -173,7 +188,12 @@ impl ForgeClient {
         let total = response.content_length();
         let idle = self.config().idle_timeout;
         let mut stream = response.bytes_stream();
-        let mut hasher = Sha256::new();
+        let mut writer = ChunkWriter::start(file);
+        let write_error = |source| ForgeError::Io {
+            action: "write to the staging file in",
+            path: request.dest_dir.display().to_string(),
+            source,
+        };
         let mut received = 0u64;
         let mut head: Vec<u8> = Vec::with_capacity(SNIFF_LEN);
         let mut sniffed = false;
@@ -196,15 +216,14 @@ impl ForgeClient {
                     sniffed = true;
                 }
             }
-            hasher.update(&chunk);
-            file.write_all(&chunk)
-                .await
-                .map_err(|source| ForgeError::Io {
-                    action: "write to the staging file in",
-                    path: request.dest_dir.display().to_string(),
-                    source,
-                })?;
             received += chunk.len() as u64;
+            if !writer.push(chunk).await {
+                let err = match writer.finish().await {
+                    Err(e) => e,
+                    Ok(_) => std::io::Error::other("the writer stopped"),
+                };
+                return Err(write_error(err));
+            }
             if received - reported.0 >= PROGRESS_BYTES || reported.1.elapsed() >= PROGRESS_INTERVAL
             {
                 progress(received, total);
@@ -223,8 +242,9 @@ impl ForgeClient {
                 expected,
             });
         }
-        progress(received, total.or(Some(received)));
-        Ok((hex::encode(hasher.finalize()), received))
+        let (sha256, written) = writer.finish().await.map_err(write_error)?;
+        progress(written, total.or(Some(written)));
+        Ok((sha256, written))
     }
 }
 

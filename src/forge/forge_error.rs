@@ -189,6 +189,20 @@ pub enum ForgeError {
         /// Which sources say what.
         detail: String,
     },
+    /// The release lists the asset but its download URL answers 404 or 410.
+    #[error(
+        "release {tag} lists {asset} but {url} answered {status}; the asset was removed or replaced since the release was read: run again, or pick another version"
+    )]
+    AssetGone {
+        /// The asset.
+        asset: String,
+        /// The release tag.
+        tag: String,
+        /// Where (no query string).
+        url: String,
+        /// 404 or 410.
+        status: StatusCode,
+    },
     /// The size differs from the one the release lists.
     #[error("{asset} has {actual} bytes but the release lists {expected}; nothing was installed")]
     SizeMismatch {

@@ -22,6 +22,7 @@
 
 pub mod asset_name;
 pub mod checksums;
+mod chunk_writer;
 mod download;
 mod forge_client;
 mod forge_config;
@@ -30,9 +31,10 @@ mod forge_kind;
 mod forge_token;
 mod release_source;
 mod resolved_release;
+mod verified_staging;
 mod wire;
 
-pub use download::{DownloadRequest, Downloaded};
+pub use download::{DownloadRequest, Downloaded, is_staging_file};
 pub use forge_client::ForgeClient;
 pub use forge_config::{DEFAULT_FORGE_URL, ForgeConfig};
 pub use forge_error::ForgeError;
@@ -40,3 +42,4 @@ pub use forge_kind::ForgeKind;
 pub use forge_token::ForgeToken;
 pub use release_source::{ReleaseSource, ReleaseVersion};
 pub use resolved_release::{ReleaseAsset, ResolvedRelease};
+pub use verified_staging::verified_sha256;

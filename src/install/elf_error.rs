@@ -82,7 +82,9 @@ pub enum ElfError {
         detail: String,
     },
     /// Built for another processor.
-    #[error("wrong architecture: {found} binary, this host is {host} ({path})")]
+    #[error(
+        "wrong architecture: {found} binary, this host is {host} ({path}); install a build for {host}"
+    )]
     WrongArchitecture {
         /// The file.
         path: PathBuf,

@@ -5,7 +5,10 @@
 //!
 //! 1. the new bytes go to a temp file in the bin dir (`.<binary>.installing.XXXXXX`), hashed
 //!    while copied — or, when the source is already a staging file in the bin dir (a
-//!    download), that file is used as it is and hashed;
+//!    download), that file is used as it is and hashed (unless this process downloaded it
+//!    and it is unchanged since: see [`verified_sha256`](crate::forge::verified_sha256));
+//!    a source that is gone while the installed binary has the expected bytes (a consumed
+//!    staging file handed on again) installs nothing;
 //! 2. the sha256 is compared with the one that was checked (ELF check, release digest);
 //! 3. mode 0755, fsync;
 //! 4. the current binary is kept as `.<binary>.previous` (a hard link, renamed into place,
@@ -129,30 +132,36 @@ impl InstallTarget {
             });
         }
 
+        if let Some(outcome) = self.already_installed(source, expected_sha256)? {
+            return Ok(outcome);
+        }
+
         let (staging, sha256, bytes) = if self.is_in_bin_dir(source) {
-            let digest = FileDigest::of_path(source).map_err(InstallError::io("read", source))?;
-            (
-                Staging::Adopted(source.to_path_buf()),
-                digest.sha256,
-                digest.bytes,
-            )
+            // A download of this process, unchanged since it hashed it, is not read again.
+            let (sha256, bytes) = match crate::forge::verified_sha256(source) {
+                Some(known) => known,
+                None => {
+                    let d =
+                        FileDigest::of_path(source).map_err(InstallError::io("read", source))?;
+                    (d.sha256, d.bytes)
+                }
+            };
+            (Staging::Adopted(source.to_path_buf()), sha256, bytes)
         } else {
             let (tmp, sha256, bytes) = self.copy_to_temp(source)?;
             (Staging::Owned(tmp), sha256, bytes)
         };
         if let Err(e) = check_sha(staging.path(), expected_sha256, &sha256) {
-            if let Staging::Owned(t) = staging {
-                drop(t);
-            }
+            staging.discard();
             return Err(e);
         }
 
-        let installed = match FileDigest::of_path(&target) {
-            Ok(d) => Some(d),
+        let installed = match same_bytes(&target, &sha256, bytes) {
+            Ok(same) => Some(same),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
             Err(e) => return Err(InstallError::io("read the installed binary", &target)(e)),
         };
-        if installed.as_ref().is_some_and(|d| d.sha256 == sha256) {
+        if installed == Some(true) {
             // Same bytes: make sure the mode is right, drop the staging copy.
             let _ = fs::set_permissions(&target, fs::Permissions::from_mode(BINARY_MODE));
             staging.discard();
@@ -195,6 +204,37 @@ impl InstallTarget {
             replaced: true,
             previous,
         })
+    }
+
+    /// When `source` is gone but the installed binary has the `expected` bytes, there is
+    /// nothing to do: a download's staging file consumed by an earlier install, handed on
+    /// again by a download that was up to date.
+    fn already_installed(
+        &self,
+        source: &Path,
+        expected: Option<&str>,
+    ) -> Result<Option<InstallOutcome>, InstallError> {
+        let Some(expected) = expected else {
+            return Ok(None);
+        };
+        match fs::symlink_metadata(source) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            _ => return Ok(None),
+        }
+        let target = self.path();
+        match FileDigest::of_path(&target) {
+            Ok(d) if d.sha256.eq_ignore_ascii_case(expected) => {
+                let _ = fs::set_permissions(&target, fs::Permissions::from_mode(BINARY_MODE));
+                Ok(Some(InstallOutcome {
+                    path: target,
+                    sha256: d.sha256,
+                    bytes: d.bytes,
+                    replaced: false,
+                    previous: None,
+                }))
+            }
+            _ => Ok(None),
+        }
     }
 
     /// Restores `.<binary>.previous` over the binary (atomically) and returns what is
@@ -301,6 +341,14 @@ fn check_sha(path: &Path, expected: Option<&str>, actual: &str) -> Result<(), In
     }
 }
 
+/// Whether the file at `path` has `sha256`; a file of another size is not read.
+fn same_bytes(path: &Path, sha256: &str, bytes: u64) -> std::io::Result<bool> {
+    if fs::metadata(path)?.len() != bytes {
+        return Ok(false);
+    }
+    Ok(FileDigest::of_path(path)?.sha256 == sha256)
+}
+
 fn same_file(a: &Path, b: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     match (fs::metadata(a), fs::metadata(b)) {
@@ -361,6 +409,37 @@ mod tests {
         assert!(!t.install_from(&staging, None).unwrap().replaced);
         assert!(!staging.exists());
         assert!(!t.previous_path().exists());
+    }
+
+    #[test]
+    fn a_consumed_staging_file_with_the_installed_bytes_is_already_installed() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = InstallTarget::new(dir.path(), "x");
+        let staging = dir.path().join(".x.download-abc");
+        fs::write(&staging, b"downloaded").unwrap();
+        let sha = FileDigest::of_path(&staging).unwrap().sha256;
+        assert!(t.install_from(&staging, Some(&sha)).unwrap().replaced);
+        // The staging file is gone; the same artifact handed on again installs nothing.
+        let again = t.install_from(&staging, Some(&sha)).unwrap();
+        assert!(!again.replaced);
+        assert_eq!(again.sha256, sha);
+        // Other bytes installed meanwhile: the missing source is an error.
+        fs::write(t.path(), b"other").unwrap();
+        assert!(t.install_from(&staging, Some(&sha)).is_err());
+    }
+
+    #[test]
+    fn an_adopted_staging_file_with_wrong_bytes_is_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let t = InstallTarget::new(dir.path(), "x");
+        let staging = dir.path().join(".x.download-abc");
+        fs::write(&staging, b"downloaded").unwrap();
+        let err = t.install_from(&staging, Some("00")).unwrap_err();
+        assert!(
+            matches!(err, InstallError::ChecksumMismatch { .. }),
+            "{err}"
+        );
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]

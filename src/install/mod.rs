@@ -9,6 +9,8 @@
 //!   [`rollback`]; [`rollback_recorded`] also fixes the install record.
 //! - [`binary_status`]: missing, modified, unrecorded, up to date or outdated.
 //! - [`checkout_dir`]: where a git repository goes under the code root.
+//! - [`add_release_install`] and [`add_source_install`]: the whole pipeline of one binary
+//!   (or one repository's binaries) added to a plan, for services to call.
 //!
 //! See `docs/install.md` for the whole pipeline.
 
@@ -18,6 +20,7 @@ mod elf_check;
 mod elf_error;
 mod install_error;
 mod install_target;
+mod pipeline;
 mod rollback;
 
 pub use binary_status::{AvailableBinary, BinaryStatus, binary_status, status_of};
@@ -26,4 +29,7 @@ pub use elf_check::{host_machine, inspect_elf, inspect_elf_for, machine_name};
 pub use elf_error::ElfError;
 pub use install_error::InstallError;
 pub use install_target::{BINARY_MODE, InstallOutcome, InstallTarget, rollback};
+pub use pipeline::{
+    ReleaseInstall, SourceInstall, add_release_install, add_source_install, release_key,
+};
 pub use rollback::rollback_recorded;

@@ -16,11 +16,11 @@
 use super::{BinaryRole, InstallMode, Service, ServiceContext, ServiceError};
 use crate::forge::{ForgeConfig, ReleaseVersion};
 use crate::graph::PlanBuilder;
+use crate::install::{ReleaseInstall, SourceInstall, add_release_install};
 use crate::supervisor::ProcessSpec;
 use crate::tasks::{
-    CargoBuild, DownloadAsset, GitCheckout, GitRef, InstallBinary, RegisterProcess, RemoveBinary,
-    RemoveProcess, ResolveRelease, RestartVerified, StartProcess, StopProcess, TaskKey,
-    VerifyBinary, VerifyElf, WaitHealthy,
+    GitRef, RegisterProcess, RemoveBinary, RemoveProcess, ResolveRelease, RestartVerified,
+    StartProcess, StopProcess, TaskKey, VerifyBinary, WaitHealthy,
 };
 
 /// The base environment of every Hero process.
@@ -137,22 +137,19 @@ pub fn add_install<S: Service + ?Sized>(
     let mut installs = Vec::new();
     match install_mode(svc, ctx)? {
         InstallMode::Download => {
-            let resolve = ResolveRelease::new(
-                forge_of(svc, ctx),
-                &source.owner,
-                &source.repo,
-                ReleaseVersion::parse(ctx.release_version()),
-            );
-            let resolved = plan.add(resolve.clone());
             for bin in svc.binaries() {
-                let download = plan.add_after(
-                    DownloadAsset::new(&resolve, &bin.name, &bin_dir).suffix(&source.asset_suffix),
-                    [&resolved],
-                );
-                let verified = plan.add_after(VerifyElf::new(&bin.name), [&download]);
-                installs.push(plan.add_after(
-                    InstallBinary::new(svc.name(), &bin.name, &bin_dir),
-                    [&verified],
+                installs.push(add_release_install(
+                    plan,
+                    &ReleaseInstall {
+                        forge: forge_of(svc, ctx),
+                        owner: source.owner.clone(),
+                        repo: source.repo.clone(),
+                        version: ReleaseVersion::parse(ctx.release_version()),
+                        binary: bin.name,
+                        asset_suffix: source.asset_suffix.clone(),
+                        bin_dir: bin_dir.clone(),
+                        service: svc.name().to_string(),
+                    },
                 ));
             }
         }
@@ -178,24 +175,21 @@ pub fn add_source_install<S: Service + ?Sized>(
         Some(v) if v != "latest" => GitRef::Tag(v.clone()),
         _ => source.git_ref.clone(),
     };
-    let checkout = plan.add(GitCheckout::new(
-        source.git_url_on(ctx.forge.base_url.as_str()),
-        git_ref,
-        &ctx.paths.code,
-    ));
-    let built = plan.add_after(
-        CargoBuild::new(build.to_vec(), &ctx.target_dir).profile(&ctx.build_profile),
-        [&checkout],
-    );
-    let mut installs = Vec::new();
-    for bin in svc.binaries() {
-        let verified = plan.add_after(VerifyElf::new(&bin.name), [&built]);
-        installs.push(plan.add_after(
-            InstallBinary::new(svc.name(), &bin.name, &ctx.paths.bin),
-            [&verified],
-        ));
-    }
-    Ok(installs)
+    Ok(crate::install::add_source_install(
+        plan,
+        &SourceInstall {
+            git_url: source.git_url_on(ctx.forge.base_url.as_str()),
+            git_ref,
+            code_root: ctx.paths.code.clone(),
+            target_dir: ctx.target_dir.clone(),
+            binaries: svc.binaries().into_iter().map(|b| b.name).collect(),
+            bin_dir: ctx.paths.bin.clone(),
+            service: svc.name().to_string(),
+            cargo: None,
+            profile: ctx.build_profile.clone(),
+            also_build: build.to_vec(),
+        },
+    ))
 }
 
 /// Config files and registrations of `svc`; returns the keys a start must wait for.

@@ -23,6 +23,8 @@
 
 use std::path::PathBuf;
 
+use reqwest::StatusCode;
+
 use super::resolve_release::forge_task_error;
 use super::{
     Artifact, FileDigest, Freshness, LogStream, ResolveRelease, ResourceClass, TaskContext,
@@ -216,6 +218,19 @@ impl TaskKind for DownloadAsset {
         let downloaded = client
             .download(&request, &mut progress)
             .await
+            .map_err(|e| match e {
+                ForgeError::Status { url, status, .. }
+                    if status == StatusCode::NOT_FOUND || status == StatusCode::GONE =>
+                {
+                    ForgeError::AssetGone {
+                        asset: asset.name.clone(),
+                        tag: release.tag.clone(),
+                        url,
+                        status,
+                    }
+                }
+                e => e,
+            })
             .map_err(fail)?;
         Ok(TaskOutput::Artifact(Artifact {
             binary: self.binary.clone(),

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use chrono::Utc;
 
-use super::verify_elf::input_artifact;
+use super::verify_elf::{discard_staging, input_artifact};
 use super::{Freshness, LogStream, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput};
 use crate::graph::Fingerprint;
 use crate::install::InstallTarget;
@@ -113,6 +113,8 @@ impl TaskKind for InstallBinary {
         .await
         .map_err(|e| TaskError::with_source("the install panicked", e))?
         .map_err(|e| {
+            // Not retried: a download's staging file is of no further use.
+            discard_staging(&artifact);
             let permanent = matches!(e, crate::install::InstallError::ChecksumMismatch { .. });
             let err = TaskError::with_source(format!("could not install {}", self.binary), e);
             if permanent { err.permanent() } else { err }

@@ -10,6 +10,7 @@
 //! the bytes), so checking the same bytes again is *up to date*.
 
 use super::{Artifact, Freshness, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput};
+use crate::forge::is_staging_file;
 use crate::graph::Fingerprint;
 use crate::install::{host_machine, inspect_elf};
 
@@ -39,6 +40,15 @@ pub(crate) fn input_artifact(ctx: &TaskContext, binary: &str) -> Result<Artifact
         ))
         .permanent()
     })
+}
+
+/// Removes `artifact`'s file when it is a download's staging file: once a task refused its
+/// bytes (or failed to install them) nothing will, and the bin dir must hold no leftovers.
+/// Blocking (one unlink).
+pub(crate) fn discard_staging(artifact: &Artifact) {
+    if is_staging_file(&artifact.path, &artifact.binary) {
+        let _ = std::fs::remove_file(&artifact.path);
+    }
 }
 
 impl TaskKind for VerifyElf {
@@ -76,7 +86,15 @@ impl TaskKind for VerifyElf {
             .await
             .map_err(|e| TaskError::with_source("the ELF check panicked", e))?
             .map_err(|e| {
-                TaskError::with_source(format!("{} is not installable", self.binary), e).permanent()
+                discard_staging(&artifact);
+                TaskError::with_source(
+                    format!(
+                        "{} {} ({}) is not installable; nothing was installed",
+                        self.binary, artifact.version, artifact.origin
+                    ),
+                    e,
+                )
+                .permanent()
             })?;
         ctx.log(
             super::LogStream::Info,

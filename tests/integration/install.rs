@@ -12,12 +12,12 @@ use hero_svc::graph::{
     EventKind, ExecutionReport, Executor, ExecutorConfig, PlanBuilder, RunRequest, TaskStatus,
 };
 use hero_svc::install::{
-    AvailableBinary, BinaryStatus, ElfError, InstallTarget, binary_status, host_machine,
-    inspect_elf, rollback, rollback_recorded,
+    AvailableBinary, BinaryStatus, ElfError, InstallTarget, SourceInstall, add_source_install,
+    binary_status, host_machine, inspect_elf, rollback, rollback_recorded,
 };
 use hero_svc::state::StateStore;
 use hero_svc::tasks::{
-    CargoBuild, FileDigest, GitCheckout, GitRef, InstallBinary, LocalBinary, VerifyElf,
+    CargoBuild, FileDigest, GitCheckout, GitRef, InstallBinary, LocalBinary, TaskKey, VerifyElf,
 };
 
 use crate::support::events::Collector;
@@ -456,21 +456,32 @@ async fn source_build_checks_out_builds_verifies_installs_and_then_is_up_to_date
     let counter = root.join("cargo-runs");
     let cargo = counting_cargo(root, &counter);
 
+    // The plan as a service builds it: one checkout, one build, verify + install each.
     let mut b = PlanBuilder::new();
-    let checkout = b.add(GitCheckout::new(
-        &url,
-        GitRef::Branch("main".into()),
-        &code_root,
-    ));
-    let build = b.add_after(
-        CargoBuild::new(["tiny_a", "tiny_b"], root.join("target")).cargo(&cargo),
-        [&checkout],
+    let installs = add_source_install(
+        &mut b,
+        &SourceInstall {
+            git_url: url.clone(),
+            git_ref: GitRef::Branch("main".into()),
+            code_root: code_root.clone(),
+            target_dir: root.join("target"),
+            binaries: bins.iter().map(|(b, _)| b.to_string()).collect(),
+            bin_dir: bin_dir.clone(),
+            service: "tinyhero".into(),
+            cargo: Some(cargo.clone()),
+            profile: "release".to_string(),
+            also_build: Vec::new(),
+        },
     );
-    for (bin, _) in bins {
-        let verify = b.add_after(VerifyElf::new(bin), [&build]);
-        b.add_after(InstallBinary::new("tinyhero", bin, &bin_dir), [&verify]);
-    }
+    assert_eq!(
+        installs,
+        [
+            TaskKey::new(format!("install:{}", bin_dir.join("tiny_a").display())),
+            TaskKey::new(format!("install:{}", bin_dir.join("tiny_b").display())),
+        ]
+    );
     let plan = b.build().unwrap();
+    assert_eq!(plan.len(), 6);
     let store = StateStore::in_memory().unwrap();
     let exec = executor(&store);
 

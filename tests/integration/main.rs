@@ -11,6 +11,7 @@ mod forge;
 mod health;
 mod install;
 mod lifecycle;
+mod pipeline;
 mod reporter;
 mod supervisor;
 mod supervisor_conformance;

@@ -38,6 +38,8 @@ pub struct Mode {
     pub truncate: bool,
     /// Redirect release downloads to the storage server (303), as Forgejo with object storage.
     pub redirect: bool,
+    /// Answer downloads with 404 (an asset deleted after the release was read).
+    pub not_found: bool,
 }
 
 impl Default for Mode {
@@ -48,6 +50,7 @@ impl Default for Mode {
             html: false,
             truncate: false,
             redirect: true,
+            not_found: false,
         }
     }
 }
@@ -604,6 +607,9 @@ fn serve_blob(shared: &Shared, name: &str, data: Vec<u8>) -> Response {
     };
     if mode.fail_next > 0 {
         return plain(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+    }
+    if mode.not_found {
+        return plain(StatusCode::NOT_FOUND, "Not Found");
     }
     if mode.html {
         return Response::builder()

@@ -1,0 +1,204 @@
+//! The install pipeline as plan fragments: the tasks that get one binary (or the binaries
+//! of one repository) from a release or a source tree into the bin dir, added to a
+//! [`PlanBuilder`].
+//!
+//! Services call these instead of wiring task kinds themselves:
+//!
+//! - [`add_release_install`]: `resolve_release ► download ► verify_elf ► install_binary`.
+//!   The resolve task's key names the repository and version only, so the binaries of one
+//!   repository share one resolve (the builder dedupes by key) and get one download each.
+//! - [`add_source_install`]: `git_checkout ► cargo_build ► (verify_elf ► install_binary)`
+//!   per binary, with one checkout and one `cargo build` for all binaries.
+//!
+//! Both return the key(s) of the final install task(s), for the edges a service adds after
+//! them (a restart waits for its binary's install).
+
+use std::path::PathBuf;
+
+use crate::forge::{ForgeConfig, ReleaseVersion};
+use crate::graph::PlanBuilder;
+use crate::tasks::{
+    CargoBuild, DownloadAsset, GitCheckout, GitRef, InstallBinary, ResolveRelease, TaskKey,
+    TaskKind, VerifyElf,
+};
+
+/// One binary to install from a release on a forge.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReleaseInstall {
+    /// The forge (URL, kind, token, timeouts).
+    pub forge: ForgeConfig,
+    /// The repository's owner (`lhumina_code`).
+    pub owner: String,
+    /// The repository (`hero_db`).
+    pub repo: String,
+    /// Which release (`latest`, a tag, Hero CI's `latest-dev`).
+    pub version: ReleaseVersion,
+    /// The binary, also its installed file name (`hero_db_server`).
+    pub binary: String,
+    /// Appended to the host asset name (`-musl` for `hero_db_server-linux-amd64-musl`);
+    /// empty for the plain `{binary}-{os}-{arch}`.
+    pub asset_suffix: String,
+    /// The Hero bin dir (`<hero_root>/bin`).
+    pub bin_dir: PathBuf,
+    /// The service the binary belongs to (for the install record).
+    pub service: String,
+}
+
+/// The binaries of one repository to build from source and install.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceInstall {
+    /// The repository (`https://forge.ourworld.tf/lhumina_code/hero_db.git`, a local path).
+    pub git_url: String,
+    /// The branch, tag or commit to build.
+    pub git_ref: GitRef,
+    /// The code root the working tree goes under (`CODEROOT`, default `~/code`).
+    pub code_root: PathBuf,
+    /// The shared `CARGO_TARGET_DIR`.
+    pub target_dir: PathBuf,
+    /// The `--bin` names to build and install.
+    pub binaries: Vec<String>,
+    /// The Hero bin dir (`<hero_root>/bin`).
+    pub bin_dir: PathBuf,
+    /// The service the binaries belong to (for the install records).
+    pub service: String,
+    /// The cargo program; `None` = `CARGO`, else `cargo` on the `PATH`.
+    pub cargo: Option<PathBuf>,
+    /// The cargo profile (`release`).
+    pub profile: String,
+    /// Binaries of the same repository that other services install: built by the same
+    /// cargo invocation (one build for all), not installed here.
+    pub also_build: Vec<String>,
+}
+
+/// Adds the tasks that install `install.binary` from its release and returns the key of
+/// the install task. Adding a second binary of the same repository and version reuses the
+/// resolve task.
+pub fn add_release_install(plan: &mut PlanBuilder, install: &ReleaseInstall) -> TaskKey {
+    let resolve = ResolveRelease::new(
+        install.forge.clone(),
+        install.owner.clone(),
+        install.repo.clone(),
+        install.version.clone(),
+    );
+    let download = DownloadAsset::new(&resolve, install.binary.clone(), install.bin_dir.clone())
+        .suffix(&install.asset_suffix);
+    let resolve = plan.add(resolve);
+    let download = plan.add_after(download, [&resolve]);
+    let verify = plan.add_after(VerifyElf::new(install.binary.clone()), [&download]);
+    plan.add_after(
+        InstallBinary::new(
+            install.service.clone(),
+            install.binary.clone(),
+            install.bin_dir.clone(),
+        ),
+        [&verify],
+    )
+}
+
+/// Adds the tasks that build `install.binaries` from source with one checkout and one
+/// `cargo build`, then check and install each; returns the install tasks' keys in the
+/// order of `install.binaries`.
+pub fn add_source_install(plan: &mut PlanBuilder, install: &SourceInstall) -> Vec<TaskKey> {
+    let checkout = GitCheckout::new(
+        install.git_url.clone(),
+        install.git_ref.clone(),
+        install.code_root.clone(),
+    );
+    let mut names: Vec<String> = install.also_build.clone();
+    for b in &install.binaries {
+        if !names.contains(b) {
+            names.push(b.clone());
+        }
+    }
+    let mut build = CargoBuild::new(names, install.target_dir.clone()).profile(&install.profile);
+    if let Some(cargo) = &install.cargo {
+        build = build.cargo(cargo.clone());
+    }
+    let checkout = plan.add(checkout);
+    let build = plan.add_after(build, [&checkout]);
+    install
+        .binaries
+        .iter()
+        .map(|binary| {
+            let verify = plan.add_after(VerifyElf::new(binary.clone()), [&build]);
+            plan.add_after(
+                InstallBinary::new(
+                    install.service.clone(),
+                    binary.clone(),
+                    install.bin_dir.clone(),
+                ),
+                [&verify],
+            )
+        })
+        .collect()
+}
+
+/// The key of the resolve task [`add_release_install`] adds for `install` (shared by the
+/// binaries of one repository and version).
+pub fn release_key(install: &ReleaseInstall) -> TaskKey {
+    ResolveRelease::new(
+        install.forge.clone(),
+        install.owner.clone(),
+        install.repo.clone(),
+        install.version.clone(),
+    )
+    .key()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn release(binary: &str) -> ReleaseInstall {
+        ReleaseInstall {
+            forge: ForgeConfig::forgejo("http://127.0.0.1:1").unwrap(),
+            owner: "lhumina_code".into(),
+            repo: "hero_db".into(),
+            version: ReleaseVersion::Latest,
+            binary: binary.into(),
+            asset_suffix: String::new(),
+            bin_dir: PathBuf::from("/h/bin"),
+            service: "hero_db".into(),
+        }
+    }
+
+    #[test]
+    fn two_binaries_of_one_release_share_the_resolve() {
+        let mut b = PlanBuilder::new();
+        let server = add_release_install(&mut b, &release("hero_db_server"));
+        let admin = add_release_install(&mut b, &release("hero_db_admin"));
+        assert_eq!(server.as_str(), "install:/h/bin/hero_db_server");
+        assert_ne!(server, admin);
+        let plan = b.build().unwrap();
+        // 1 resolve + 2 × (download, verify, install)
+        assert_eq!(plan.len(), 7);
+        let resolve = plan.index_of(&release_key(&release("x"))).unwrap();
+        assert_eq!(plan.dependents(resolve).len(), 2);
+    }
+
+    #[test]
+    fn a_source_install_builds_once_for_all_binaries() {
+        let mut b = PlanBuilder::new();
+        let keys = add_source_install(
+            &mut b,
+            &SourceInstall {
+                git_url: "https://forge.example/o/hero_db.git".into(),
+                git_ref: GitRef::Branch("main".into()),
+                code_root: PathBuf::from("/code"),
+                target_dir: PathBuf::from("/target"),
+                binaries: vec!["a".into(), "b".into()],
+                bin_dir: PathBuf::from("/h/bin"),
+                service: "hero_db".into(),
+                cargo: None,
+                profile: "release".to_string(),
+                also_build: Vec::new(),
+            },
+        );
+        assert_eq!(keys.len(), 2);
+        let plan = b.build().unwrap();
+        // checkout + build + 2 × (verify, install)
+        assert_eq!(plan.len(), 6);
+        let build = plan.index_of(&TaskKey::new("build:a,b")).unwrap();
+        assert_eq!(plan.dependents(build).len(), 2);
+    }
+}
