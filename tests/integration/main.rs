@@ -11,5 +11,6 @@ mod forge;
 mod health;
 mod install;
 mod reporter;
+mod rpc;
 mod supervisor;
 mod supervisor_conformance;
