@@ -8,6 +8,7 @@
 mod error;
 mod executions;
 mod lock;
+mod memory;
 mod run;
 mod service_locks;
 mod state;

@@ -33,6 +33,7 @@ pub fn bind_socket(path: &Path) -> Result<UnixListener, DaemonError> {
 /// Runs the daemon until SIGTERM or SIGINT. `ready` is called once the socket accepts
 /// connections.
 pub async fn run(options: DaemonOptions, ready: impl FnOnce(&Path)) -> Result<(), DaemonError> {
+    super::memory::limit_arenas();
     let lock = DaemonLock::acquire(&options.paths.state_dir().join("daemon.lock"))?;
     let socket = options.paths.daemon_socket();
     let daemon = Daemon::open(options).await?;
@@ -52,6 +53,7 @@ pub async fn run(options: DaemonOptions, ready: impl FnOnce(&Path)) -> Result<()
         tracing::info!("shutting down: cancelling running executions");
         for_shutdown.executions().cancel_all();
     };
+    super::memory::trim_periodically();
     ready(&socket);
     tracing::info!(socket = %socket.display(), "hero_svc daemon listening");
     let served = crate::rpc::serve(listener, daemon.clone(), shutdown).await;

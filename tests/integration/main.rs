@@ -13,5 +13,6 @@ mod install;
 mod lifecycle;
 mod pipeline;
 mod reporter;
+mod rpc;
 mod supervisor;
 mod supervisor_conformance;

@@ -35,6 +35,18 @@ impl DemoRepo {
             "[workspace]\nmembers = [\"demo\"]\nresolver = \"3\"\n",
         )
         .unwrap();
+        // Prune the lock file to the demo workspace now, as cargo would on the first build:
+        // otherwise the checkout has uncommitted changes after it.
+        let status = Command::new(env!("CARGO"))
+            .args(["metadata", "--offline", "--format-version", "1"])
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(
+            status.success(),
+            "cargo metadata in the demo repository failed"
+        );
         let repo = Self { dir };
         repo.git(&["init", "--quiet", "--initial-branch=main"]);
         repo.commit("the demo services");

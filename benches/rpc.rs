@@ -1,0 +1,472 @@
+//! The daemon's API under measurement, on a real `hero_svc serve` (release build) running
+//! the demo catalog in a temp Hero root:
+//!
+//! 1. 200 concurrent clients calling `service.status` and `service.list` for
+//!    `HERO_SVC_RPC_LOAD_SECS` (default 30) while a deploy of the whole demo stack runs:
+//!    calls, errors, mixed-up answers, latency;
+//! 2. daemon RSS with the 8 demo services supervised, right after the load and 6 s later;
+//! 3. `service.status` (all 8 services) round trip, p50/p99, with 1 client and with 100
+//!    concurrent clients, each on a kept-alive connection (and, for 1 client, with a new
+//!    connection per call as the CLI does);
+//! 4. `hero_svc status` as a whole process (connect, health check, call, render);
+//! 5. RSS of a daemon process supervising 30 `hero_demo` processes (this binary re-run as a
+//!    daemon: the real `Daemon` and `serve`, 30 processes registered and started through its
+//!    supervisor).
+//!
+//! Run with `cargo bench --bench rpc`; results and method are in `docs/benchmarks.md`.
+//! Demo sources are built with the dev profile in `<target>/hero_svc_demo_builds`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper_util::rt::TokioIo;
+use serde_json::{Value, json};
+use tokio::net::UnixStream;
+
+/// The `hero_svc` binary: this build's, or `HERO_SVC_BENCH_BIN` (the shared target dir may
+/// hold another checkout's build by the time the bench runs).
+fn hero_svc() -> PathBuf {
+    std::env::var_os("HERO_SVC_BENCH_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_hero_svc")))
+}
+const CHILD_ENV: &str = "HERO_SVC_BENCH_SERVE30";
+
+fn main() {
+    // `cargo bench` passes `--bench`; anything else filtering is ignored.
+    if std::env::var_os(CHILD_ENV).is_some() {
+        serve_thirty();
+        return;
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    rt.block_on(bench());
+}
+
+/// A temp Hero root with a demo repository and a daemon on it.
+struct Bench {
+    _root: tempfile::TempDir,
+    _repo: tempfile::TempDir,
+    root: PathBuf,
+    env: Vec<(String, String)>,
+    daemon: Child,
+}
+
+impl Bench {
+    fn start() -> Self {
+        let repo = tempfile::tempdir().expect("tempdir");
+        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+        copy_dir(&here.join("demo"), &repo.path().join("demo"));
+        std::fs::copy(here.join("Cargo.lock"), repo.path().join("Cargo.lock")).expect("lock");
+        std::fs::write(
+            repo.path().join("Cargo.toml"),
+            "[workspace]\nmembers = [\"demo\"]\nresolver = \"3\"\n",
+        )
+        .expect("manifest");
+        run(Command::new(env!("CARGO"))
+            .args(["metadata", "--offline", "--format-version", "1"])
+            .current_dir(repo.path())
+            .stdout(Stdio::null()));
+        run(Command::new("git")
+            .args(["init", "-q", "--initial-branch=main"])
+            .current_dir(repo.path()));
+        run(Command::new("git")
+            .args(["add", "-A"])
+            .current_dir(repo.path()));
+        run(Command::new("git")
+            .args(["-c", "user.name=b", "-c", "user.email=b@example.com"])
+            .args(["commit", "-qm", "demo"])
+            .current_dir(repo.path()));
+        let root = tempfile::tempdir().expect("tempdir");
+        let r = root.path().to_path_buf();
+        let target = PathBuf::from(env!("CARGO_BIN_EXE_hero_svc"))
+            .parent()
+            .and_then(Path::parent)
+            .expect("target dir")
+            .join("hero_svc_demo_builds");
+        let env: Vec<(String, String)> = [
+            ("HERO_ROOT", r.display().to_string()),
+            ("PATH_SOCKET", r.join("var/sockets").display().to_string()),
+            ("CODEROOT", r.join("code").display().to_string()),
+            ("HERO_SVC_CATALOG", "demo".into()),
+            ("HERO_SVC_DEMO_SOURCE", repo.path().display().to_string()),
+            ("HERO_SVC_DEMO_REF", "main".into()),
+            ("HERO_SVC_TARGET_DIR", target.display().to_string()),
+            ("HERO_SVC_BUILD_PROFILE", "dev".into()),
+            ("FORGE_URL", "http://127.0.0.1:9/".into()),
+            ("RUST_LOG", "warn".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let daemon = Command::new(hero_svc())
+            .arg("serve")
+            .envs(env.iter().map(|(k, v)| (k, v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn hero_svc serve");
+        let bench = Self {
+            _root: root,
+            _repo: repo,
+            root: r,
+            env,
+            daemon,
+        };
+        wait_for(|| bench.socket().exists(), "the daemon socket");
+        bench
+    }
+
+    fn socket(&self) -> PathBuf {
+        self.root.join("var/sockets/hero_svc/rpc.sock")
+    }
+}
+
+impl Drop for Bench {
+    fn drop(&mut self) {
+        let _ = Command::new(hero_svc())
+            .args(["--progress", "quiet", "stop", "--all"])
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env("HERO_SVC_SOCKET", self.socket())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+        // SAFETY: kill on a pid we own.
+        unsafe { libc::kill(self.daemon.id() as i32, libc::SIGTERM) };
+        let _ = self.daemon.wait();
+    }
+}
+
+fn run(cmd: &mut Command) {
+    let status = cmd.status().expect("spawn");
+    assert!(status.success(), "{cmd:?} failed");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+fn wait_for(mut cond: impl FnMut() -> bool, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A kept-alive HTTP/1.1 connection to the daemon.
+struct Conn {
+    sender: SendRequest<Full<Bytes>>,
+    next_id: u64,
+}
+
+impl Conn {
+    async fn open(socket: &Path) -> Self {
+        let stream = UnixStream::connect(socket).await.expect("connect");
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .expect("handshake");
+        tokio::spawn(conn);
+        Self { sender, next_id: 1 }
+    }
+
+    /// One call; checks that the answer is for this request and is not an error.
+    async fn call(&mut self, method: &str, params: &Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        let body = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
+        let req = hyper::Request::post("/rpc")
+            .header("host", "hero_svc")
+            .header("content-type", "application/json")
+            .body(Full::new(Bytes::from(body.to_string())))
+            .expect("request");
+        self.sender.ready().await.expect("ready");
+        let resp = self.sender.send_request(req).await.expect("send");
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        let answer: Value = serde_json::from_slice(&bytes).expect("json");
+        assert_eq!(answer["id"], id, "an answer to another request");
+        assert!(answer.get("error").is_none(), "{answer}");
+        answer["result"].clone()
+    }
+}
+
+/// p50 and p99 of `samples`, in ms.
+fn percentiles(samples: &mut [Duration]) -> (f64, f64) {
+    samples.sort();
+    let at = |q: f64| {
+        let i = ((samples.len() as f64 - 1.0) * q).round() as usize;
+        samples[i].as_secs_f64() * 1000.0
+    };
+    (at(0.50), at(0.99))
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+async fn bench() {
+    let load_secs: f64 = std::env::var("HERO_SVC_RPC_LOAD_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30.0);
+    let b = Bench::start();
+    let socket: Arc<Path> = Arc::from(b.socket().as_path());
+    println!(
+        "daemon RSS at start: {:.1} MiB",
+        rss_kib(b.daemon.id()) as f64 / 1024.0
+    );
+
+    // 1. 200 clients during a deploy of the whole demo stack.
+    let mut c = Conn::open(&socket).await;
+    let started = c
+        .call("service.deploy", &json!({ "all": true, "wait": false }))
+        .await;
+    let run_id = started["execution_id"].as_str().expect("id").to_string();
+    let until = Instant::now() + Duration::from_secs_f64(load_secs);
+    let clients: Vec<_> = (0..200)
+        .map(|n| {
+            let socket = socket.clone();
+            tokio::spawn(async move {
+                let mut conn = Conn::open(&socket).await;
+                let mut lat = Vec::new();
+                let mut i = 0u64;
+                while Instant::now() < until {
+                    let t = Instant::now();
+                    if i % 2 == 0 {
+                        let r = conn.call("service.status", &json!({})).await;
+                        assert_eq!(r.as_array().map(Vec::len), Some(8), "client {n}");
+                    } else {
+                        let r = conn.call("service.list", &json!({})).await;
+                        assert_eq!(r.as_array().map(Vec::len), Some(8), "client {n}");
+                    }
+                    lat.push(t.elapsed());
+                    i += 1;
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for c in clients {
+        all.extend(c.await.expect("a load client failed"));
+    }
+    let calls = all.len();
+    let (p50, p99) = percentiles(&mut all);
+    println!(
+        "200 clients x {load_secs} s during a deploy: {calls} calls ({:.0}/s), 0 errors, 0 mixed-up answers; p50 {p50:.2} ms, p99 {p99:.2} ms",
+        calls as f64 / load_secs
+    );
+    loop {
+        let page = c
+            .call(
+                "execution.events",
+                &json!({ "id": run_id, "cursor": 0, "wait_ms": 0 }),
+            )
+            .await;
+        if page["finished"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let got = c.call("execution.get", &json!({ "id": run_id })).await;
+    println!(
+        "deploy of the demo stack: {} in {:.1} s",
+        got["report"]["status"],
+        got["report"]["duration_ms"].as_f64().unwrap_or(0.0) / 1000.0
+    );
+
+    // 2. RSS with the 8 demo services: right after the load, and once the daemon has
+    // handed freed memory back (it trims every 5 s).
+    println!(
+        "daemon RSS, 8 services supervised, right after the load: {:.1} MiB",
+        rss_kib(b.daemon.id()) as f64 / 1024.0
+    );
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    println!(
+        "daemon RSS, 8 services supervised, 6 s after the load: {:.1} MiB",
+        rss_kib(b.daemon.id()) as f64 / 1024.0
+    );
+
+    // 3. Round trips.
+    let status = json!({});
+    for _ in 0..200 {
+        c.call("service.status", &status).await;
+    }
+    let mut lat = Vec::new();
+    for _ in 0..3000 {
+        let t = Instant::now();
+        c.call("service.status", &status).await;
+        lat.push(t.elapsed());
+    }
+    let (p50, p99) = percentiles(&mut lat);
+    println!("service.status, 1 client, kept-alive: p50 {p50:.3} ms, p99 {p99:.3} ms");
+    let mut lat = Vec::new();
+    for _ in 0..1000 {
+        let t = Instant::now();
+        let mut fresh = Conn::open(&socket).await;
+        fresh.call("service.status", &status).await;
+        lat.push(t.elapsed());
+    }
+    let (p50, p99) = percentiles(&mut lat);
+    println!("service.status, 1 client, new connection per call: p50 {p50:.3} ms, p99 {p99:.3} ms");
+    let clients: Vec<_> = (0..100)
+        .map(|_| {
+            let socket = socket.clone();
+            tokio::spawn(async move {
+                let mut conn = Conn::open(&socket).await;
+                for _ in 0..20 {
+                    conn.call("service.status", &json!({})).await;
+                }
+                let mut lat = Vec::new();
+                for _ in 0..200 {
+                    let t = Instant::now();
+                    conn.call("service.status", &json!({})).await;
+                    lat.push(t.elapsed());
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat = Vec::new();
+    for c in clients {
+        lat.extend(c.await.expect("client"));
+    }
+    let (p50, p99) = percentiles(&mut lat);
+    println!("service.status, 100 concurrent clients: p50 {p50:.3} ms, p99 {p99:.3} ms");
+
+    // 4. `hero_svc status` as a process.
+    let cli = || {
+        let mut cmd = Command::new(hero_svc());
+        cmd.arg("status")
+            .envs(b.env.iter().map(|(k, v)| (k, v)))
+            .env("HERO_SVC_SOCKET", b.socket())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        cmd
+    };
+    for _ in 0..5 {
+        run(&mut cli());
+    }
+    let mut lat = Vec::new();
+    for _ in 0..50 {
+        let t = Instant::now();
+        run(&mut cli());
+        lat.push(t.elapsed());
+    }
+    let mean = lat.iter().map(Duration::as_secs_f64).sum::<f64>() / lat.len() as f64 * 1000.0;
+    let (p50, p99) = percentiles(&mut lat);
+    println!(
+        "`hero_svc status` process, 50 runs: mean {mean:.2} ms, p50 {p50:.2} ms, max {p99:.2} ms"
+    );
+
+    // 5. A daemon supervising 30 processes.
+    let demo_bin = b.root.join("bin/demo_db");
+    let child_root = tempfile::tempdir().expect("tempdir");
+    let mut child = Command::new(std::env::current_exe().expect("exe"))
+        .env(CHILD_ENV, &demo_bin)
+        .envs(b.env.iter().map(|(k, v)| (k, v)))
+        .env("HERO_ROOT", child_root.path())
+        .env("PATH_SOCKET", child_root.path().join("var/sockets"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn the 30-process daemon");
+    let child_socket = child_root.path().join("var/sockets/hero_svc/rpc.sock");
+    wait_for(|| child_socket.exists(), "the 30-process daemon");
+    let mut conn = Conn::open(&child_socket).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let h = conn.call("rpc.health", &json!({})).await;
+        let ready = std::fs::read_dir(child_root.path().join("var/sockets/bench"))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        if ready >= 30 && h["status"] == "ok" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "30 processes did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for _ in 0..1000 {
+        conn.call("rpc.health", &json!({})).await;
+    }
+    println!(
+        "daemon RSS, 30 processes supervised: {:.1} MiB",
+        rss_kib(child.id()) as f64 / 1024.0
+    );
+    // SAFETY: kill on a pid we own; the child stops its processes on SIGTERM.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let _ = child.wait();
+}
+
+/// The child of step 5: the real daemon (`Daemon::open` + `rpc::serve`) with 30 processes of
+/// the demo binary registered and started through its supervisor.
+fn serve_thirty() {
+    use hero_svc::daemon::{Daemon, DaemonOptions};
+    use hero_svc::paths::HeroPaths;
+    use hero_svc::supervisor::{ProcessSpec, Supervisor};
+
+    let bin = PathBuf::from(std::env::var_os(CHILD_ENV).expect("binary"));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async move {
+        let paths = HeroPaths::from_env().expect("paths");
+        let mut options = DaemonOptions::new(paths.clone());
+        options.default_catalog = "demo".into();
+        let daemon = Daemon::open(options).await.expect("daemon");
+        let socket = paths.daemon_socket();
+        let listener = hero_svc::daemon::bind_socket(&socket).expect("socket");
+        let sockets = paths.root.join("var/sockets/bench");
+        std::fs::create_dir_all(&sockets).expect("mkdir");
+        let sup = daemon.supervisor();
+        let mut names = Vec::new();
+        for i in 0..30 {
+            let name = format!("bench_{i:02}");
+            let spec = ProcessSpec::new(&name, &bin)
+                .args([
+                    "--socket".to_string(),
+                    sockets.join(format!("{name}.sock")).display().to_string(),
+                ])
+                .env("HERO_ROOT", paths.root.display().to_string());
+            sup.register(spec).await.expect("register");
+            sup.start(&name).await.expect("start");
+            names.push(name);
+        }
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("signal");
+        let shutdown = async move {
+            term.recv().await;
+        };
+        let _ = hero_svc::rpc::serve(listener, daemon.clone(), shutdown).await;
+        for name in names {
+            let _ = sup.stop(&name).await;
+        }
+    });
+}
