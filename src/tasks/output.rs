@@ -130,6 +130,14 @@ pub struct Artifact {
     pub elf: Option<ElfInfo>,
 }
 
+impl Artifact {
+    /// What identifies the binary for caching: its name and its bytes — not where it lies,
+    /// nor the version it was labelled with.
+    fn identity(&self) -> String {
+        format!("artifact:{}:{}:{}", self.binary, self.sha256, self.bytes)
+    }
+}
+
 /// What the ELF check found in a binary.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ElfInfo {
@@ -150,7 +158,9 @@ impl TaskOutput {
     /// whether the service is healthy: latency and timing differ on every run and must not
     /// make dependents dirty. A running process digests only its name: a restart (new pid,
     /// new start time) does not make its dependents dirty — what restarts a dependent is a
-    /// change of its *own* inputs (its binary, its spec).
+    /// change of its *own* inputs (its binary, its spec). A binary digests only its name and
+    /// its bytes (sha256, size): a new commit or tag that builds the same bytes (the other
+    /// binaries of a repository where one changed) installs and restarts nothing.
     pub fn digest(&self) -> Fingerprint {
         match self {
             TaskOutput::Health { healthy, .. } => {
@@ -158,6 +168,13 @@ impl TaskOutput {
             }
             TaskOutput::Process { name, .. } => {
                 return Fingerprint::of_bytes(format!("process:{name}").as_bytes());
+            }
+            TaskOutput::Artifact(a) => {
+                return Fingerprint::of_bytes(a.identity().as_bytes());
+            }
+            TaskOutput::Artifacts { artifacts } => {
+                let all: Vec<String> = artifacts.iter().map(Artifact::identity).collect();
+                return Fingerprint::of_bytes(format!("artifacts:{}", all.join(";")).as_bytes());
             }
             _ => {}
         }
