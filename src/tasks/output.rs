@@ -284,13 +284,23 @@ pub fn short_hash(hex: &str) -> &str {
 }
 
 impl FileDigest {
-    /// Reads the file at `path` and digests it. Blocking: call it from blocking context.
+    /// Reads the file at `path` and digests it — or, when this process already hashed it
+    /// and it is unchanged since (see [`digest_memo`](super::digest_memo)), only stats it.
+    /// Blocking: call it from blocking context.
     pub fn of_path(path: impl Into<PathBuf>) -> std::io::Result<Self> {
         use sha2::{Digest, Sha256};
         use std::io::Read;
 
         let path = path.into();
         let mut file = std::fs::File::open(&path)?;
+        let before = file.metadata()?;
+        if let Some((sha256, bytes)) = super::digest_memo::recall(&path, &before) {
+            return Ok(Self {
+                path,
+                sha256,
+                bytes,
+            });
+        }
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 256 * 1024];
         let mut bytes = 0u64;
@@ -302,9 +312,13 @@ impl FileDigest {
             hasher.update(&buf[..n]);
             bytes += n as u64;
         }
+        let sha256 = hex::encode(hasher.finalize());
+        if let Ok(after) = std::fs::metadata(&path) {
+            super::digest_memo::remember(&path, &before, &after, &sha256, bytes);
+        }
         Ok(Self {
             path,
-            sha256: hex::encode(hasher.finalize()),
+            sha256,
             bytes,
         })
     }

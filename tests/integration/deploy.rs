@@ -196,7 +196,11 @@ async fn deploy_builds_starts_in_order_is_idempotent_and_redeploys_only_what_cha
         } else {
             "up_to_date"
         };
-        assert_eq!(status(install(&third, svc)), expected, "install of {svc}");
+        assert_eq!(
+            status(install(&third, svc)),
+            expected,
+            "install of {svc}: {third:#}\nbefore: {second:#}"
+        );
         assert_eq!(
             status(task(&third, &format!("start:{svc}"))),
             expected,
