@@ -27,4 +27,4 @@ pub mod socket_paths;
 pub mod stop;
 
 pub use error::DemoError;
-pub use run::{main, main_as};
+pub use run::{main, main_as, main_with_args};

@@ -33,12 +33,21 @@ pub fn main() -> ExitCode {
 /// The program of a named demo service (the binaries in `src/bin/`): `--name` and
 /// `--version` default to `name` and `version`; flags on the command line still win.
 pub fn main_as(name: &str, version: &str) -> ExitCode {
-    main_with_defaults(vec![
+    main_with_args(name, version, &[])
+}
+
+/// Like [`main_as`], with extra default flags (`&["--unhealthy"]`): a variant of a demo
+/// service that misbehaves, for tests of upgrades that must roll back. Flags on the
+/// command line still come after them.
+pub fn main_with_args(name: &str, version: &str, extra: &[&str]) -> ExitCode {
+    let mut defaults = vec![
         "--name".to_owned(),
         name.to_owned(),
         "--version".to_owned(),
         version.to_owned(),
-    ])
+    ];
+    defaults.extend(extra.iter().map(|a| (*a).to_owned()));
+    main_with_defaults(defaults)
 }
 
 fn main_with_defaults(defaults: Vec<String>) -> ExitCode {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 
@@ -163,7 +163,10 @@ impl Daemon {
     }
 
     /// A service context for one request: the Hero directories, the forge, and the user's
-    /// env file read now (so edits apply without restarting the daemon).
+    /// env file read now (so edits apply without restarting the daemon). The daemon's
+    /// environment can override the build (`HERO_SVC_TARGET_DIR`, `HERO_SVC_BUILD_PROFILE`)
+    /// and how long a started service may take to become healthy
+    /// (`HERO_SVC_HEALTH_TIMEOUT_MS`).
     pub async fn service_context(&self) -> Result<ServiceContext, DaemonError> {
         let env_file = EnvFile::load(&self.paths.cfg.join("env").join("env.sh"))
             .await
@@ -177,6 +180,13 @@ impl Daemon {
             && !profile.is_empty()
         {
             ctx.build_profile = profile;
+        }
+        if let Some(ms) = std::env::var("HERO_SVC_HEALTH_TIMEOUT_MS")
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .filter(|ms| *ms > 0)
+        {
+            ctx.health_timeout = Duration::from_millis(ms);
         }
         Ok(ctx)
     }

@@ -3,12 +3,15 @@
 use std::time::Duration;
 
 /// Delays between health probes: start fast (a service that is almost up is seen at once),
-/// grow by half each time, and stay at a cap (a slow service is not hammered).
+/// grow by 5% each time, and stay at a cap (a slow service is not hammered).
 ///
-/// The default schedule also has a *fast phase*: for the first second, no delay exceeds
-/// 3 ms. Most services become ready within a second of their start, and a plain ×1.5
-/// schedule would by then be waiting 30–70 ms between probes, adding that much to every
-/// start (a probe of a local unix socket costs well under a millisecond of CPU).
+/// The growth bounds how late a wait sees a service become healthy, relative to how long
+/// it took: with a factor `f` the last delay is at most about `(f-1)/f` of the time waited,
+/// so 5% growth sees a service that took 150 ms at most ~7 ms late (×1.5 growth: up to
+/// 75 ms late — which, along a chain of services each gated on the previous one's health,
+/// adds up). The default schedule also has a *fast phase*: for the first second, no delay
+/// exceeds 3 ms, since most services become ready within a second of their start (a probe
+/// of a local unix socket costs well under a millisecond of CPU).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Backoff {
     initial: Duration,
@@ -24,7 +27,7 @@ impl Backoff {
     /// The first delay.
     pub const INITIAL: Duration = Duration::from_millis(2);
     /// The growth per step.
-    pub const FACTOR: f64 = 1.5;
+    pub const FACTOR: f64 = 1.05;
     /// The largest delay.
     pub const MAX: Duration = Duration::from_millis(100);
     /// The largest delay during the fast phase.
@@ -32,7 +35,7 @@ impl Backoff {
     /// How long the fast phase lasts (counted in delays handed out).
     pub const FAST_FOR: Duration = Duration::from_secs(1);
 
-    /// The default schedule: 2 ms, ×1.5 per step, at most 3 ms during the first second and
+    /// The default schedule: 2 ms, ×1.05 per step, at most 3 ms during the first second and
     /// at most 100 ms after it.
     pub fn new() -> Self {
         Self::with(Self::INITIAL, Self::FACTOR, Self::MAX)
@@ -93,9 +96,9 @@ mod tests {
     #[test]
     fn the_default_stays_fast_for_a_second_then_backs_off() {
         let mut b = Backoff::new();
-        let delays: Vec<Duration> = (0..400).map(|_| b.next_delay()).collect();
+        let delays: Vec<Duration> = (0..500).map(|_| b.next_delay()).collect();
         let fast: Vec<u128> = delays[..5].iter().map(Duration::as_micros).collect();
-        assert_eq!(fast, [2000, 3000, 3000, 3000, 3000]);
+        assert_eq!(fast, [2000, 2100, 2205, 2315, 2431]);
         let mut total = Duration::ZERO;
         for d in &delays {
             if total < Duration::from_secs(1) {
@@ -106,22 +109,20 @@ mod tests {
         assert_eq!(*delays.last().unwrap(), Backoff::MAX);
         b.reset();
         assert_eq!(b.next_delay(), Duration::from_millis(2));
+        assert_eq!(b.next_delay(), Duration::from_micros(2100));
     }
 
     #[test]
-    fn grows_by_half_up_to_the_cap_and_resets() {
+    fn grows_by_five_percent_up_to_the_cap_and_resets() {
         let mut b = Backoff::with(Backoff::INITIAL, Backoff::FACTOR, Backoff::MAX);
-        let delays: Vec<u128> = (0..14).map(|_| b.next_delay().as_micros()).collect();
-        assert_eq!(
-            delays,
-            [
-                2000, 3000, 4500, 6750, 10125, 15187, 22781, 34171, 51257, 76886, 100000, 100000,
-                100000, 100000
-            ]
-        );
+        let delays: Vec<u128> = (0..4).map(|_| b.next_delay().as_micros()).collect();
+        assert_eq!(delays, [2000, 2100, 2205, 2315]);
+        let later: Vec<Duration> = (0..200).map(|_| b.next_delay()).collect();
+        assert!(later.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(later.last(), Some(&Backoff::MAX));
         b.reset();
         assert_eq!(b.next_delay(), Duration::from_millis(2));
-        assert_eq!(b.next_delay(), Duration::from_millis(3));
+        assert_eq!(b.next_delay(), Duration::from_micros(2100));
     }
 
     #[test]

@@ -216,6 +216,16 @@ fn is_server<S: Service + ?Sized>(svc: &S, process: &str) -> bool {
         .any(|b| b.name == process && b.role == BinaryRole::Server)
 }
 
+/// The start of process `name` in this operation (see
+/// [`ServiceContext::starts_after_install`]).
+pub fn start_task(ctx: &ServiceContext, name: &str) -> StartProcess {
+    if ctx.starts_after_install {
+        StartProcess::new(name)
+    } else {
+        StartProcess::ensure_running(name)
+    }
+}
+
 /// The default start: see the module docs.
 pub fn add_start<S: Service + ?Sized>(
     svc: &S,
@@ -231,7 +241,7 @@ pub fn add_start<S: Service + ?Sized>(
         .partition(|s| is_server(svc, &s.name) || specs.len() == 1);
     let mut started = Vec::new();
     for spec in &servers {
-        started.push(plan.add_after(StartProcess::new(&spec.name), before_start.iter()));
+        started.push(plan.add_after(start_task(ctx, &spec.name), before_start.iter()));
     }
     let ready = match svc.health_probe(ctx) {
         Some(probe) => plan.add_after(
@@ -252,7 +262,7 @@ pub fn add_start<S: Service + ?Sized>(
     for spec in &others {
         let mut deps = before_start.clone();
         deps.push(ready.clone());
-        plan.add_after(StartProcess::new(&spec.name), deps.iter());
+        plan.add_after(start_task(ctx, &spec.name), deps.iter());
     }
     Ok(ready)
 }

@@ -158,7 +158,9 @@ pub fn plan_operation(
                 catalog.with_dependencies(&selected)?
             };
             let install = request.operation == Operation::Deploy;
-            add_starts(catalog, ctx, &mut plan, &services, install, &[])?;
+            let mut ctx = ctx.clone();
+            ctx.starts_after_install = install;
+            add_starts(catalog, &ctx, &mut plan, &services, install, &[])?;
             services
         }
         Operation::Install | Operation::Build => {
@@ -202,7 +204,9 @@ pub fn plan_operation(
                 .collect();
             let stops = add_stops(catalog, ctx, &mut plan, &ordered, &ordered)?;
             let all_stops: Vec<TaskKey> = stops.values().flatten().cloned().collect();
-            add_starts(catalog, ctx, &mut plan, &ordered, false, &all_stops)?;
+            let mut ctx = ctx.clone();
+            ctx.starts_after_install = false;
+            add_starts(catalog, &ctx, &mut plan, &ordered, false, &all_stops)?;
             ordered
         }
         Operation::Upgrade => {

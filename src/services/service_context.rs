@@ -28,6 +28,11 @@ pub struct ServiceContext {
     pub build_profile: String,
     /// How long a started service may take to become healthy.
     pub health_timeout: Duration,
+    /// Whether the operation installs what it starts (a deploy): its starts then record
+    /// their inputs and restart a running service whose binary or spec changed. Without
+    /// (start, restart), a start only makes sure the process runs
+    /// ([`StartProcess::ensure_running`](crate::tasks::StartProcess::ensure_running)).
+    pub starts_after_install: bool,
 }
 
 impl ServiceContext {
@@ -43,6 +48,7 @@ impl ServiceContext {
             version: None,
             build_profile: "release".to_string(),
             health_timeout: Duration::from_secs(30),
+            starts_after_install: true,
         }
     }
 

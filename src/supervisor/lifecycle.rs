@@ -102,6 +102,7 @@ pub fn add_start_order(
             StartProcess {
                 name: service.spec.name.clone(),
                 restart_if_running_on_changed_input: service.restart_on_change,
+                recorded: true,
             },
             service.inputs.iter().chain([&register]),
         );

@@ -28,6 +28,7 @@
 mod cargo_build;
 mod command;
 mod context;
+mod digest_memo;
 mod download_asset;
 mod error;
 mod freshness;

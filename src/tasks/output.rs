@@ -130,6 +130,22 @@ pub struct Artifact {
     pub elf: Option<ElfInfo>,
 }
 
+impl Artifact {
+    /// What identifies the binary for caching: its name, its bytes and where they lie — not
+    /// the version it was labelled with (a new commit that builds identical bytes changes
+    /// nothing downstream). The path counts because a fresh download lies in a new staging
+    /// file that the tasks after it must consume, even when its bytes are the same.
+    fn identity(&self) -> String {
+        format!(
+            "artifact:{}:{}:{}:{}",
+            self.binary,
+            self.sha256,
+            self.bytes,
+            self.path.display()
+        )
+    }
+}
+
 /// What the ELF check found in a binary.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ElfInfo {
@@ -150,7 +166,9 @@ impl TaskOutput {
     /// whether the service is healthy: latency and timing differ on every run and must not
     /// make dependents dirty. A running process digests only its name: a restart (new pid,
     /// new start time) does not make its dependents dirty — what restarts a dependent is a
-    /// change of its *own* inputs (its binary, its spec).
+    /// change of its *own* inputs (its binary, its spec). A binary digests only its name and
+    /// its bytes (sha256, size): a new commit or tag that builds the same bytes (the other
+    /// binaries of a repository where one changed) installs and restarts nothing.
     pub fn digest(&self) -> Fingerprint {
         match self {
             TaskOutput::Health { healthy, .. } => {
@@ -158,6 +176,13 @@ impl TaskOutput {
             }
             TaskOutput::Process { name, .. } => {
                 return Fingerprint::of_bytes(format!("process:{name}").as_bytes());
+            }
+            TaskOutput::Artifact(a) => {
+                return Fingerprint::of_bytes(a.identity().as_bytes());
+            }
+            TaskOutput::Artifacts { artifacts } => {
+                let all: Vec<String> = artifacts.iter().map(Artifact::identity).collect();
+                return Fingerprint::of_bytes(format!("artifacts:{}", all.join(";")).as_bytes());
             }
             _ => {}
         }
@@ -267,13 +292,23 @@ pub fn short_hash(hex: &str) -> &str {
 }
 
 impl FileDigest {
-    /// Reads the file at `path` and digests it. Blocking: call it from blocking context.
+    /// Reads the file at `path` and digests it — or, when this process already hashed it
+    /// and it is unchanged since (see [`digest_memo`](super::digest_memo)), only stats it.
+    /// Blocking: call it from blocking context.
     pub fn of_path(path: impl Into<PathBuf>) -> std::io::Result<Self> {
         use sha2::{Digest, Sha256};
         use std::io::Read;
 
         let path = path.into();
         let mut file = std::fs::File::open(&path)?;
+        let before = file.metadata()?;
+        if let Some((sha256, bytes)) = super::digest_memo::recall(&path, &before) {
+            return Ok(Self {
+                path,
+                sha256,
+                bytes,
+            });
+        }
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 256 * 1024];
         let mut bytes = 0u64;
@@ -285,9 +320,13 @@ impl FileDigest {
             hasher.update(&buf[..n]);
             bytes += n as u64;
         }
+        let sha256 = hex::encode(hasher.finalize());
+        if let Ok(after) = std::fs::metadata(&path) {
+            super::digest_memo::remember(&path, &before, &after, &sha256, bytes);
+        }
         Ok(Self {
             path,
-            sha256: hex::encode(hasher.finalize()),
+            sha256,
             bytes,
         })
     }

@@ -12,6 +12,10 @@
 //! binary or spec takes effect), without it the running instance is left alone. A process in
 //! backoff is restarted at once rather than after its delay.
 //!
+//! The starts of `start` and `restart` are [`ensure_running`](StartProcess::ensure_running):
+//! never cached, never restarting a running instance, and leaving the deploy's record alone
+//! (so a deploy after a restart is up to date).
+//!
 //! Output: [`TaskOutput::Process`]. Its digest covers only the name, so restarting a
 //! process does not make the tasks after it dirty; dependents restart only when their own
 //! inputs change.
@@ -30,6 +34,11 @@ pub struct StartProcess {
     pub name: String,
     /// Restart a running instance when the task's inputs changed (a new binary or spec).
     pub restart_if_running_on_changed_input: bool,
+    /// Record the inputs it ran with, so that the next run with the same inputs is up to
+    /// date. Off for the starts of `start` and `restart`: they (re)run what a deploy
+    /// installed, with narrower inputs (no install), and recording those would make the
+    /// next deploy see a change and restart the service once more.
+    pub recorded: bool,
 }
 
 impl StartProcess {
@@ -38,6 +47,17 @@ impl StartProcess {
         Self {
             name: name.into(),
             restart_if_running_on_changed_input: true,
+            recorded: true,
+        }
+    }
+
+    /// A start that only makes sure `name` runs: it always checks, leaves a running
+    /// instance alone, and records nothing (see [`recorded`](Self::recorded)).
+    pub fn ensure_running(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            restart_if_running_on_changed_input: false,
+            recorded: false,
         }
     }
 
@@ -67,6 +87,9 @@ impl TaskKind for StartProcess {
     }
 
     fn fingerprint(&self, _ctx: &TaskContext) -> Option<Fingerprint> {
+        if !self.recorded {
+            return None;
+        }
         let mut fp = Fingerprint::builder(Self::KIND);
         fp.field("name", self.name.as_bytes());
         fp.field(

@@ -6,6 +6,7 @@ mod support;
 mod catalog;
 mod daemon;
 mod demo;
+mod deploy;
 mod executor;
 mod forge;
 mod health;

@@ -2,14 +2,18 @@
 //!
 //! The daemon runs the demo catalog from a [`DemoRepo`]: a git repository the test owns,
 //! holding a copy of this repository's `demo` crate, so a test can change a service's
-//! source and commit. Source builds use the `dev` profile and one target dir shared by every
-//! test of the run (`<target>/hero_svc_demo_builds`), so dependencies compile once.
+//! source and commit. Source builds use the `dev` profile and one cargo build dir shared by
+//! every test of the run (`<target>/hero_svc_demo_builds`, cargo's intermediate artifacts),
+//! so dependencies compile once; each daemon has its own target dir for the final binaries,
+//! so tests building the same binary names from different repositories never race.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use hero_svc::rpc::RpcClient;
+use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
 use super::process::wait_until;
@@ -20,24 +24,41 @@ const DEADLINE: Duration = Duration::from_secs(15);
 /// A git repository with a copy of the demo crate (a one-member workspace).
 pub struct DemoRepo {
     dir: TempDir,
+    crate_dir: String,
+}
+
+/// How many demo repositories this test run made (names their crate folders).
+static REPOS: AtomicUsize = AtomicUsize::new(0);
+
+/// A folder name for the demo crate of a new repository, unique in this run and this
+/// checkout of hero_svc. Cargo derives the hash of a path package's artifacts from its path
+/// *inside* its workspace: two repositories with the crate at the same relative path would
+/// share (and overwrite) each other's artifacts in the shared build dir.
+fn unique_crate_dir() -> String {
+    let here = env!("CARGO_MANIFEST_DIR");
+    let checkout = hex::encode(&Sha256::digest(here.as_bytes())[..4]);
+    let n = REPOS.fetch_add(1, Ordering::SeqCst);
+    format!("demo_{checkout}_{n}")
 }
 
 impl DemoRepo {
-    /// Copies `demo/`, `Cargo.lock` and a workspace manifest into a new repository and
-    /// commits them on branch `main`.
+    /// Copies `demo/` (into a uniquely named folder), `Cargo.lock` (trimmed to the demo's dependencies) and a workspace
+    /// manifest into a new repository and commits them on branch `main`.
     pub fn create() -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let crate_dir = unique_crate_dir();
         let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-        copy_dir(&here.join("demo"), &dir.path().join("demo"));
+        copy_dir(&here.join("demo"), &dir.path().join(&crate_dir));
         std::fs::copy(here.join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
         std::fs::write(
             dir.path().join("Cargo.toml"),
-            "[workspace]\nmembers = [\"demo\"]\nresolver = \"3\"\n",
+            format!("[workspace]\nmembers = [\"{crate_dir}\"]\nresolver = \"3\"\n"),
         )
         .unwrap();
-        // Prune the lock file to the demo workspace now, as cargo would on the first build:
-        // otherwise the checkout has uncommitted changes after it.
-        let status = Command::new(env!("CARGO"))
+        // Trim the copied lock file to the demo's dependencies, as the demo repository's
+        // own lock file would be: a build must not leave the checkout modified.
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let status = Command::new(cargo)
             .args(["metadata", "--offline", "--format-version", "1"])
             .current_dir(dir.path())
             .stdout(Stdio::null())
@@ -45,9 +66,9 @@ impl DemoRepo {
             .unwrap();
         assert!(
             status.success(),
-            "cargo metadata in the demo repository failed"
+            "cargo metadata failed in the demo repository"
         );
-        let repo = Self { dir };
+        let repo = Self { dir, crate_dir };
         repo.git(&["init", "--quiet", "--initial-branch=main"]);
         repo.commit("the demo services");
         repo
@@ -58,6 +79,12 @@ impl DemoRepo {
         self.dir.path()
     }
 
+    /// The path of the demo crate's file `rel` inside the repository (`src/bin/demo_db.rs`
+    /// → `demo_…/src/bin/demo_db.rs`), for [`write`](Self::write).
+    pub fn demo_file(&self, rel: &str) -> String {
+        format!("{}/{rel}", self.crate_dir)
+    }
+
     /// Writes `contents` to the file at `rel` (relative to the repository).
     pub fn write(&self, rel: &str, contents: &str) {
         std::fs::write(self.path().join(rel), contents).unwrap();
@@ -65,7 +92,7 @@ impl DemoRepo {
 
     /// Sets the version constant of demo service `name` (changes its binary).
     pub fn set_version(&self, name: &str, version: &str) {
-        let rel = format!("demo/src/bin/{name}.rs");
+        let rel = self.demo_file(&format!("src/bin/{name}.rs"));
         let text = std::fs::read_to_string(self.path().join(&rel)).unwrap();
         let start =
             text.find("const VERSION: &str = \"").unwrap() + "const VERSION: &str = \"".len();
@@ -112,7 +139,7 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-/// The target dir source builds of the tests share.
+/// The cargo build dir (intermediate artifacts) source builds of the tests share.
 pub fn shared_build_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     // <target>/<profile>/deps/integration-xxx → <target>/hero_svc_demo_builds
@@ -138,6 +165,16 @@ impl TestDaemon {
 
     /// Like [`start`](Self::start), with extra `serve` arguments.
     pub fn start_with(repo: &DemoRepo, serve_args: &[&str]) -> Self {
+        Self::start_full(repo, serve_args, &[])
+    }
+
+    /// Like [`start`](Self::start), with extra environment variables for the daemon and
+    /// the CLI (`HERO_SVC_HEALTH_TIMEOUT_MS`, …).
+    pub fn start_with_env(repo: &DemoRepo, extra_env: &[(&str, &str)]) -> Self {
+        Self::start_full(repo, &[], extra_env)
+    }
+
+    fn start_full(repo: &DemoRepo, serve_args: &[&str], extra_env: &[(&str, &str)]) -> Self {
         let root = tempfile::tempdir().unwrap();
         let r = root.path();
         let env = vec![
@@ -155,11 +192,21 @@ impl TestDaemon {
             ("HERO_SVC_DEMO_REF".to_string(), "main".to_string()),
             (
                 "HERO_SVC_TARGET_DIR".to_string(),
+                r.join("target").display().to_string(),
+            ),
+            (
+                "CARGO_BUILD_BUILD_DIR".to_string(),
                 shared_build_dir().display().to_string(),
             ),
             ("HERO_SVC_BUILD_PROFILE".to_string(), "dev".to_string()),
             ("FORGE_URL".to_string(), "http://127.0.0.1:9/".to_string()),
         ];
+        let mut env = env;
+        env.extend(
+            extra_env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
         let mut daemon = Self {
             root,
             child: None,
@@ -182,8 +229,12 @@ impl TestDaemon {
             .stderr(log);
         self.child = Some(cmd.spawn().unwrap());
         let socket = self.socket();
+        // Connectable, not only present: the file appears at bind(), before listen().
         assert!(
-            wait_until(DEADLINE, || socket.exists()),
+            wait_until(DEADLINE, || std::os::unix::net::UnixStream::connect(
+                &socket
+            )
+            .is_ok()),
             "daemon did not start: {}",
             self.log()
         );
