@@ -13,7 +13,7 @@ use hero_svc::tasks::{Command, Noop, ResourceClass, RetryPolicy, WriteFile};
 use tokio_util::sync::CancellationToken;
 
 use crate::support::events::Collector;
-use crate::support::process::{is_alive, wait_until};
+use crate::support::procs::{is_alive, poll_until};
 
 fn executor() -> Executor {
     Executor::new(ExecutorConfig::default(), StateStore::in_memory().unwrap())
@@ -178,7 +178,7 @@ async fn timeout_fails_the_task_and_kills_its_process() {
     assert_eq!(t.error, ["timed out after 300ms"]);
     let pid = read_pid(&pidfile);
     assert!(
-        wait_until(ms(5000), || !is_alive(pid)),
+        poll_until(ms(5000), || !is_alive(pid)),
         "pid {pid} survived"
     );
 }
@@ -271,7 +271,7 @@ async fn cancellation_kills_running_tasks_and_cancels_the_rest() {
         for x in ["g", "p"] {
             let pid = read_pid(&dir.path().join(format!("{x}{n}")));
             assert!(
-                wait_until(ms(5000), || !is_alive(pid)),
+                poll_until(ms(5000), || !is_alive(pid)),
                 "process {pid} ({x}{n}) left running"
             );
         }
@@ -407,7 +407,7 @@ async fn outputs_flow_to_dependents() {
     assert!(out.contains("4 bytes"), "{out}");
 }
 
-fn read_pid(path: &Path) -> i32 {
+fn read_pid(path: &Path) -> u32 {
     std::fs::read_to_string(path)
         .unwrap()
         .trim()

@@ -48,6 +48,30 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// Ends the display of a run: the summary (per the progress mode), the report on stdout
+/// with `--json`, and the exit code of its status.
+pub(crate) fn finish_run(
+    reporter: &crate::cli::reporter::Reporter,
+    report: &crate::graph::ExecutionReport,
+    json: bool,
+) -> ExitCode {
+    if let Err(e) = reporter.finish(report) {
+        report_error(&e);
+    }
+    if json {
+        match serde_json::to_string_pretty(report) {
+            Ok(s) => println!("{s}"),
+            Err(e) => report_error(&e),
+        }
+    }
+    match report.status {
+        crate::graph::RunStatus::Succeeded => ExitCode::Success,
+        crate::graph::RunStatus::Failed | crate::graph::RunStatus::Cancelled => {
+            ExitCode::OperationFailed
+        }
+    }
+}
+
 /// Prints an error (and its causes) to stderr.
 pub(crate) fn report_error(err: &(dyn std::error::Error + 'static)) {
     eprintln!("error: {err}");

@@ -7,12 +7,12 @@ use serde_json::{Value, json};
 use crate::cli::args::Targets;
 use crate::cli::reporter::Reporter;
 use crate::cli::{Cli, ExitCode};
-use crate::graph::{Event, ExecutionReport, RunStatus};
+use crate::graph::{Event, ExecutionReport};
 use crate::rpc::RpcClient;
 use crate::services::{InstallMode, Operation};
 
 use super::connect::connect;
-use super::{report_client_error, report_error};
+use super::{finish_run, report_client_error, report_error};
 
 /// The params of an operation request.
 pub fn params(cli: &Cli, targets: &Targets, wait: bool) -> Value {
@@ -125,17 +125,5 @@ pub async fn follow(cli: &Cli, client: &RpcClient, id: &str) -> ExitCode {
             return ExitCode::DaemonUnreachable;
         }
     };
-    if let Err(e) = reporter.finish(&report) {
-        report_error(&e);
-    }
-    if cli.json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(s) => println!("{s}"),
-            Err(e) => report_error(&e),
-        }
-    }
-    match report.status {
-        RunStatus::Succeeded => ExitCode::Success,
-        RunStatus::Failed | RunStatus::Cancelled => ExitCode::OperationFailed,
-    }
+    finish_run(&reporter, &report, cli.json)
 }

@@ -4,11 +4,11 @@ use crate::cli::ExitCode;
 use crate::cli::args::RunArgs;
 use crate::cli::reporter::{ProgressMode, Reporter};
 use crate::cli::sample::sample_plan;
-use crate::graph::{Executor, ExecutorConfig, RunRequest, RunStatus};
+use crate::graph::{Executor, ExecutorConfig, RunRequest};
 use crate::paths::HeroPaths;
 use crate::state::StateStore;
 
-use super::report_error;
+use super::{finish_run, report_error};
 
 /// Runs the sample plan, caching in the Hero root's state store.
 pub async fn run(args: &RunArgs, progress: ProgressMode, json: bool) -> ExitCode {
@@ -55,17 +55,5 @@ pub async fn run(args: &RunArgs, progress: ProgressMode, json: bool) -> ExitCode
                 .cancel(cancel),
         )
         .await;
-    if let Err(e) = reporter.finish(&report) {
-        report_error(&e);
-    }
-    if json {
-        match serde_json::to_string_pretty(&report) {
-            Ok(s) => println!("{s}"),
-            Err(e) => report_error(&e),
-        }
-    }
-    match report.status {
-        RunStatus::Succeeded => ExitCode::Success,
-        RunStatus::Failed | RunStatus::Cancelled => ExitCode::OperationFailed,
-    }
+    finish_run(&reporter, &report, json)
 }

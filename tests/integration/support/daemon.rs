@@ -16,7 +16,7 @@ use hero_svc::rpc::RpcClient;
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
-use super::process::wait_until;
+use super::procs::poll_until;
 
 /// How long the daemon may take to come up.
 const DEADLINE: Duration = Duration::from_secs(15);
@@ -231,7 +231,7 @@ impl TestDaemon {
         let socket = self.socket();
         // Connectable, not only present: the file appears at bind(), before listen().
         assert!(
-            wait_until(DEADLINE, || std::os::unix::net::UnixStream::connect(
+            poll_until(DEADLINE, || std::os::unix::net::UnixStream::connect(
                 &socket
             )
             .is_ok()),

@@ -10,6 +10,5 @@ pub mod forge;
 pub mod http;
 pub mod http_server;
 pub mod output;
-pub mod process;
 pub mod procs;
 pub mod wait;

@@ -29,3 +29,18 @@ pub fn signal(pid: u32, signal: i32) {
     // SAFETY: kill only sends a signal.
     unsafe { libc::kill(pid as libc::pid_t, signal) };
 }
+
+/// Polls `cond` every 5 ms until it holds or `timeout` passes; returns whether it held
+/// (for synchronous code; async tests use [`wait_until`](super::wait::wait_until)).
+pub fn poll_until(timeout: std::time::Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
