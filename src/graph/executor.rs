@@ -16,6 +16,10 @@
 //! 4. A success records the fingerprint and output and releases the dependents. A failure
 //!    marks every transitive dependent *skipped (dependency X failed)*; independent branches
 //!    go on. With `fail_fast`, no further task starts; running ones finish.
+//!    A task that ends the primary way of a *fallback* does not skip its dependents when it
+//!    fails (or is skipped): the fallback's dormant branch wakes up, and when its last task
+//!    succeeds, its output stands in and the dependents go on; the recovered failures do not
+//!    fail the run. A fallback that is not needed never runs.
 //! 5. Cancelling the run drops every running task (a task cleans up on drop: processes
 //!    killed, temp files removed) and marks the ones that never started *cancelled*.
 //! 6. The loop ends when nothing runs and nothing can start; every task then has a status,
@@ -219,6 +223,7 @@ struct Dispatch<'a> {
     running_total: usize,
     futures: FuturesUnordered<TaskFuture<'a>>,
     stop: Option<Stop>,
+    activated: Vec<bool>,
 }
 
 impl<'a> Dispatch<'a> {
@@ -230,7 +235,7 @@ impl<'a> Dispatch<'a> {
         for (i, record) in records.iter_mut().enumerate() {
             let deps = plan.dependencies(i).len() as u32;
             remaining.push(deps);
-            if deps == 0 {
+            if deps == 0 && !plan.is_dormant(i) {
                 record.ready = Some(Duration::ZERO);
                 ready[plan.node(i).resource.index()].push_back(i as u32);
             }
@@ -248,6 +253,7 @@ impl<'a> Dispatch<'a> {
             running_total: 0,
             futures: FuturesUnordered::new(),
             stop: None,
+            activated: vec![false; n],
         }
     }
 
@@ -315,6 +321,7 @@ impl<'a> Dispatch<'a> {
                 });
                 rec.output = Some(output);
                 self.release(i);
+                self.recover_with(i);
             }
             Outcome::UpToDate(output, reason) => {
                 rec.status = Some(TaskStatus::UpToDate);
@@ -328,6 +335,7 @@ impl<'a> Dispatch<'a> {
                     reason,
                 });
                 self.release(i);
+                self.recover_with(i);
             }
             Outcome::Failed(error) => {
                 rec.status = Some(TaskStatus::Failed);
@@ -342,8 +350,11 @@ impl<'a> Dispatch<'a> {
                     log_tail: rec.log_tail.clone(),
                     output: None,
                 });
-                self.skip_dependents_of(i);
-                if self.config.fail_fast && self.stop.is_none() {
+                let recoverable = self.fall_back_from(i);
+                if !recoverable {
+                    self.skip_dependents_of(i);
+                }
+                if self.config.fail_fast && self.stop.is_none() && !recoverable {
                     self.stop = Some(Stop::FailFast(node.key.clone()));
                 }
             }
@@ -358,11 +369,70 @@ impl<'a> Dispatch<'a> {
                 continue;
             }
             self.remaining[d] -= 1;
-            if self.remaining[d] == 0 {
+            if self.remaining[d] == 0 && (!self.plan.is_dormant(d) || self.activated[d]) {
                 self.records[d].ready = Some(self.started.elapsed());
                 self.ready[self.plan.node(d).resource.index()].push_back(d as u32);
             }
         }
+    }
+
+    /// Task `p` failed or was skipped: wakes the fallbacks whose primary way ends with it.
+    /// Returns whether there was one (then `p`'s dependents wait for it).
+    fn fall_back_from(&mut self, p: usize) -> bool {
+        let mut found = false;
+        for f in self.plan.fallbacks() {
+            if f.primary_tail as usize != p {
+                continue;
+            }
+            found = true;
+            for &b in &f.branch {
+                let b = b as usize;
+                if self.activated[b] {
+                    continue;
+                }
+                self.activated[b] = true;
+                if self.remaining[b] == 0 && self.records[b].status.is_none() {
+                    self.records[b].ready = Some(self.started.elapsed());
+                    self.ready[self.plan.node(b).resource.index()].push_back(b as u32);
+                }
+            }
+        }
+        found
+    }
+
+    /// Task `b` succeeded: where it ends an active fallback, its output stands in for the
+    /// primary tail's, the primary way's failures are excused, and what waited goes on.
+    fn recover_with(&mut self, b: usize) {
+        for f in self.plan.fallbacks() {
+            let p = f.primary_tail as usize;
+            if f.branch_tail as usize != b || !self.activated[b] || self.records[p].excused {
+                continue;
+            }
+            self.records[p].output = self.records[b].output.clone();
+            for &q in &f.primary {
+                self.records[q as usize].excused = true;
+            }
+            let stood_in = &self.plan.node(b).key;
+            self.records[p].excused = true;
+            self.records[p].reason = Some(format!("recovered: `{stood_in}` stood in"));
+            self.release(p);
+        }
+    }
+
+    /// Task `b` of a fallback failed or was skipped: the tasks that waited for the fallback
+    /// (after its primary tail) cannot go on.
+    fn fallback_lost(&self, b: usize) -> Vec<u32> {
+        self.plan
+            .fallbacks()
+            .iter()
+            .filter(|f| f.branch_tail as usize == b && self.activated[b])
+            .flat_map(|f| {
+                self.plan
+                    .dependents(f.primary_tail as usize)
+                    .iter()
+                    .copied()
+            })
+            .collect()
     }
 
     /// Marks every task downstream of the failed task `i` as skipped.
@@ -370,13 +440,18 @@ impl<'a> Dispatch<'a> {
         let failed = &self.plan.node(i).key;
         let reason = format!("dependency `{failed}` failed");
         let mut stack: Vec<u32> = self.plan.dependents(i).to_vec();
+        stack.extend(self.fallback_lost(i));
         while let Some(d) = stack.pop() {
             let d = d as usize;
             if self.records[d].status.is_some() {
                 continue;
             }
             self.mark(d, TaskStatus::Skipped, reason.clone());
+            if self.fall_back_from(d) {
+                continue;
+            }
             stack.extend_from_slice(self.plan.dependents(d));
+            stack.extend(self.fallback_lost(d));
         }
     }
 
@@ -421,7 +496,13 @@ impl<'a> Dispatch<'a> {
             None => (TaskStatus::Skipped, "not started".to_string()),
         };
         for i in 0..self.records.len() {
-            if self.records[i].status.is_none() {
+            if self.records[i].status.is_some() {
+                continue;
+            }
+            if self.plan.is_dormant(i) && !self.activated[i] {
+                self.records[i].excused = true;
+                self.mark(i, TaskStatus::Skipped, "fallback not needed".to_string());
+            } else {
                 self.mark(i, status, reason.clone());
             }
         }

@@ -28,8 +28,8 @@ pub use events::{Emitter, Event, EventKind, EventSink, RunId};
 pub use executor::{Executor, RunRequest};
 pub use executor_config::ExecutorConfig;
 pub use fingerprint::{Fingerprint, FingerprintBuilder};
-pub use plan::{Plan, PlanFormat, PlanNode};
-pub use plan_builder::PlanBuilder;
+pub use plan::{FallbackBranch, Plan, PlanFormat, PlanNode};
+pub use plan_builder::{Fallback, PlanBuilder};
 pub use plan_error::PlanError;
 pub use report::{
     CriticalPath, CriticalStep, ExecutionReport, REPORT_VERSION, RunStatus, TaskRecord, TaskReport,

@@ -39,6 +39,24 @@ pub struct Plan {
     dependents: Vec<u32>,
     order: Vec<u32>,
     index: HashMap<TaskKey, u32>,
+    fallbacks: Vec<FallbackBranch>,
+    dormant: Vec<bool>,
+}
+
+/// A checked fallback: the tasks of `branch` run only when `primary_tail` fails (or is
+/// skipped because something before it failed); when `branch_tail` then succeeds, its output
+/// stands in for `primary_tail`'s and the tasks after `primary_tail` go on. The tasks of
+/// `primary` are the ones the fallback recovers: their failures do not fail the run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FallbackBranch {
+    /// The primary way, by index.
+    pub primary: Vec<u32>,
+    /// Its last task, whose dependents the fallback serves.
+    pub primary_tail: u32,
+    /// The fallback's tasks, by index (dormant until needed).
+    pub branch: Vec<u32>,
+    /// The fallback's last task.
+    pub branch_tail: u32,
 }
 
 /// How [`Plan::render`] shows a plan.
@@ -92,7 +110,14 @@ impl Plan {
         index: HashMap<TaskKey, u32>,
         edges: &[(u32, u32)],
         order: Vec<u32>,
+        fallbacks: Vec<FallbackBranch>,
     ) -> Self {
+        let mut dormant = vec![false; tasks.len()];
+        for f in &fallbacks {
+            for &b in &f.branch {
+                dormant[b as usize] = true;
+            }
+        }
         let n = tasks.len();
         let nodes = tasks
             .into_iter()
@@ -114,7 +139,19 @@ impl Plan {
             dependents,
             order,
             index,
+            fallbacks,
+            dormant,
         }
+    }
+
+    /// The fallbacks of the plan.
+    pub fn fallbacks(&self) -> &[FallbackBranch] {
+        &self.fallbacks
+    }
+
+    /// Whether task `index` belongs to a fallback branch (it runs only when needed).
+    pub fn is_dormant(&self, index: usize) -> bool {
+        self.dormant[index]
     }
 
     /// How many tasks.
@@ -207,7 +244,12 @@ impl Plan {
             Some(false) => ("├── ", format!("{prefix}│   ")),
         };
         let again = if shown[i] { " (*)" } else { "" };
-        let _ = writeln!(out, "{prefix}{branch}{} [{}]{again}", node.label, node.key);
+        let fallback = if self.dormant[i] { " (fallback)" } else { "" };
+        let _ = writeln!(
+            out,
+            "{prefix}{branch}{} [{}]{fallback}{again}",
+            node.label, node.key
+        );
         if shown[i] {
             return;
         }
@@ -234,10 +276,15 @@ impl Plan {
             let n = &self.nodes[i as usize];
             let _ = writeln!(
                 out,
-                "  \"{}\" [label=\"{}\\n({})\"];",
+                "  \"{}\" [label=\"{}\\n({})\"{}];",
                 esc(n.key.as_str()),
                 esc(&n.label),
-                n.kind
+                n.kind,
+                if self.dormant[i as usize] {
+                    ", style=dashed"
+                } else {
+                    ""
+                }
             );
         }
         for &i in &self.order {
@@ -273,6 +320,7 @@ impl Plan {
                     "label": &*n.label,
                     "resource": n.resource,
                     "after": after,
+                    "fallback": self.dormant[i as usize],
                 })
             })
             .collect();

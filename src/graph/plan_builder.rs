@@ -18,6 +18,21 @@ pub struct PlanBuilder {
     index: HashMap<TaskKey, u32>,
     edges: Vec<(TaskKey, TaskKey)>,
     conflict: Option<TaskKey>,
+    fallbacks: Vec<Fallback>,
+}
+
+/// A way to reach the same result when the primary way fails (see
+/// [`PlanBuilder::fallback`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fallback {
+    /// The tasks of the primary way (their failures are recovered by the fallback).
+    pub primary: Vec<TaskKey>,
+    /// The primary way's last task: its dependents are served by the fallback's output.
+    pub primary_tail: TaskKey,
+    /// The fallback's tasks: they run only when the primary tail fails or is skipped.
+    pub branch: Vec<TaskKey>,
+    /// The fallback's last task: its output stands in for the primary tail's.
+    pub branch_tail: TaskKey,
 }
 
 impl PlanBuilder {
@@ -64,6 +79,16 @@ impl PlanBuilder {
     /// later; an edge to a task that never is makes [`build`](Self::build) fail.
     pub fn edge(&mut self, before: &TaskKey, after: &TaskKey) -> &mut Self {
         self.edges.push((before.clone(), after.clone()));
+        self
+    }
+
+    /// Declares a fallback: the tasks of `fallback.branch` stay dormant and run only if
+    /// `fallback.primary_tail` fails (or is skipped after a failure before it); when
+    /// `fallback.branch_tail` then succeeds, the tasks after the primary tail go on with its
+    /// output, and the failures of `fallback.primary` do not fail the run. Branch tasks may
+    /// only feed fallback tasks. (Download a release, else build it.)
+    pub fn fallback(&mut self, fallback: Fallback) -> &mut Self {
+        self.fallbacks.push(fallback);
         self
     }
 
@@ -123,7 +148,53 @@ impl PlanBuilder {
                 return Err(PlanError::Cycle { cycle: keys });
             }
         };
-        Ok(Plan::from_parts(self.tasks, self.index, &edges, order))
+        let mut fallbacks = Vec::with_capacity(self.fallbacks.len());
+        let dormant: std::collections::HashSet<u32> = self
+            .fallbacks
+            .iter()
+            .flat_map(|f| f.branch.iter().filter_map(|k| self.index.get(k).copied()))
+            .collect();
+        for f in &self.fallbacks {
+            let find = |k: &TaskKey| {
+                self.index
+                    .get(k)
+                    .copied()
+                    .ok_or_else(|| PlanError::MissingTask {
+                        before: f.primary_tail.clone(),
+                        after: f.branch_tail.clone(),
+                        missing: k.clone(),
+                    })
+            };
+            let branch: Vec<u32> = f.branch.iter().map(find).collect::<Result<_, _>>()?;
+            let primary: Vec<u32> = f.primary.iter().map(find).collect::<Result<_, _>>()?;
+            let branch_tail = find(&f.branch_tail)?;
+            let primary_tail = find(&f.primary_tail)?;
+            let in_branch = |i: u32| branch.contains(&i);
+            // A branch task may feed other fallbacks' tasks (one build shared by the
+            // fallbacks of several binaries), never a task that always runs.
+            let leaks = edges
+                .iter()
+                .find(|&&(a, b)| in_branch(a) && !dormant.contains(&b));
+            if !in_branch(branch_tail)
+                || in_branch(primary_tail)
+                || primary.iter().any(|&p| in_branch(p))
+                || leaks.is_some()
+            {
+                return Err(PlanError::InvalidFallback {
+                    primary: f.primary_tail.clone(),
+                    fallback: f.branch_tail.clone(),
+                });
+            }
+            fallbacks.push(super::plan::FallbackBranch {
+                primary,
+                primary_tail,
+                branch,
+                branch_tail,
+            });
+        }
+        Ok(Plan::from_parts(
+            self.tasks, self.index, &edges, order, fallbacks,
+        ))
     }
 }
 

@@ -21,6 +21,17 @@ pub enum PlanError {
         /// The end that does not exist.
         missing: TaskKey,
     },
+    /// A fallback is malformed: its tail is not in its branch, it overlaps the primary
+    /// way, or one of its tasks feeds a task outside it.
+    #[error(
+        "the fallback `{fallback}` of `{primary}` is malformed: its branch must hold its tail, stay apart from the primary way, and feed nothing outside itself"
+    )]
+    InvalidFallback {
+        /// The primary way's last task.
+        primary: TaskKey,
+        /// The fallback's last task.
+        fallback: TaskKey,
+    },
     /// Two different tasks were added under one key.
     #[error("two different tasks were added under the key `{key}`")]
     ConflictingTasks {

@@ -197,6 +197,9 @@ pub struct TaskRecord {
     pub attempts: u32,
     /// What it produced.
     pub output: Option<Arc<TaskOutput>>,
+    /// Its failure (or skip) does not fail the run: a fallback recovered it, or it is a
+    /// fallback that was not needed.
+    pub excused: bool,
 }
 
 /// Milliseconds with microsecond precision.
@@ -243,9 +246,16 @@ impl ExecutionReport {
                     .collect(),
             });
         }
+        let unrecovered = records.iter().any(|r| {
+            !r.excused
+                && matches!(
+                    r.status,
+                    None | Some(TaskStatus::Failed | TaskStatus::Skipped | TaskStatus::Cancelled)
+                )
+        });
         let status = if cancelled {
             RunStatus::Cancelled
-        } else if totals.failed > 0 || totals.skipped > 0 || totals.cancelled > 0 {
+        } else if unrecovered {
             RunStatus::Failed
         } else {
             RunStatus::Succeeded

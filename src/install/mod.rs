@@ -30,6 +30,7 @@ pub use elf_error::ElfError;
 pub use install_error::InstallError;
 pub use install_target::{BINARY_MODE, InstallOutcome, InstallTarget, rollback};
 pub use pipeline::{
-    ReleaseInstall, SourceInstall, add_release_install, add_source_install, release_key,
+    ReleaseInstall, SourceInstall, add_release_install, add_release_install_with_source_fallback,
+    add_source_install, release_key,
 };
 pub use rollback::rollback_recorded;

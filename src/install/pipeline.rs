@@ -9,6 +9,9 @@
 //!   repository share one resolve (the builder dedupes by key) and get one download each.
 //! - [`add_source_install`]: `git_checkout ► cargo_build ► (verify_elf ► install_binary)`
 //!   per binary, with one checkout and one `cargo build` for all binaries.
+//! - [`add_release_install_with_source_fallback`]: the release way, with the source way as
+//!   a dormant [fallback](crate::graph::PlanBuilder::fallback) that runs only if the release
+//!   cannot be had (the `download with source as fallback` install policy).
 //!
 //! Both return the key(s) of the final install task(s), for the edges a service adds after
 //! them (a restart waits for its binary's install).
@@ -16,7 +19,7 @@
 use std::path::PathBuf;
 
 use crate::forge::{ForgeConfig, ReleaseVersion};
-use crate::graph::PlanBuilder;
+use crate::graph::{Fallback, PlanBuilder};
 use crate::tasks::{
     CargoBuild, DownloadAsset, GitCheckout, GitRef, InstallBinary, ResolveRelease, TaskKey,
     TaskKind, VerifyElf,
@@ -131,6 +134,63 @@ pub fn add_source_install(plan: &mut PlanBuilder, install: &SourceInstall) -> Ve
             )
         })
         .collect()
+}
+
+/// Adds the install of `release.binary` from its release, with a build from source as the
+/// fallback: the checkout, the build (shared by the binaries of `source`) and a check of the
+/// built binary stay dormant and run only if the release cannot be resolved, downloaded or
+/// checked. Returns the install task's key.
+pub fn add_release_install_with_source_fallback(
+    plan: &mut PlanBuilder,
+    release: &ReleaseInstall,
+    source: &SourceInstall,
+) -> TaskKey {
+    let resolve = ResolveRelease::new(
+        release.forge.clone(),
+        release.owner.clone(),
+        release.repo.clone(),
+        release.version.clone(),
+    );
+    let download = DownloadAsset::new(&resolve, release.binary.clone(), release.bin_dir.clone())
+        .suffix(&release.asset_suffix);
+    let resolve = plan.add(resolve);
+    let download = plan.add_after(download, [&resolve]);
+    let verify = plan.add_after(VerifyElf::new(release.binary.clone()), [&download]);
+
+    let checkout = plan.add(GitCheckout::new(
+        source.git_url.clone(),
+        source.git_ref.clone(),
+        source.code_root.clone(),
+    ));
+    let mut names: Vec<String> = source.also_build.clone();
+    for b in &source.binaries {
+        if !names.contains(b) {
+            names.push(b.clone());
+        }
+    }
+    let mut build = CargoBuild::new(names, source.target_dir.clone()).profile(&source.profile);
+    if let Some(cargo) = &source.cargo {
+        build = build.cargo(cargo.clone());
+    }
+    let build = plan.add_after(build, [&checkout]);
+    let built = plan.add_after(
+        VerifyElf::new(release.binary.clone()).via("source"),
+        [&build],
+    );
+    plan.fallback(Fallback {
+        primary: vec![resolve, download, verify.clone()],
+        primary_tail: verify.clone(),
+        branch: vec![checkout, build, built.clone()],
+        branch_tail: built,
+    });
+    plan.add_after(
+        InstallBinary::new(
+            release.service.clone(),
+            release.binary.clone(),
+            release.bin_dir.clone(),
+        ),
+        [&verify],
+    )
 }
 
 /// The key of the resolve task [`add_release_install`] adds for `install` (shared by the

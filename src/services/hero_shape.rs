@@ -7,16 +7,20 @@
 //!   as `<bin> --hero-socket <rpc.sock> --socket <admin.sock>`; CLIs are not run;
 //! - install: `resolve release → download → verify ELF → install` per binary (one resolve
 //!   per repository), or `checkout → cargo build (all binaries at once) → verify → install`;
+//!   for the `download or source` policy without `--mode`, the source way is a dormant
+//!   fallback that builds only if the release cannot be had;
 //! - start: write config files, register each process, start the servers after the
 //!   installs and the dependencies' readiness, wait until healthy, then start the admins;
 //! - stop: admins before servers; restart: stop, then start; upgrade: install, then a
 //!   verified restart that rolls back; verify: check each binary (against the newest
 //!   release in download mode); delete: stop, forget, optionally remove the binaries.
 
-use super::{BinaryRole, InstallMode, Service, ServiceContext, ServiceError};
+use super::{BinaryRole, InstallMode, InstallPolicy, Service, ServiceContext, ServiceError};
 use crate::forge::{ForgeConfig, ReleaseVersion};
 use crate::graph::PlanBuilder;
-use crate::install::{ReleaseInstall, SourceInstall, add_release_install};
+use crate::install::{
+    ReleaseInstall, SourceInstall, add_release_install, add_release_install_with_source_fallback,
+};
 use crate::supervisor::ProcessSpec;
 use crate::tasks::{
     GitRef, RegisterProcess, RemoveBinary, RemoveProcess, ResolveRelease, RestartVerified,
@@ -132,24 +136,24 @@ pub fn add_install<S: Service + ?Sized>(
     ctx: &ServiceContext,
     plan: &mut PlanBuilder,
 ) -> Result<Vec<TaskKey>, ServiceError> {
-    let source = svc.source();
-    let bin_dir = ctx.paths.bin.clone();
     let mut installs = Vec::new();
+    let fallback = ctx.mode.is_none() && svc.install_policy() == InstallPolicy::DownloadOrSource;
     match install_mode(svc, ctx)? {
+        InstallMode::Download if fallback => {
+            let source_install = source_install_of(svc, ctx, &[]);
+            for bin in svc.binaries() {
+                installs.push(add_release_install_with_source_fallback(
+                    plan,
+                    &release_install_of(svc, ctx, &bin.name),
+                    &source_install,
+                ));
+            }
+        }
         InstallMode::Download => {
             for bin in svc.binaries() {
                 installs.push(add_release_install(
                     plan,
-                    &ReleaseInstall {
-                        forge: forge_of(svc, ctx),
-                        owner: source.owner.clone(),
-                        repo: source.repo.clone(),
-                        version: ReleaseVersion::parse(ctx.release_version()),
-                        binary: bin.name,
-                        asset_suffix: source.asset_suffix.clone(),
-                        bin_dir: bin_dir.clone(),
-                        service: svc.name().to_string(),
-                    },
+                    &release_install_of(svc, ctx, &bin.name),
                 ));
             }
         }
@@ -170,26 +174,54 @@ pub fn add_source_install<S: Service + ?Sized>(
     plan: &mut PlanBuilder,
     build: &[String],
 ) -> Result<Vec<TaskKey>, ServiceError> {
+    Ok(crate::install::add_source_install(
+        plan,
+        &source_install_of(svc, ctx, build),
+    ))
+}
+
+/// What installing `binary` of `svc` from its release takes.
+fn release_install_of<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+    binary: &str,
+) -> ReleaseInstall {
+    let source = svc.source();
+    ReleaseInstall {
+        forge: forge_of(svc, ctx),
+        owner: source.owner,
+        repo: source.repo,
+        version: ReleaseVersion::parse(ctx.release_version()),
+        binary: binary.to_string(),
+        asset_suffix: source.asset_suffix,
+        bin_dir: ctx.paths.bin.clone(),
+        service: svc.name().to_string(),
+    }
+}
+
+/// What building `svc`'s binaries (with `also_build`) from source takes.
+fn source_install_of<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+    also_build: &[String],
+) -> SourceInstall {
     let source = svc.source();
     let git_ref = match &ctx.version {
         Some(v) if v != "latest" => GitRef::Tag(v.clone()),
         _ => source.git_ref.clone(),
     };
-    Ok(crate::install::add_source_install(
-        plan,
-        &SourceInstall {
-            git_url: source.git_url_on(ctx.forge.base_url.as_str()),
-            git_ref,
-            code_root: ctx.paths.code.clone(),
-            target_dir: ctx.target_dir.clone(),
-            binaries: svc.binaries().into_iter().map(|b| b.name).collect(),
-            bin_dir: ctx.paths.bin.clone(),
-            service: svc.name().to_string(),
-            cargo: None,
-            profile: ctx.build_profile.clone(),
-            also_build: build.to_vec(),
-        },
-    ))
+    SourceInstall {
+        git_url: source.git_url_on(ctx.forge.base_url.as_str()),
+        git_ref,
+        code_root: ctx.paths.code.clone(),
+        target_dir: ctx.target_dir.clone(),
+        binaries: svc.binaries().into_iter().map(|b| b.name).collect(),
+        bin_dir: ctx.paths.bin.clone(),
+        service: svc.name().to_string(),
+        cargo: None,
+        profile: ctx.build_profile.clone(),
+        also_build: also_build.to_vec(),
+    }
 }
 
 /// Config files and registrations of `svc`; returns the keys a start must wait for.

@@ -14,7 +14,8 @@ pub enum InstallPolicy {
     Download,
     /// Only from source.
     Source,
-    /// From a release by default; `--mode source` builds instead.
+    /// From a release, with a build from source as the fallback when the release cannot
+    /// be had; `--mode` picks one way only.
     DownloadOrSource,
 }
 

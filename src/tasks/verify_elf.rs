@@ -19,6 +19,9 @@ use crate::install::{host_machine, inspect_elf};
 pub struct VerifyElf {
     /// The binary to check (picked by name from the inputs).
     pub binary: String,
+    /// Which way the binary came, when one plan holds two (`source` for the build that
+    /// stands in for a failed download); part of the key.
+    pub via: String,
 }
 
 impl VerifyElf {
@@ -26,7 +29,14 @@ impl VerifyElf {
     pub fn new(binary: impl Into<String>) -> Self {
         Self {
             binary: binary.into(),
+            via: String::new(),
         }
+    }
+
+    /// Checks the artifact that came another way (`source`), under its own key.
+    pub fn via(mut self, way: &str) -> Self {
+        self.via = way.to_string();
+        self
     }
 }
 
@@ -55,7 +65,11 @@ impl TaskKind for VerifyElf {
     const KIND: &'static str = "verify_elf";
 
     fn key(&self) -> TaskKey {
-        TaskKey::new(format!("verify_elf:{}", self.binary))
+        if self.via.is_empty() {
+            TaskKey::new(format!("verify_elf:{}", self.binary))
+        } else {
+            TaskKey::new(format!("verify_elf:{}@{}", self.binary, self.via))
+        }
     }
 
     fn label(&self) -> String {

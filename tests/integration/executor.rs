@@ -414,3 +414,73 @@ fn read_pid(path: &Path) -> u32 {
         .parse()
         .unwrap()
 }
+
+/// primary: `upstream → primary`; fallback: `plan-b`; `consumer` after `primary`.
+fn fallback_plan(upstream: &str, primary: &str, plan_b: &str) -> Plan {
+    use hero_svc::graph::Fallback;
+    let mut b = PlanBuilder::new();
+    let up = b.add(sh("upstream", upstream));
+    let p = b.add_after(sh("primary", primary), [&up]);
+    let f = b.add(sh("plan-b", plan_b));
+    b.add_after(Noop::new("consumer"), [&p]);
+    b.fallback(Fallback {
+        primary: vec![up, p.clone()],
+        primary_tail: p,
+        branch: vec![f.clone()],
+        branch_tail: f,
+    });
+    b.build().unwrap()
+}
+
+#[tokio::test]
+async fn a_fallback_runs_only_when_the_primary_way_fails_and_recovers_the_run() {
+    // The primary way works: the fallback is not needed and never runs.
+    let report = run(&executor(), &fallback_plan("true", "true", "exit 9")).await;
+    assert_eq!(report.status, RunStatus::Succeeded, "{report:#?}");
+    let b = report.task("plan-b").unwrap();
+    assert_eq!(b.status, TaskStatus::Skipped);
+    assert_eq!(b.reason.as_deref(), Some("fallback not needed"));
+    assert_eq!(b.start_offset_ms, None);
+    assert_eq!(status(&report, "consumer"), TaskStatus::Succeeded);
+
+    // The primary fails: the fallback runs, the consumer goes on, the run succeeds.
+    let report = run(&executor(), &fallback_plan("true", "exit 1", "true")).await;
+    assert_eq!(report.status, RunStatus::Succeeded, "{report:#?}");
+    let p = report.task("primary").unwrap();
+    assert_eq!(p.status, TaskStatus::Failed);
+    assert_eq!(p.reason.as_deref(), Some("recovered: `plan-b` stood in"));
+    assert_eq!(status(&report, "plan-b"), TaskStatus::Succeeded);
+    assert!(start_of(&report, "consumer") >= end_of(&report, "plan-b"));
+
+    // Something before the primary fails: the primary is skipped, the fallback serves.
+    let report = run(&executor(), &fallback_plan("exit 1", "true", "true")).await;
+    assert_eq!(report.status, RunStatus::Succeeded, "{report:#?}");
+    assert_eq!(status(&report, "primary"), TaskStatus::Skipped);
+    assert_eq!(status(&report, "consumer"), TaskStatus::Succeeded);
+
+    // Both ways fail: the consumer is skipped and the run fails.
+    let report = run(&executor(), &fallback_plan("true", "exit 1", "exit 2")).await;
+    assert_eq!(report.status, RunStatus::Failed);
+    let c = report.task("consumer").unwrap();
+    assert_eq!(c.status, TaskStatus::Skipped);
+    assert_eq!(c.reason.as_deref(), Some("dependency `plan-b` failed"));
+}
+
+#[test]
+fn a_fallback_that_feeds_other_tasks_is_refused() {
+    use hero_svc::graph::{Fallback, PlanError};
+    let mut b = PlanBuilder::new();
+    let p = b.add(Noop::new("primary"));
+    let f = b.add(Noop::new("plan-b"));
+    b.add_after(Noop::new("leak"), [&f]);
+    b.fallback(Fallback {
+        primary: vec![p.clone()],
+        primary_tail: p,
+        branch: vec![f.clone()],
+        branch_tail: f,
+    });
+    assert!(matches!(
+        b.build().unwrap_err(),
+        PlanError::InvalidFallback { .. }
+    ));
+}

@@ -726,3 +726,74 @@ fn an_install_killed_at_any_point_leaves_the_old_or_the_new_binary() {
     names.sort();
     assert_eq!(names, vec![".big.previous", "big"]);
 }
+
+#[tokio::test]
+async fn a_release_that_cannot_be_had_is_built_from_source_instead() {
+    use hero_svc::forge::ReleaseVersion;
+    use hero_svc::graph::RunStatus;
+    use hero_svc::install::{ReleaseInstall, add_release_install_with_source_fallback};
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let bins = [("tiny_fb", "fn main() { println!(\"tiny_fb\"); }\n")];
+    let repo = crate_repo(root, "tinyfallback", &bins);
+    let bin_dir = root.join("hero/bin");
+    // A forge that has no such repository: the release way fails at its first step.
+    let forge = crate::support::forge::StandInForge::start().await;
+    let release = ReleaseInstall {
+        forge: forge
+            .config()
+            .timeouts(Duration::from_secs(5), Duration::from_millis(300))
+            .retries(1, Duration::ZERO),
+        owner: "nobody".into(),
+        repo: "no_such_repo".into(),
+        version: ReleaseVersion::Latest,
+        binary: "tiny_fb".into(),
+        asset_suffix: String::new(),
+        bin_dir: bin_dir.clone(),
+        service: "tinyfallback".into(),
+    };
+    let source = SourceInstall {
+        git_url: format!("file://{}", repo.display()),
+        git_ref: GitRef::Branch("main".into()),
+        code_root: root.join("code"),
+        target_dir: root.join("target"),
+        binaries: vec!["tiny_fb".into()],
+        bin_dir: bin_dir.clone(),
+        service: "tinyfallback".into(),
+        cargo: None,
+        profile: "release".to_string(),
+        also_build: Vec::new(),
+    };
+    let mut b = PlanBuilder::new();
+    let install = add_release_install_with_source_fallback(&mut b, &release, &source);
+    let plan = b.build().unwrap();
+    let store = StateStore::open(root.join("state.db")).unwrap();
+    let exec = Executor::new(ExecutorConfig::default(), store.clone());
+    let report = exec.run(&plan, RunRequest::new("install")).await;
+
+    assert_eq!(report.status, RunStatus::Succeeded, "{report:#?}");
+    let resolve = report
+        .tasks
+        .iter()
+        .find(|t| t.kind == "resolve_release")
+        .unwrap();
+    assert_eq!(resolve.status, TaskStatus::Failed);
+    assert!(
+        resolve.error.join(": ").contains("not found"),
+        "{:?}",
+        resolve.error
+    );
+    let built = task(&report, "verify_elf:tiny_fb@source");
+    assert_eq!(built.status, TaskStatus::Succeeded);
+    assert_eq!(
+        task(&report, install.as_str()).status,
+        TaskStatus::Succeeded
+    );
+    let out = std::process::Command::new(bin_dir.join("tiny_fb"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "tiny_fb\n");
+    let record = store.installed("tiny_fb").unwrap().unwrap();
+    assert_eq!(record.service, "tinyfallback");
+}
