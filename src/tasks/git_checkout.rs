@@ -275,29 +275,39 @@ impl TaskKind for GitCheckout {
                 Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
             }
         };
-        match git(path, &["rev-parse", "HEAD"]).await {
+        // The three questions are independent: ask them at once (this check runs before
+        // every deploy's first start).
+        let remote_ref = match &self.reference {
+            GitRef::Commit(_) => None,
+            GitRef::Branch(b) => Some(format!("refs/heads/{b}")),
+            GitRef::Tag(t) => Some(format!("refs/tags/{t}^{{}}")),
+        };
+        let ls_remote = async {
+            match &remote_ref {
+                Some(r) => git(path, &["ls-remote", "origin", r]).await,
+                None => None,
+            }
+        };
+        let (head, status, listed) = tokio::join!(
+            git(path, &["rev-parse", "HEAD"]),
+            git(path, &["status", "--porcelain", "--untracked-files=no"]),
+            ls_remote,
+        );
+        match head {
             Some(head) if head == *commit => {}
             Some(_) => return Freshness::Stale("the working tree moved".to_string()),
             None => return Freshness::Stale(format!("{} is missing", path.display())),
         }
-        if git(path, &["status", "--porcelain", "--untracked-files=no"])
-            .await
-            .is_none_or(|s| !s.is_empty())
-        {
+        if status.is_none_or(|s| !s.is_empty()) {
             return Freshness::Stale("the working tree has local changes".to_string());
         }
-        let remote = match &self.reference {
-            GitRef::Commit(c) => {
-                return if commit.starts_with(c.as_str()) {
-                    Freshness::Fresh(format!("at commit {}", short_hash(commit)))
-                } else {
-                    Freshness::Stale(format!("not at commit {c}"))
-                };
-            }
-            GitRef::Branch(b) => format!("refs/heads/{b}"),
-            GitRef::Tag(t) => format!("refs/tags/{t}^{{}}"),
-        };
-        let listed = git(path, &["ls-remote", "origin", &remote]).await;
+        if let GitRef::Commit(c) = &self.reference {
+            return if commit.starts_with(c.as_str()) {
+                Freshness::Fresh(format!("at commit {}", short_hash(commit)))
+            } else {
+                Freshness::Stale(format!("not at commit {c}"))
+            };
+        }
         let tip = listed.as_deref().and_then(|l| l.split_whitespace().next());
         match tip {
             Some(tip) if tip == commit => Freshness::Fresh(format!(
