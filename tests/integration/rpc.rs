@@ -657,16 +657,8 @@ fn load_duration() -> Duration {
     Duration::from_secs_f64(secs)
 }
 
-const SERVICES: [&str; 8] = [
-    "demo_db",
-    "demo_cache",
-    "demo_media",
-    "demo_index",
-    "demo_auth",
-    "demo_books",
-    "demo_collab",
-    "demo_router",
-];
+/// The demo services, the same list the catalog builds.
+const SERVICES: [&str; 8] = hero_svc::services::demo::BINARIES;
 
 /// One client of the load test: alternates `service.status` of one service (by raw HTTP,
 /// with its own ids) and `service.list`; checks each answer is its own. Returns the calls
