@@ -9,7 +9,7 @@
 //! | `GET /health` | `{"status":"ok",…}` |
 //! | `GET /.well-known/heroservice.json` | the Hero discovery manifest |
 //! | `GET /executions/{id}/events` | a run's events as NDJSON, live until it ends |
-//! | `GET /services/{name}/logs/follow` | new log lines of a service's processes as NDJSON |
+//! | `GET /services/{name}/logs/follow[?catalog=C]` | new log lines of a service's processes as NDJSON |
 //!
 //! Every connection's peer is checked (`SO_PEERCRED`): only the daemon's own uid and root
 //! are served; anyone else gets a 403 and the connection is closed. Request bodies are
@@ -22,7 +22,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -168,11 +168,24 @@ async fn event_stream(State(daemon): State<Arc<Daemon>>, Path(id): Path<String>)
         .into_response()
 }
 
-async fn follow_logs(State(daemon): State<Arc<Daemon>>, Path(name): Path<String>) -> Response {
+/// `?catalog=` of the log stream (the daemon's default catalog when absent).
+#[derive(serde::Deserialize)]
+struct CatalogQuery {
+    catalog: Option<String>,
+}
+
+async fn follow_logs(
+    State(daemon): State<Arc<Daemon>>,
+    Path(name): Path<String>,
+    Query(query): Query<CatalogQuery>,
+) -> Response {
     use crate::supervisor::Supervisor;
     use futures::StreamExt;
 
-    let svc = match daemon.catalog(None).and_then(|c| c.get(&name)) {
+    let svc = match daemon
+        .catalog(query.catalog.as_deref())
+        .and_then(|c| c.get(&name))
+    {
         Ok(s) => s.clone(),
         Err(e) => {
             let error = methods::service::catalog_error(e);

@@ -268,7 +268,10 @@ pub async fn logs(cli: &Cli, service: &str, lines: usize, follow: bool) -> ExitC
         Err(code) => return code,
     };
     let mut stream = match client
-        .stream(&format!("/services/{service}/logs/follow"))
+        .stream(&match &cli.catalog {
+            Some(c) => format!("/services/{service}/logs/follow?catalog={c}"),
+            None => format!("/services/{service}/logs/follow"),
+        })
         .await
     {
         Ok(s) => Box::pin(s),
