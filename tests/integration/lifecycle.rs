@@ -255,7 +255,9 @@ async fn stopping_a_chain_stops_dependents_before_their_dependencies() {
 async fn a_start_whose_health_never_passes_fails_and_its_dependents_are_skipped() {
     let fx = Fixture::new().await;
     let mut chain = fx.chain(&[("lc_b", &["--unhealthy"])]);
-    chain[1].health = Some((Probe::health(fx.socket("lc_b")), Duration::from_millis(500)));
+    // Long enough for the process to bind its socket even on a loaded machine, so the
+    // last answer seen is its 503.
+    chain[1].health = Some((Probe::health(fx.socket("lc_b")), Duration::from_secs(2)));
 
     let report = fx.start(&chain).await;
     assert_eq!(report.status, RunStatus::Failed);
