@@ -285,7 +285,9 @@ fn unhealthy_bin(name: &str, version: &str) -> String {
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upgrade_that_is_not_healthy_rolls_back_to_the_running_version() {
     let repo = DemoRepo::create();
-    let daemon = TestDaemon::start_with_env(&repo, &[("HERO_SVC_HEALTH_TIMEOUT_MS", "1500")]);
+    // Long enough for the new version to bind its socket on a loaded machine, so the
+    // failing health result is its 503.
+    let daemon = TestDaemon::start_with_env(&repo, &[("HERO_SVC_HEALTH_TIMEOUT_MS", "4000")]);
     succeeded(&daemon.run_cli(&["--json", "deploy", "demo_cache"]));
     let bin = daemon.root().join("bin/demo_cache");
     let old_sha = sha256(&bin);
