@@ -275,6 +275,10 @@ async fn crash_is_restarted_with_backoff<S: Supervisor>(sup: &S) {
             >= 2
     );
     sup.stop("crashy").await.unwrap();
+    // zinit settles a stop that lands in a restart window a moment after it returns; the
+    // process must end up stopped (and stay so: a restart would time this out).
+    status_until(sup, "crashy", |s| s.state == ProcessState::Stopped).await;
+    tokio::time::sleep(RESTART_DELAY * 4).await;
     assert_eq!(
         sup.status("crashy").await.unwrap().state,
         ProcessState::Stopped
