@@ -70,6 +70,9 @@ impl ZinitError {
 
     /// True when zinit said the service does not exist.
     pub fn is_not_found(&self) -> bool {
-        matches!(self, Self::Rpc { code, .. } if *code == Self::SERVICE_NOT_FOUND)
+        // zinit answers an unknown service with its own code, or (for `service.delete`)
+        // with an internal error whose message says so.
+        matches!(self, Self::Rpc { code, message, .. }
+            if *code == Self::SERVICE_NOT_FOUND || message.starts_with("service not found"))
     }
 }

@@ -41,6 +41,8 @@ struct Local {
     parked: Option<Value>,
     /// Stopped through this supervisor (zinit reports that as a plain exit).
     stopped: bool,
+    /// The last log lines of a parked process (zinit drops a deleted service's logs).
+    logs: Vec<String>,
 }
 
 impl ZinitSupervisor {
@@ -292,9 +294,18 @@ impl Supervisor for ZinitSupervisor {
             match (kind, pid) {
                 ("starting" | "running" | "stopping", Some(pgid)) => {
                     signalled = true;
-                    self.client
+                    match self
+                        .client
                         .call("service.stop", json!({"name": name}))
-                        .await?;
+                        .await
+                    {
+                        Ok(_) => {}
+                        // The instance ended between our look and the signal: what stop
+                        // wanted anyway (the loop looks again).
+                        Err(ZinitError::Rpc { message, .. })
+                            if message.contains("No such process") => {}
+                        Err(e) => return Err(e.into()),
+                    }
                     self.wait_not_active(name, timeout + Duration::from_secs(5))
                         .await?;
                     // zinit stops waiting when its main process is gone; whatever else of
@@ -325,8 +336,58 @@ impl Supervisor for ZinitSupervisor {
                 _ => break,
             }
         }
-        self.set_stopped(name, true);
+        // What zinit knows of how it ended, before it forgets the service below.
         let mut status = self.status_of(name).await?;
+        // Whatever state zinit showed last (a crash-looping process can look `exited` for a
+        // moment before its next instance), a stopped service must not be started again
+        // behind our back: take it out of zinit and keep its config for the next start.
+        let parked = self.local().get(name).is_some_and(|l| l.parked.is_some());
+        if !parked && self.view(name).await?.is_some() {
+            let config = self
+                .zinit_config(name)
+                .await?
+                .unwrap_or(view.config.clone());
+            let pid = self
+                .zinit_state(name)
+                .await?
+                .and_then(|s| s.get("pid").and_then(Value::as_u64))
+                .and_then(|p| u32::try_from(p).ok())
+                .filter(|&p| p > 0);
+            let lines = self.config.log_buffer_lines;
+            let logs = match self
+                .client
+                .call("logs.tail", json!({"name": name, "lines": lines}))
+                .await
+            {
+                Ok(answer) => log_lines(&answer).into_iter().map(|l| l.content).collect(),
+                Err(_) => Vec::new(),
+            };
+            match self
+                .client
+                .call("service.delete", json!({"name": name}))
+                .await
+            {
+                Ok(_) => {}
+                Err(e) if e.is_not_found() => {}
+                Err(e) => return Err(e.into()),
+            }
+            {
+                let mut local = self.local();
+                let entry = local.entry(name.to_string()).or_default();
+                entry.parked = Some(config);
+                entry.logs = logs;
+            }
+            if let Some(pgid) = pid {
+                group_kill::stop_group(pgid, signal, timeout)
+                    .await
+                    .map_err(|survivors| SupervisorError::StopTimedOut {
+                        name: name.to_string(),
+                        pgid,
+                        survivors,
+                    })?;
+            }
+        }
+        self.set_stopped(name, true);
         status.state = ProcessState::Stopped;
         status.pid = None;
         status.uptime = None;
@@ -373,7 +434,14 @@ impl Supervisor for ZinitSupervisor {
             .await
         {
             Ok(answer) => Ok(log_lines(&answer).into_iter().map(|l| l.content).collect()),
-            Err(e) if e.is_not_found() && self.is_known_locally(name) => Ok(Vec::new()),
+            Err(e) if e.is_not_found() && self.is_known_locally(name) => {
+                let kept = self
+                    .local()
+                    .get(name)
+                    .map(|l| l.logs.clone())
+                    .unwrap_or_default();
+                Ok(kept[kept.len().saturating_sub(lines)..].to_vec())
+            }
             Err(e) if e.is_not_found() => Err(SupervisorError::UnknownProcess {
                 name: name.to_string(),
             }),
