@@ -171,8 +171,15 @@ impl Daemon {
         let env_file = EnvFile::load(&self.paths.cfg.join("env").join("env.sh"))
             .await
             .map_err(DaemonError::EnvFile)?;
-        let mut ctx = ServiceContext::new(self.paths.clone(), self.forge.clone());
+        let mut ctx = self.base_context();
         ctx.env_file = env_file;
+        Ok(ctx)
+    }
+
+    /// [`service_context`](Self::service_context) without the env file: for questions that
+    /// need no secret (a health probe's socket), so they spawn no shell.
+    pub fn base_context(&self) -> ServiceContext {
+        let mut ctx = ServiceContext::new(self.paths.clone(), self.forge.clone());
         if let Some(dir) = std::env::var_os("HERO_SVC_TARGET_DIR").filter(|d| !d.is_empty()) {
             ctx.target_dir = dir.into();
         }
@@ -188,7 +195,7 @@ impl Daemon {
         {
             ctx.health_timeout = Duration::from_millis(ms);
         }
-        Ok(ctx)
+        ctx
     }
 
     /// How long the daemon has been up, in ms.

@@ -39,13 +39,13 @@ pub async fn wait_healthy(
     let mut socket_seen = false;
     let mut backoff = Backoff::new();
     let mut attempts = 0u32;
+    let mut previous: Option<ProbeResult> = None;
     loop {
         watch.try_start();
         attempts += 1;
         let remaining = deadline.saturating_duration_since(Instant::now());
-        let result = probe
-            .check_within(PROBE_TIMEOUT.min(remaining.max(Duration::from_millis(1))))
-            .await;
+        let limit = PROBE_TIMEOUT.min(remaining.max(Duration::from_millis(1)));
+        let result = probe.check_within(limit).await;
         observe(&result, attempts);
         if result.healthy {
             return Ok(Healthy {
@@ -58,6 +58,12 @@ pub async fn wait_healthy(
 
         let now = Instant::now();
         if now >= deadline {
+            // A last probe cut short by the deadline says less than the answer before it
+            // (a 503 beats "no answer within 1ms").
+            let result = match previous {
+                Some(p) if limit < PROBE_TIMEOUT && result.status.is_none() => p,
+                _ => result,
+            };
             return Err(match socket {
                 Some(s) if !socket_seen => WaitError::SocketNeverAppeared {
                     socket: s.to_path_buf(),
@@ -72,6 +78,7 @@ pub async fn wait_healthy(
                 },
             });
         }
+        previous = Some(result);
         let delay = backoff.next_delay().min(deadline - now);
         if watch.sleep_or_appear(delay).await {
             socket_seen = true;

@@ -542,7 +542,7 @@ pub async fn inspect(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcErr
 /// `service.health`: one probe, now.
 pub async fn health(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcError> {
     let svc = one(&daemon, &p)?;
-    let ctx = daemon.service_context().await.map_err(daemon_error)?;
+    let ctx = daemon.base_context();
     let Some(probe) = svc.health_probe(&ctx) else {
         let status = status_of(&daemon, svc.as_ref()).await?;
         return Ok(json!({
