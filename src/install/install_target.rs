@@ -268,6 +268,9 @@ impl InstallTarget {
         }
         fs::rename(&tmp, &previous)
             .map_err(InstallError::io("keep the previous binary as", &previous))?;
+        // When `.previous` already was this very file (an install killed right after keeping
+        // it), rename does nothing and leaves the temp name behind: drop that name.
+        let _ = fs::remove_file(&tmp);
         Ok(previous)
     }
 
@@ -366,6 +369,28 @@ fn sync_dir(dir: &Path) -> Result<(), InstallError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_install_after_one_killed_while_keeping_the_previous_leaves_no_temp() {
+        // Killed right after linking `.previous`: it and the binary are one file.
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("bin");
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        fs::write(&a, b"old").unwrap();
+        fs::write(&b, b"new").unwrap();
+        let t = InstallTarget::new(&bin, "x");
+        t.install_from(&a, None).unwrap();
+        fs::hard_link(t.path(), t.previous_path()).unwrap();
+        t.install_from(&b, None).unwrap();
+        let mut names: Vec<_> = fs::read_dir(&bin)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, [".x.previous", "x"]);
+        assert_eq!(fs::read(t.previous_path()).unwrap(), b"old");
+    }
 
     #[test]
     fn install_keeps_previous_and_rolls_back() {
