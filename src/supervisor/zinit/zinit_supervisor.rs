@@ -46,6 +46,19 @@ struct Local {
 }
 
 impl ZinitSupervisor {
+    /// Deletes `name` from zinit; one zinit no longer holds is fine.
+    async fn delete_from_zinit(&self, name: &str) -> Result<(), SupervisorError> {
+        match self
+            .client
+            .call("service.delete", json!({"name": name}))
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if e.is_not_found() => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Connects to the `zinit-server` at `config.socket`; fails with a message saying how
     /// to start it when nothing answers there.
     pub async fn open(config: ZinitConfig) -> Result<Self, SupervisorError> {
@@ -280,7 +293,6 @@ impl Supervisor for ZinitSupervisor {
             .map(Duration::from_millis)
             .unwrap_or(Duration::from_secs(10));
         self.set_stopped(name, true);
-        let mut signalled = false;
         // A crash-looping process can be between instances at any moment: repeat until
         // zinit holds it as stopped by request (`exited`) or it is parked.
         for _ in 0..5 {
@@ -293,7 +305,6 @@ impl Supervisor for ZinitSupervisor {
                 .filter(|&p| p > 0);
             match (kind, pid) {
                 ("starting" | "running" | "stopping", Some(pgid)) => {
-                    signalled = true;
                     match self
                         .client
                         .call("service.stop", json!({"name": name}))
@@ -319,20 +330,8 @@ impl Supervisor for ZinitSupervisor {
                             survivors,
                         })?;
                 }
-                ("failed" | "blocked", _) | ("inactive", _) if kind != "inactive" || signalled => {
-                    // A restart may be pending (zinit would start it again when its delay
-                    // ends, even after service.stop): take it out of zinit and keep its
-                    // config for the next start.
-                    let config = self
-                        .zinit_config(name)
-                        .await?
-                        .unwrap_or(view.config.clone());
-                    self.client
-                        .call("service.delete", json!({"name": name}))
-                        .await?;
-                    self.local().entry(name.to_string()).or_default().parked = Some(config);
-                    break;
-                }
+                // Failed, blocked, exited or between instances: the parking below takes it
+                // out of zinit, whatever restart zinit may still have pending.
                 _ => break,
             }
         }
@@ -362,15 +361,7 @@ impl Supervisor for ZinitSupervisor {
                 Ok(answer) => log_lines(&answer).into_iter().map(|l| l.content).collect(),
                 Err(_) => Vec::new(),
             };
-            match self
-                .client
-                .call("service.delete", json!({"name": name}))
-                .await
-            {
-                Ok(_) => {}
-                Err(e) if e.is_not_found() => {}
-                Err(e) => return Err(e.into()),
-            }
+            self.delete_from_zinit(name).await?;
             {
                 let mut local = self.local();
                 let entry = local.entry(name.to_string()).or_default();
@@ -486,15 +477,7 @@ impl Supervisor for ZinitSupervisor {
 
     async fn remove(&self, name: &str) -> Result<(), SupervisorError> {
         self.stop(name).await?;
-        match self
-            .client
-            .call("service.delete", json!({"name": name}))
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if e.is_not_found() => {}
-            Err(e) => return Err(e.into()),
-        }
+        self.delete_from_zinit(name).await?;
         self.local().remove(name);
         Ok(())
     }
