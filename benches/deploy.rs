@@ -17,7 +17,7 @@
 //! (`<target>/hero_svc_demo_builds`); their start-up does not depend on the profile.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -30,6 +30,10 @@ use hero_svc::services::{Catalog, Source};
 use hero_svc::tasks::GitRef;
 use serde_json::{Value, json};
 
+#[path = "../tests/integration/support/demo_repo.rs"]
+mod demo_repo;
+use demo_repo::DemoRepo;
+
 /// Measured runs per catalog (the median is reported).
 const RUNS: usize = 5;
 /// Readiness delay of every service of the chain and the fan.
@@ -37,12 +41,9 @@ const READY_MS: u64 = 100;
 
 fn main() {
     let work = tempfile::tempdir().expect("temp dir");
-    let repo = demo_repo(work.path());
+    let demo = DemoRepo::create();
+    let repo = demo.path().to_path_buf();
     let root = work.path().join("root");
-    let target = std::env::current_exe()
-        .ok()
-        .and_then(|e| Some(e.parent()?.parent()?.parent()?.to_path_buf()))
-        .expect("bench executable inside a target dir");
     let env = [
         ("HERO_ROOT", root.display().to_string()),
         (
@@ -58,7 +59,7 @@ fn main() {
         ),
         (
             "CARGO_BUILD_BUILD_DIR",
-            target.join("hero_svc_demo_builds").display().to_string(),
+            demo_repo::shared_build_dir().display().to_string(),
         ),
         ("HERO_SVC_BUILD_PROFILE", "dev".to_string()),
         ("FORGE_URL", "http://127.0.0.1:9/".to_string()),
@@ -345,58 +346,4 @@ fn slowest_tasks(report: &Value) -> String {
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(f64::total_cmp);
     v[v.len() / 2]
-}
-
-/// A git repository with a copy of the demo crate, as the tests make it.
-fn demo_repo(work: &Path) -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let repo = work.join("demo_repo");
-    let crate_dir = "demo_bench";
-    copy_dir(&here.join("demo"), &repo.join(crate_dir));
-    std::fs::copy(here.join("Cargo.lock"), repo.join("Cargo.lock")).expect("lock file");
-    std::fs::write(
-        repo.join("Cargo.toml"),
-        format!("[workspace]\nmembers = [\"{crate_dir}\"]\nresolver = \"3\"\n"),
-    )
-    .expect("manifest");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let run = |program: &str, args: &[&str]| {
-        let ok = Command::new(program)
-            .args(args)
-            .current_dir(&repo)
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "{program} {args:?} failed");
-    };
-    run(&cargo, &["metadata", "--offline", "--format-version", "1"]);
-    run("git", &["init", "--quiet", "--initial-branch=main"]);
-    run("git", &["add", "-A"]);
-    run(
-        "git",
-        &[
-            "-c",
-            "user.name=bench",
-            "-c",
-            "user.email=bench@example.com",
-            "commit",
-            "--quiet",
-            "-m",
-            "demo",
-        ],
-    );
-    repo
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("dir");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }

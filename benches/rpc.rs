@@ -28,6 +28,10 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::UnixStream;
 
+#[path = "../tests/integration/support/demo_repo.rs"]
+mod demo_repo;
+use demo_repo::DemoRepo;
+
 /// The `hero_svc` binary: this build's, or `HERO_SVC_BENCH_BIN` (the shared target dir may
 /// hold another checkout's build by the time the bench runs).
 fn hero_svc() -> PathBuf {
@@ -54,7 +58,7 @@ fn main() {
 /// A temp Hero root with a demo repository and a daemon on it.
 struct Bench {
     _root: tempfile::TempDir,
-    _repo: tempfile::TempDir,
+    _repo: DemoRepo,
     root: PathBuf,
     env: Vec<(String, String)>,
     daemon: Child,
@@ -62,36 +66,10 @@ struct Bench {
 
 impl Bench {
     fn start() -> Self {
-        let repo = tempfile::tempdir().expect("tempdir");
-        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-        copy_dir(&here.join("demo"), &repo.path().join("demo"));
-        std::fs::copy(here.join("Cargo.lock"), repo.path().join("Cargo.lock")).expect("lock");
-        std::fs::write(
-            repo.path().join("Cargo.toml"),
-            "[workspace]\nmembers = [\"demo\"]\nresolver = \"3\"\n",
-        )
-        .expect("manifest");
-        run(Command::new(env!("CARGO"))
-            .args(["metadata", "--offline", "--format-version", "1"])
-            .current_dir(repo.path())
-            .stdout(Stdio::null()));
-        run(Command::new("git")
-            .args(["init", "-q", "--initial-branch=main"])
-            .current_dir(repo.path()));
-        run(Command::new("git")
-            .args(["add", "-A"])
-            .current_dir(repo.path()));
-        run(Command::new("git")
-            .args(["-c", "user.name=b", "-c", "user.email=b@example.com"])
-            .args(["commit", "-qm", "demo"])
-            .current_dir(repo.path()));
+        let repo = DemoRepo::create();
         let root = tempfile::tempdir().expect("tempdir");
         let r = root.path().to_path_buf();
-        let target = PathBuf::from(env!("CARGO_BIN_EXE_hero_svc"))
-            .parent()
-            .and_then(Path::parent)
-            .expect("target dir")
-            .join("hero_svc_demo_builds");
+        let target = demo_repo::shared_build_dir();
         let env: Vec<(String, String)> = [
             ("HERO_ROOT", r.display().to_string()),
             ("PATH_SOCKET", r.join("var/sockets").display().to_string()),
@@ -149,19 +127,6 @@ impl Drop for Bench {
 fn run(cmd: &mut Command) {
     let status = cmd.status().expect("spawn");
     assert!(status.success(), "{cmd:?} failed");
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("mkdir");
-    for entry in std::fs::read_dir(from).expect("read_dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 fn wait_for(mut cond: impl FnMut() -> bool, what: &str) {

@@ -9,146 +9,16 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use hero_svc::rpc::RpcClient;
-use sha2::{Digest, Sha256};
 use tempfile::TempDir;
 
+pub use super::demo_repo::{DemoRepo, shared_build_dir};
 use super::procs::poll_until;
 
 /// How long the daemon may take to come up.
 const DEADLINE: Duration = Duration::from_secs(15);
-
-/// A git repository with a copy of the demo crate (a one-member workspace).
-pub struct DemoRepo {
-    dir: TempDir,
-    crate_dir: String,
-}
-
-/// How many demo repositories this test run made (names their crate folders).
-static REPOS: AtomicUsize = AtomicUsize::new(0);
-
-/// A folder name for the demo crate of a new repository, unique in this run and this
-/// checkout of hero_svc. Cargo derives the hash of a path package's artifacts from its path
-/// *inside* its workspace: two repositories with the crate at the same relative path would
-/// share (and overwrite) each other's artifacts in the shared build dir.
-fn unique_crate_dir() -> String {
-    let here = env!("CARGO_MANIFEST_DIR");
-    let checkout = hex::encode(&Sha256::digest(here.as_bytes())[..4]);
-    let n = REPOS.fetch_add(1, Ordering::SeqCst);
-    format!("demo_{checkout}_{n}")
-}
-
-impl DemoRepo {
-    /// Copies `demo/` (into a uniquely named folder), `Cargo.lock` (trimmed to the demo's dependencies) and a workspace
-    /// manifest into a new repository and commits them on branch `main`.
-    pub fn create() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let crate_dir = unique_crate_dir();
-        let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-        copy_dir(&here.join("demo"), &dir.path().join(&crate_dir));
-        std::fs::copy(here.join("Cargo.lock"), dir.path().join("Cargo.lock")).unwrap();
-        std::fs::write(
-            dir.path().join("Cargo.toml"),
-            format!("[workspace]\nmembers = [\"{crate_dir}\"]\nresolver = \"3\"\n"),
-        )
-        .unwrap();
-        // Trim the copied lock file to the demo's dependencies, as the demo repository's
-        // own lock file would be: a build must not leave the checkout modified.
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        let status = Command::new(cargo)
-            .args(["metadata", "--offline", "--format-version", "1"])
-            .current_dir(dir.path())
-            .stdout(Stdio::null())
-            .status()
-            .unwrap();
-        assert!(
-            status.success(),
-            "cargo metadata failed in the demo repository"
-        );
-        let repo = Self { dir, crate_dir };
-        repo.git(&["init", "--quiet", "--initial-branch=main"]);
-        repo.commit("the demo services");
-        repo
-    }
-
-    /// The repository's path.
-    pub fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// The path of the demo crate's file `rel` inside the repository (`src/bin/demo_db.rs`
-    /// → `demo_…/src/bin/demo_db.rs`), for [`write`](Self::write).
-    pub fn demo_file(&self, rel: &str) -> String {
-        format!("{}/{rel}", self.crate_dir)
-    }
-
-    /// Writes `contents` to the file at `rel` (relative to the repository).
-    pub fn write(&self, rel: &str, contents: &str) {
-        std::fs::write(self.path().join(rel), contents).unwrap();
-    }
-
-    /// Sets the version constant of demo service `name` (changes its binary).
-    pub fn set_version(&self, name: &str, version: &str) {
-        let rel = self.demo_file(&format!("src/bin/{name}.rs"));
-        let text = std::fs::read_to_string(self.path().join(&rel)).unwrap();
-        let start =
-            text.find("const VERSION: &str = \"").unwrap() + "const VERSION: &str = \"".len();
-        let end = start + text[start..].find('"').unwrap();
-        let new = format!("{}{version}{}", &text[..start], &text[end..]);
-        self.write(&rel, &new);
-    }
-
-    /// Commits everything.
-    pub fn commit(&self, message: &str) {
-        self.git(&["add", "-A"]);
-        self.git(&[
-            "-c",
-            "user.name=test",
-            "-c",
-            "user.email=test@example.com",
-            "commit",
-            "--quiet",
-            "-m",
-            message,
-        ]);
-    }
-
-    fn git(&self, args: &[&str]) {
-        let status = Command::new("git")
-            .args(args)
-            .current_dir(self.path())
-            .status()
-            .unwrap();
-        assert!(status.success(), "git {args:?} failed");
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// The cargo build dir (intermediate artifacts) source builds of the tests share.
-pub fn shared_build_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    // <target>/<profile>/deps/integration-xxx → <target>/hero_svc_demo_builds
-    exe.parent()
-        .and_then(Path::parent)
-        .and_then(Path::parent)
-        .unwrap()
-        .join("hero_svc_demo_builds")
-}
 
 /// A daemon in a temp root. Dropping it stops every service it started, then the daemon.
 pub struct TestDaemon {

@@ -5,6 +5,7 @@
 
 pub mod daemon;
 pub mod demo;
+pub mod demo_repo;
 pub mod events;
 pub mod forge;
 pub mod http;
