@@ -101,7 +101,7 @@ async fn bench(root: &Path, repo: &Path, env: &[(&str, String)]) {
         .await
     });
     ready_rx.await.expect("the daemon started");
-    let client = RpcClient::new(&socket);
+    let client = RpcClient::new(&socket).timeout(None);
 
     // Warm up: build and install everything once.
     let started = Instant::now();

@@ -429,7 +429,8 @@ fn serve_thirty() {
         let shutdown = async move {
             term.recv().await;
         };
-        let _ = hero_svc::rpc::serve(listener, daemon.clone(), shutdown).await;
+        let limits = hero_svc::rpc::ConnectionLimits::default();
+        let _ = hero_svc::rpc::serve(listener, daemon.clone(), limits, shutdown).await;
         for name in names {
             let _ = sup.stop(&name).await;
         }

@@ -34,6 +34,7 @@ pub fn bind_socket(path: &Path) -> Result<UnixListener, DaemonError> {
 /// connections.
 pub async fn run(options: DaemonOptions, ready: impl FnOnce(&Path)) -> Result<(), DaemonError> {
     super::memory::limit_arenas();
+    crate::rpc::connections::raise_open_files_limit();
     let lock = DaemonLock::acquire(&options.paths.state_dir().join("daemon.lock"))?;
     let socket = options.paths.daemon_socket();
     let daemon = Daemon::open(options).await?;
@@ -56,7 +57,8 @@ pub async fn run(options: DaemonOptions, ready: impl FnOnce(&Path)) -> Result<()
     super::memory::trim_periodically();
     ready(&socket);
     tracing::info!(socket = %socket.display(), "hero_svc daemon listening");
-    let served = crate::rpc::serve(listener, daemon.clone(), shutdown).await;
+    let limits = crate::rpc::ConnectionLimits::from_env();
+    let served = crate::rpc::serve(listener, daemon.clone(), limits, shutdown).await;
     daemon.executions().shutdown().await;
     let _ = std::fs::remove_file(&socket);
     drop(lock);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
+use tokio_util::sync::CancellationToken;
 
 use super::{DaemonError, Executions, ServiceLocks};
 use crate::forge::ForgeConfig;
@@ -64,6 +65,7 @@ pub struct Daemon {
     forge: ForgeConfig,
     started: Instant,
     started_at: DateTime<Utc>,
+    stopping: CancellationToken,
 }
 
 impl Daemon {
@@ -116,6 +118,7 @@ impl Daemon {
             forge,
             started: Instant::now(),
             started_at: Utc::now(),
+            stopping: CancellationToken::new(),
         }))
     }
 
@@ -206,5 +209,10 @@ impl Daemon {
     /// When it started.
     pub fn started_at(&self) -> DateTime<Utc> {
         self.started_at
+    }
+
+    /// Cancelled when the daemon begins to stop: servers stop accepting, streams end.
+    pub fn stopping(&self) -> &CancellationToken {
+        &self.stopping
     }
 }

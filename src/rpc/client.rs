@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures::Stream;
@@ -31,6 +32,17 @@ pub enum ClientError {
     /// The HTTP exchange failed.
     #[error("the connection to the daemon failed")]
     Transport(#[source] hyper::Error),
+    /// The daemon did not answer in time.
+    #[error(
+        "the hero_svc daemon at {socket} did not answer within {}s; it may be overloaded or hung (its log is in $HERO_ROOT/var/hero_svc/daemon.log)",
+        .after.as_secs_f64()
+    )]
+    Timeout {
+        /// The socket.
+        socket: PathBuf,
+        /// How long the client waited.
+        after: Duration,
+    },
     /// The daemon answered with an HTTP error.
     #[error("the daemon answered HTTP {status}: {body}")]
     Http {
@@ -49,18 +61,69 @@ pub enum ClientError {
 
 /// A client of the daemon's socket. Each call opens its own connection (cheap on a unix
 /// socket), so one client can be shared by concurrent tasks.
+///
+/// Nothing waits forever unless asked to: connecting and every call are bounded by
+/// [`timeout`](Self::timeout) (default [`DEFAULT_TIMEOUT`]; a call that waits for a whole
+/// operation, `wait: true`, needs a longer one or none), and a stream by
+/// [`STREAM_IDLE_TIMEOUT`] without a byte (the daemon sends an empty line every 15 s on a
+/// quiet stream).
 #[derive(Debug)]
 pub struct RpcClient {
     socket: PathBuf,
     next_id: AtomicU64,
+    timeout: Option<Duration>,
 }
 
+/// How long a call may take unless the client is told otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a stream may stay silent before the client gives up on it.
+pub const STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
 impl RpcClient {
-    /// A client for the daemon listening on `socket`.
+    /// A client for the daemon listening on `socket`, with the default timeout (or
+    /// `HERO_SVC_CLIENT_TIMEOUT`, in seconds, when set).
     pub fn new(socket: impl Into<PathBuf>) -> Self {
+        let timeout = std::env::var("HERO_SVC_CLIENT_TIMEOUT")
+            .ok()
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .filter(|s| s.is_finite() && *s > 0.0)
+            .map_or(DEFAULT_TIMEOUT, Duration::from_secs_f64);
         Self {
             socket: socket.into(),
             next_id: AtomicU64::new(1),
+            timeout: Some(timeout),
+        }
+    }
+
+    /// Bounds connecting and each call by `timeout` (`None`: no bound, for calls that wait
+    /// for whole operations).
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The bound of each call (`None`: none).
+    pub fn configured_timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
+    fn timed_out(&self, after: Duration) -> ClientError {
+        ClientError::Timeout {
+            socket: self.socket.clone(),
+            after,
+        }
+    }
+
+    /// `fut`, or a timeout error after the client's timeout.
+    async fn bounded<T>(
+        &self,
+        fut: impl std::future::Future<Output = Result<T, ClientError>>,
+    ) -> Result<T, ClientError> {
+        match self.timeout {
+            Some(limit) => tokio::time::timeout(limit, fut)
+                .await
+                .unwrap_or_else(|_| Err(self.timed_out(limit))),
+            None => fut.await,
         }
     }
 
@@ -119,7 +182,9 @@ impl RpcClient {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let body = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
         let req = Self::request("POST", "/rpc", Bytes::from(body.to_string()))?;
-        let (status, bytes) = Self::body(self.send(req).await?).await?;
+        let (status, bytes) = self
+            .bounded(async { Self::body(self.send(req).await?).await })
+            .await?;
         let mut answer: Value = serde_json::from_slice(&bytes).map_err(|_| ClientError::Http {
             status,
             body: String::from_utf8_lossy(&bytes).into_owned(),
@@ -144,7 +209,8 @@ impl RpcClient {
     /// `GET path`: the status and the body.
     pub async fn get(&self, path: &str) -> Result<(u16, Bytes), ClientError> {
         let req = Self::request("GET", path, Bytes::new())?;
-        Self::body(self.send(req).await?).await
+        self.bounded(async { Self::body(self.send(req).await?).await })
+            .await
     }
 
     /// `GET path` as a stream of NDJSON values, until the daemon ends it.
@@ -153,45 +219,59 @@ impl RpcClient {
         path: &str,
     ) -> Result<impl Stream<Item = Result<Value, ClientError>> + Send + 'static, ClientError> {
         let req = Self::request("GET", path, Bytes::new())?;
-        let resp = self.send(req).await?;
+        let resp = self.bounded(self.send(req)).await?;
         if !resp.status().is_success() {
-            let (status, body) = Self::body(resp).await?;
+            let (status, body) = self.bounded(Self::body(resp)).await?;
             return Err(ClientError::Http {
                 status,
                 body: String::from_utf8_lossy(&body).into_owned(),
             });
         }
         let body = resp.into_body();
+        let socket = self.socket.clone();
         Ok(futures::stream::unfold(
             (body, Vec::<u8>::new(), false),
-            |(mut body, mut buf, mut ended)| async move {
-                loop {
-                    if let Some(pos) = buf.iter().position(|b| *b == b'\n') {
-                        let line: Vec<u8> = buf.drain(..=pos).collect();
-                        if line.iter().all(u8::is_ascii_whitespace) {
-                            continue;
-                        }
-                        let item = serde_json::from_slice(&line)
-                            .map_err(|e| ClientError::Protocol(format!("bad event line: {e}")));
-                        return Some((item, (body, buf, ended)));
-                    }
-                    if ended {
-                        return None;
-                    }
-                    match body.frame().await {
-                        Some(Ok(frame)) => {
-                            if let Ok(data) = frame.into_data() {
-                                buf.extend_from_slice(&data);
+            move |(mut body, mut buf, mut ended)| {
+                let socket = socket.clone();
+                async move {
+                    loop {
+                        if let Some(pos) = buf.iter().position(|b| *b == b'\n') {
+                            let line: Vec<u8> = buf.drain(..=pos).collect();
+                            if line.iter().all(u8::is_ascii_whitespace) {
+                                continue;
                             }
+                            let item = serde_json::from_slice(&line)
+                                .map_err(|e| ClientError::Protocol(format!("bad event line: {e}")));
+                            return Some((item, (body, buf, ended)));
                         }
-                        Some(Err(e)) => {
-                            ended = true;
-                            return Some((Err(ClientError::Transport(e)), (body, buf, ended)));
+                        if ended {
+                            return None;
                         }
-                        None => {
+                        let Ok(frame) =
+                            tokio::time::timeout(STREAM_IDLE_TIMEOUT, body.frame()).await
+                        else {
                             ended = true;
-                            if !buf.is_empty() {
-                                buf.push(b'\n');
+                            let error = ClientError::Timeout {
+                                socket: socket.clone(),
+                                after: STREAM_IDLE_TIMEOUT,
+                            };
+                            return Some((Err(error), (body, buf, ended)));
+                        };
+                        match frame {
+                            Some(Ok(frame)) => {
+                                if let Ok(data) = frame.into_data() {
+                                    buf.extend_from_slice(&data);
+                                }
+                            }
+                            Some(Err(e)) => {
+                                ended = true;
+                                return Some((Err(ClientError::Transport(e)), (body, buf, ended)));
+                            }
+                            None => {
+                                ended = true;
+                                if !buf.is_empty() {
+                                    buf.push(b'\n');
+                                }
                             }
                         }
                     }

@@ -40,6 +40,8 @@ pub mod codes {
     pub const SHUTTING_DOWN: i64 = -32008;
     /// The peer is not allowed to talk to the daemon (another uid).
     pub const PERMISSION_DENIED: i64 = -32009;
+    /// The daemon serves as many connections as it may; try again shortly.
+    pub const OVERLOADED: i64 = -32010;
 }
 
 /// One parsed request. `id: None` is a notification (no response).

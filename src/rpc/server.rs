@@ -11,64 +11,64 @@
 //! | `GET /executions/{id}/events` | a run's events as NDJSON, live until it ends |
 //! | `GET /services/{name}/logs/follow[?catalog=C]` | new log lines of a service's processes as NDJSON |
 //!
-//! Every connection's peer is checked (`SO_PEERCRED`): only the daemon's own uid and root
-//! are served; anyone else gets a 403 and the connection is closed. Request bodies are
-//! limited to [`MAX_BODY`].
+//! Connections are served within [`ConnectionLimits`] (header and body timeouts, a cap that
+//! keeps file descriptors for supervision, peers of another uid refused): see
+//! [`connections`](super::connections). Request bodies are limited to [`MAX_BODY`]. Streams
+//! end cleanly when the daemon stops.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::{Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Router, body};
+use futures::StreamExt;
 use serde_json::{Value, json};
-use tokio::io::AsyncWriteExt;
-use tokio::net::{UnixListener, UnixStream};
-use tokio_util::sync::CancellationToken;
+use tokio::net::UnixListener;
 
+use super::connections::{ConnectionLimits, ConnectionStats, serve_unix};
 use super::jsonrpc::{RpcError, codes, failure, handle_body};
 use super::methods;
 use crate::daemon::Daemon;
 
 /// The largest request body accepted (1 MiB).
 pub const MAX_BODY: usize = 1024 * 1024;
-/// How long in-flight requests (long polls, streams) get to finish after shutdown.
-const DRAIN: Duration = Duration::from_secs(5);
-
 /// The OpenRPC document.
 pub const OPENRPC: &str = include_str!("../../openrpc/hero_svc.openrpc.json");
 
-/// Serves the API on `listener` until `shutdown` resolves; in-flight requests then get a
-/// few seconds to finish.
+/// Serves the API on `listener` within `limits` until `shutdown` resolves: then the
+/// daemon's stopping token is cancelled (streams end), and open connections get
+/// `limits.drain` to finish.
 pub async fn serve(
     listener: UnixListener,
     daemon: Arc<Daemon>,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(daemon);
-    let stop = CancellationToken::new();
-    let trigger = stop.clone();
-    let listener = PeerCheckedListener::new(listener);
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let stopping = daemon.stopping().clone();
+    let trigger = stopping.clone();
+    tokio::spawn(async move {
         shutdown.await;
         trigger.cancel();
     });
-    let drained = async {
-        stop.cancelled().await;
-        tokio::time::sleep(DRAIN).await;
-    };
-    tokio::select! {
-        r = server.into_future() => r,
-        () = drained => Ok(()),
-    }
+    let stats = ConnectionStats::default();
+    let body_timeout = limits.body_timeout;
+    let app = router(daemon)
+        .layer(Extension(stats.clone()))
+        .layer(Extension(BodyTimeout(body_timeout)));
+    serve_unix(listener, app, limits, stats, stopping).await
 }
 
-/// The routes, on shared daemon state.
+/// How long a request body may take to arrive.
+#[derive(Clone, Copy)]
+struct BodyTimeout(Duration);
+
+/// The routes, on shared daemon state. (The server adds the connection statistics and the
+/// body timeout as extensions; without them the defaults apply.)
 pub fn router(daemon: Arc<Daemon>) -> Router {
     Router::new()
         .route("/rpc", post(rpc))
@@ -77,7 +77,6 @@ pub fn router(daemon: Arc<Daemon>) -> Router {
         .route("/.well-known/heroservice.json", get(heroservice))
         .route("/executions/{id}/events", get(event_stream))
         .route("/services/{name}/logs/follow", get(follow_logs))
-        .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(daemon)
 }
 
@@ -90,20 +89,41 @@ fn json_response(status: StatusCode, value: &Value) -> Response {
         .into_response()
 }
 
-async fn rpc(State(daemon): State<Arc<Daemon>>, body: Result<Bytes, BytesRejection>) -> Response {
-    let body = match body {
-        Ok(b) => b,
-        Err(rejection) => {
-            let status = rejection.status();
+async fn rpc(
+    State(daemon): State<Arc<Daemon>>,
+    timeout: Option<Extension<BodyTimeout>>,
+    request: Request<Body>,
+) -> Response {
+    let limit = timeout.map_or(ConnectionLimits::default().body_timeout, |t| (t.0).0);
+    let read = tokio::time::timeout(limit, body::to_bytes(request.into_body(), MAX_BODY)).await;
+    let body = match read {
+        Ok(Ok(b)) => b,
+        Ok(Err(e)) => {
+            let too_large = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
+            let (status, message) = if too_large {
+                (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    format!("the request body is larger than {MAX_BODY} bytes"),
+                )
+            } else {
+                (
+                    StatusCode::BAD_REQUEST,
+                    format!("the request body could not be read: {e}"),
+                )
+            };
+            let error = RpcError::new(codes::INVALID_REQUEST, message);
+            return json_response(status, &failure(Value::Null, error));
+        }
+        Err(_) => {
             let error = RpcError::new(
                 codes::INVALID_REQUEST,
-                if status == StatusCode::PAYLOAD_TOO_LARGE {
-                    format!("the request body is larger than {MAX_BODY} bytes")
-                } else {
-                    format!("the request body could not be read: {rejection}")
-                },
+                format!(
+                    "the request body did not arrive within {}s",
+                    limit.as_secs_f64()
+                ),
             );
-            return json_response(status, &failure(Value::Null, error));
+            return json_response(StatusCode::REQUEST_TIMEOUT, &failure(Value::Null, error));
         }
     };
     let dispatch = |req| methods::dispatch(daemon.clone(), req);
@@ -117,8 +137,19 @@ async fn openrpc() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], OPENRPC).into_response()
 }
 
-async fn health(State(daemon): State<Arc<Daemon>>) -> Response {
-    json_response(StatusCode::OK, &methods::rpc::health_value(&daemon))
+async fn health(
+    State(daemon): State<Arc<Daemon>>,
+    stats: Option<Extension<ConnectionStats>>,
+) -> Response {
+    let mut value = methods::rpc::health_value(&daemon);
+    if let Some(Extension(stats)) = stats {
+        value["connections"] = json!({
+            "open": stats.open(),
+            "refused": stats.refused(),
+            "evicted": stats.evicted(),
+        });
+    }
+    json_response(StatusCode::OK, &value)
 }
 
 async fn heroservice() -> Response {
@@ -135,6 +166,30 @@ async fn heroservice() -> Response {
     )
 }
 
+/// How often a stream with nothing to say sends an empty line, so that a client can tell
+/// a quiet stream from a dead connection.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+/// How long a run's event stream goes on after the daemon began to stop (its runs are
+/// cancelled then, so their last events follow at once).
+const STOP_GRACE: Duration = Duration::from_millis(750);
+
+/// `stream` until it ends or the daemon stops, then `last` (if any).
+fn until_stopped(
+    daemon: &Daemon,
+    grace: Duration,
+    stream: impl futures::Stream<Item = Bytes> + Send + 'static,
+    last: Option<Value>,
+) -> Body {
+    let stopping = daemon.stopping().clone();
+    let stopped = async move {
+        stopping.cancelled().await;
+        tokio::time::sleep(grace).await;
+    };
+    let tail = futures::stream::iter(last.map(|v| Bytes::from(format!("{v}\n"))));
+    let stream = stream.take_until(stopped).chain(tail);
+    Body::from_stream(stream.map(Ok::<_, std::convert::Infallible>))
+}
+
 async fn event_stream(State(daemon): State<Arc<Daemon>>, Path(id): Path<String>) -> Response {
     let Some(execution) = id.parse().ok().and_then(|id| daemon.executions().get(&id)) else {
         let error = RpcError::new(codes::UNKNOWN_EXECUTION, format!("no execution `{id}`"));
@@ -146,7 +201,7 @@ async fn event_stream(State(daemon): State<Arc<Daemon>>, Path(id): Path<String>)
             if done {
                 return None;
             }
-            let page = exec.wait_events(cursor, Duration::from_secs(15)).await;
+            let page = exec.wait_events(cursor, HEARTBEAT).await;
             let mut chunk = String::new();
             for e in &page.events {
                 if let Ok(line) = serde_json::to_string(e) {
@@ -154,16 +209,16 @@ async fn event_stream(State(daemon): State<Arc<Daemon>>, Path(id): Path<String>)
                     chunk.push('\n');
                 }
             }
+            if chunk.is_empty() {
+                chunk.push('\n');
+            }
             let done = page.finished && page.next_cursor >= cursor + page.events.len();
-            Some((
-                Ok::<_, std::convert::Infallible>(Bytes::from(chunk)),
-                (exec, page.next_cursor, done),
-            ))
+            Some((Bytes::from(chunk), (exec, page.next_cursor, done)))
         },
     );
     (
         [(header::CONTENT_TYPE, "application/x-ndjson")],
-        Body::from_stream(stream),
+        until_stopped(&daemon, STOP_GRACE, stream, None),
     )
         .into_response()
 }
@@ -180,7 +235,6 @@ async fn follow_logs(
     Query(query): Query<CatalogQuery>,
 ) -> Response {
     use crate::supervisor::Supervisor;
-    use futures::StreamExt;
 
     let svc = match daemon
         .catalog(query.catalog.as_deref())
@@ -196,84 +250,31 @@ async fn follow_logs(
     for bin in svc.binaries().into_iter().filter(|b| b.runs()) {
         if let Ok(lines) = daemon.supervisor().follow(&bin.name).await {
             let process = bin.name.clone();
-            streams.push(lines.map(move |line| {
-                let mut s = json!({ "process": process, "line": line }).to_string();
-                s.push('\n');
-                Ok::<_, std::convert::Infallible>(Bytes::from(s))
-            }));
+            streams.push(
+                lines
+                    .map(move |line| {
+                        let mut s = json!({ "process": process, "line": line }).to_string();
+                        s.push('\n');
+                        Bytes::from(s)
+                    })
+                    .boxed(),
+            );
         }
     }
+    let heartbeat = futures::stream::unfold((), |()| async {
+        tokio::time::sleep(HEARTBEAT).await;
+        Some((Bytes::from_static(b"\n"), ()))
+    });
+    streams.push(heartbeat.boxed());
+    let end = json!({ "end": "the daemon is shutting down" });
     (
         [(header::CONTENT_TYPE, "application/x-ndjson")],
-        Body::from_stream(futures::stream::select_all(streams)),
-    )
-        .into_response()
-}
-
-/// Accepts only peers with the daemon's uid (or root), checked with `SO_PEERCRED`.
-struct PeerCheckedListener {
-    inner: UnixListener,
-    uid: u32,
-}
-
-impl PeerCheckedListener {
-    fn new(inner: UnixListener) -> Self {
-        // SAFETY: geteuid has no preconditions.
-        let uid = unsafe { libc::geteuid() };
-        Self { inner, uid }
-    }
-}
-
-impl axum::serve::Listener for PeerCheckedListener {
-    type Io = UnixStream;
-    type Addr = tokio::net::unix::SocketAddr;
-
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        loop {
-            let (stream, addr) = match self.inner.accept().await {
-                Ok(pair) => pair,
-                Err(e) => {
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
-                }
-            };
-            match stream.peer_cred() {
-                Ok(cred) if cred.uid() == self.uid || cred.uid() == 0 => return (stream, addr),
-                Ok(cred) => {
-                    tracing::warn!(uid = cred.uid(), "refused a connection from another user");
-                    tokio::spawn(refuse(stream, cred.uid(), self.uid));
-                }
-                Err(e) => tracing::warn!(error = %e, "could not read peer credentials"),
-            }
-        }
-    }
-
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        self.inner.local_addr()
-    }
-}
-
-/// Answers a refused peer with a 403 and closes.
-async fn refuse(mut stream: UnixStream, peer: u32, owner: u32) {
-    let body = failure(
-        Value::Null,
-        RpcError::new(
-            codes::PERMISSION_DENIED,
-            format!(
-                "connection refused: uid {peer} is not the daemon's owner (uid {owner}) or root"
-            ),
+        until_stopped(
+            &daemon,
+            Duration::ZERO,
+            futures::stream::select_all(streams),
+            Some(end),
         ),
     )
-    .to_string();
-    let response = format!(
-        "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        let _ = stream.write_all(response.as_bytes()).await;
-        let _ = stream.shutdown().await;
-    })
-    .await;
+        .into_response()
 }

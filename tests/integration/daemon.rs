@@ -95,3 +95,42 @@ async fn an_operation_on_a_busy_service_waits_and_says_so() {
     assert_eq!(ops[0].operation, "stop");
     assert_eq!(ops[0].report_id, Some(report.run_id));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_daemon_with_followers_shuts_down_quickly_and_ends_their_streams_cleanly() {
+    let repo = DemoRepo::create();
+    let mut daemon = TestDaemon::start(&repo);
+    let follower = daemon
+        .cli()
+        .args(["logs", "-f", "demo_db"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The follower is connected once its first call has been answered.
+    crate::support::wait::wait_until(
+        "the follower's stream",
+        std::time::Duration::from_secs(10),
+        || async {
+            let health = daemon.client().get("/health").await.ok()?;
+            let v: serde_json::Value = serde_json::from_slice(&health.1).ok()?;
+            (v["connections"]["open"].as_u64()? >= 2).then_some(())
+        },
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let status = daemon.terminate();
+    let took = started.elapsed();
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "daemon exit: {status:?}"
+    );
+    assert!(
+        took < std::time::Duration::from_secs(3),
+        "shutdown took {took:?}"
+    );
+    let out = follower.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("shutting down"), "{err}");
+}

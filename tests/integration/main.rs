@@ -8,6 +8,7 @@ mod daemon;
 mod demo;
 mod deploy;
 mod executor;
+mod exhaustion;
 mod forge;
 mod health;
 mod install;

@@ -89,6 +89,7 @@ const ALL_CODES: &[i64] = &[
     codes::INVALID_PLAN,
     codes::SHUTTING_DOWN,
     codes::PERMISSION_DENIED,
+    codes::OVERLOADED,
 ];
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use super::report_client_error;
 
 /// Runs the `executions` command.
 pub async fn executions(cli: &Cli, action: Option<&ExecutionsAction>) -> ExitCode {
-    let client = match connect(cli.socket.clone(), cli.catalog.as_deref()).await {
+    let client = match connect(cli.socket.clone()).await {
         Ok(c) => c,
         Err(code) => return code,
     };

@@ -55,7 +55,7 @@ pub async fn run(cli: &Cli, operation: Operation, targets: &Targets) -> ExitCode
     if let Err(code) = check_targets(operation.as_str(), targets) {
         return code;
     }
-    let client = match connect(cli.socket.clone(), cli.catalog.as_deref()).await {
+    let client = match connect(cli.socket.clone()).await {
         Ok(c) => c,
         Err(code) => return code,
     };

@@ -32,7 +32,7 @@ pub async fn plan(cli: &Cli, args: &PlanArgs) -> ExitCode {
     if let Err(code) = check_targets("plan", &args.targets) {
         return code;
     }
-    let client = match connect(cli.socket.clone(), cli.catalog.as_deref()).await {
+    let client = match connect(cli.socket.clone()).await {
         Ok(c) => c,
         Err(code) => return code,
     };

@@ -19,7 +19,7 @@ async fn query(
     if let Some(c) = &cli.catalog {
         params["catalog"] = json!(c);
     }
-    let client = match connect(cli.socket.clone(), cli.catalog.as_deref()).await {
+    let client = match connect(cli.socket.clone()).await {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -159,7 +159,7 @@ pub async fn inspect(cli: &Cli, service: &str) -> ExitCode {
 
 /// `hero_svc health [svc…]` (all when none).
 pub async fn health(cli: &Cli, services: &[String]) -> ExitCode {
-    let client = match connect(cli.socket.clone(), cli.catalog.as_deref()).await {
+    let client = match connect(cli.socket.clone()).await {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -263,7 +263,7 @@ pub async fn logs(cli: &Cli, service: &str, lines: usize, follow: bool) -> ExitC
     if !follow || code != ExitCode::Success {
         return code;
     }
-    let client = match connect(cli.socket.clone(), cli.catalog.as_deref()).await {
+    let client = match connect(cli.socket.clone()).await {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -280,6 +280,10 @@ pub async fn logs(cli: &Cli, service: &str, lines: usize, follow: bool) -> ExitC
     loop {
         tokio::select! {
             next = stream.next() => match next {
+                Some(Ok(v)) if v.get("end").is_some() => {
+                    eprintln!("({})", s(&v["end"]));
+                    return ExitCode::Success;
+                }
                 Some(Ok(v)) => println!("{}: {}", s(&v["process"]), s(&v["line"])),
                 Some(Err(e)) => { report_error(&e); return ExitCode::DaemonUnreachable; }
                 None => return ExitCode::Success,

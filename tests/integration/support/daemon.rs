@@ -25,6 +25,7 @@ pub struct TestDaemon {
     root: TempDir,
     child: Option<Child>,
     env: Vec<(String, String)>,
+    nofile: Option<u64>,
 }
 
 impl TestDaemon {
@@ -44,7 +45,22 @@ impl TestDaemon {
         Self::start_full(repo, &[], extra_env)
     }
 
+    /// Like [`start_with_env`](Self::start_with_env), with the daemon's limit of open files
+    /// set to `nofile` (soft and hard).
+    pub fn start_with_fd_limit(repo: &DemoRepo, extra_env: &[(&str, &str)], nofile: u64) -> Self {
+        Self::start_inner(repo, &[], extra_env, Some(nofile))
+    }
+
     fn start_full(repo: &DemoRepo, serve_args: &[&str], extra_env: &[(&str, &str)]) -> Self {
+        Self::start_inner(repo, serve_args, extra_env, None)
+    }
+
+    fn start_inner(
+        repo: &DemoRepo,
+        serve_args: &[&str],
+        extra_env: &[(&str, &str)],
+        nofile: Option<u64>,
+    ) -> Self {
         let root = tempfile::tempdir().unwrap();
         let r = root.path();
         let env = vec![
@@ -81,6 +97,7 @@ impl TestDaemon {
             root,
             child: None,
             env,
+            nofile,
         };
         daemon.spawn(serve_args);
         daemon
@@ -97,6 +114,22 @@ impl TestDaemon {
             .stdin(Stdio::null())
             .stdout(log.try_clone().unwrap())
             .stderr(log);
+        if let Some(n) = self.nofile {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: setrlimit is async-signal-safe and touches only the child.
+            unsafe {
+                cmd.pre_exec(move || {
+                    let lim = libc::rlimit {
+                        rlim_cur: n,
+                        rlim_max: n,
+                    };
+                    if libc::setrlimit(libc::RLIMIT_NOFILE, &lim) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    Ok(())
+                });
+            }
+        }
         self.child = Some(cmd.spawn().unwrap());
         let socket = self.socket();
         // Connectable, not only present: the file appears at bind(), before listen().
@@ -124,6 +157,25 @@ impl TestDaemon {
         let _ = std::fs::remove_file(self.socket());
     }
 
+    /// Stops the daemon with SIGTERM and waits for it (at most 10 s); its exit status.
+    pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        let mut c = self.child.take()?;
+        // SAFETY: kill on a pid we own.
+        unsafe {
+            libc::kill(c.id() as i32, libc::SIGTERM);
+        }
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if let Ok(Some(status)) = c.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = c.kill();
+        let _ = c.wait();
+        None
+    }
+
     /// The daemon's pid.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
@@ -139,9 +191,9 @@ impl TestDaemon {
         self.root.path().join("var/sockets/hero_svc/rpc.sock")
     }
 
-    /// A JSON-RPC client of the daemon.
+    /// A JSON-RPC client of the daemon (whose calls may wait for whole operations).
     pub fn client(&self) -> RpcClient {
-        RpcClient::new(self.socket())
+        RpcClient::new(self.socket()).timeout(None)
     }
 
     /// The daemon's log so far.
@@ -195,4 +247,32 @@ impl Drop for TestDaemon {
             let _ = c.wait();
         }
     }
+}
+
+impl TestDaemon {
+    /// The state of service `name` and the pid of its first process, as `service.status`
+    /// says.
+    pub async fn state_of(&self, name: &str) -> (String, Option<u32>) {
+        let status = self
+            .client()
+            .call("service.status", serde_json::json!({ "name": name }))
+            .await
+            .unwrap();
+        let svc = &status[0];
+        (
+            svc["state"].as_str().unwrap_or_default().to_string(),
+            svc["processes"][0]["pid"].as_u64().map(|p| p as u32),
+        )
+    }
+}
+
+/// Asserts that a CLI run exited 0, showing its output otherwise.
+pub fn assert_ok(out: &Output) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
