@@ -4,12 +4,20 @@
 //! long-polls and the NDJSON stream), holds the cancellation token, and keeps the report
 //! once the run is over. Finished runs stay in memory for a while; older ones are read back
 //! from the state store.
+//!
+//! A run on services is recorded in the store when it starts (with its catalog and
+//! services), its last finished task is noted as it goes (at most every
+//! [`JOURNAL_EVERY`]), and its end is recorded when it ends — so a run killed with the
+//! daemon leaves a trace the next daemon marks `interrupted`. An upgrade also records what
+//! it promised ([`PendingUpgrade`]) until it ends. A run whose executor panics (a bug)
+//! still ends: failed, with the panic's message.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures::FutureExt;
 use serde::Serialize;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -19,20 +27,41 @@ use uuid::Uuid;
 use super::ServiceLocks;
 use crate::graph::{
     Event, EventKind, EventSink, ExecutionReport, Executor, Plan, RunId, RunRequest, RunStatus,
+    TaskStatus, panic_message,
 };
-use crate::state::OpRecord;
+use crate::state::{OpRecord, PendingUpgrade, RunRecord};
 
 /// Events kept per execution before log lines and progress updates are dropped (other
 /// events are always kept).
 const MAX_EVENTS: usize = 50_000;
 /// Finished executions kept in memory.
 const KEEP_FINISHED: usize = 64;
+/// How often a run's last finished task is written to the store.
+pub const JOURNAL_EVERY: Duration = Duration::from_millis(200);
+
+/// What a run is about: the services it acts on (in their catalog), whether it takes their
+/// locks, and the upgrades it promises to verify.
+#[derive(Clone, Debug, Default)]
+pub struct RunScope {
+    /// The catalog of the services.
+    pub catalog: String,
+    /// The services, in dependency order.
+    pub services: Vec<String>,
+    /// Take the services' locks before running (operations that change them).
+    pub locks: Option<ServiceLocks>,
+    /// Upgrades in flight, recorded at the start and cleared at the end.
+    pub pending_upgrades: Vec<PendingUpgrade>,
+}
 
 /// One run started by the daemon.
 pub struct Execution {
     id: RunId,
     operation: String,
+    services: Vec<String>,
     started_at: DateTime<Utc>,
+    /// The last task that finished (its label), and whether it changed since it was
+    /// written to the store.
+    last_finished: Mutex<(Option<String>, bool)>,
     cancel: CancellationToken,
     log: Mutex<EventLog>,
     changed: watch::Sender<u64>,
@@ -65,8 +94,14 @@ pub struct ExecutionSummary {
     pub id: RunId,
     /// Its operation.
     pub operation: String,
-    /// `running`, or how it ended.
+    /// The services it is about (empty when not recorded).
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// `running`, or how it ended (`succeeded`, `failed`, `cancelled`, `interrupted`).
     pub status: String,
+    /// The last task that finished, for a run that was interrupted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_finished: Option<String>,
     /// When it started.
     pub started_at: DateTime<Utc>,
     /// Its wall time, once over.
@@ -105,6 +140,13 @@ impl Execution {
     }
 
     fn record(&self, event: &Event) {
+        if let EventKind::TaskFinished { task, status, .. } = &event.kind {
+            let mut last = self.last_finished.lock().unwrap_or_else(|e| e.into_inner());
+            *last = (
+                Some(format!("{task} ({})", task_status_name(*status))),
+                true,
+            );
+        }
         {
             let mut log = self.log();
             let bulky = matches!(
@@ -180,19 +222,38 @@ impl Execution {
         ExecutionSummary {
             id: self.id,
             operation: self.operation.clone(),
+            services: self.services.clone(),
             status: report.map_or("running".to_string(), |r| status_name(r.status)),
+            last_finished: None,
             started_at: self.started_at,
             duration_ms: report.map(|r| r.duration_ms),
         }
     }
+
+    /// The last finished task, if it changed since the last call.
+    fn take_progress(&self) -> Option<String> {
+        let mut last = self.last_finished.lock().unwrap_or_else(|e| e.into_inner());
+        if !last.1 {
+            return None;
+        }
+        last.1 = false;
+        last.0.clone()
+    }
 }
 
-/// `succeeded`, `failed`, `cancelled`.
+fn task_status_name(status: TaskStatus) -> &'static str {
+    match status {
+        TaskStatus::Succeeded => "succeeded",
+        TaskStatus::Failed => "failed",
+        TaskStatus::Cancelled => "cancelled",
+        TaskStatus::Skipped => "skipped",
+        TaskStatus::UpToDate => "up to date",
+    }
+}
+
+/// `succeeded`, `failed`, `cancelled`, `interrupted`.
 pub fn status_name(status: RunStatus) -> String {
-    serde_json::to_value(status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+    status.as_str().to_string()
 }
 
 /// The daemon's runs.
@@ -224,22 +285,28 @@ impl Executions {
         self.start_on(executor, plan, operation, None, also)
     }
 
-    /// Like [`start`](Self::start), for an operation on `services`: the run first takes
-    /// their locks (waiting, with a `run_waiting` event, while another run holds one), and
-    /// when it is over appends one record per service to the operation log.
+    /// Like [`start`](Self::start), for an operation on the services of `scope`: the run is
+    /// recorded in the store as it starts and as it ends; with locks, it first takes the
+    /// services' locks (waiting, with a `run_waiting` event, while another run holds one),
+    /// and when it is over it appends one record per service to the operation log.
     pub fn start_on(
         &self,
         executor: &Executor,
         plan: Plan,
         operation: &str,
-        services: Option<(Vec<String>, ServiceLocks)>,
+        scope: Option<RunScope>,
         also: Option<EventSink>,
     ) -> Arc<Execution> {
         let (changed, _) = watch::channel(0);
         let execution = Arc::new(Execution {
             id: Uuid::now_v7(),
             operation: operation.to_string(),
+            services: scope
+                .as_ref()
+                .map(|s| s.services.clone())
+                .unwrap_or_default(),
             started_at: Utc::now(),
+            last_finished: Mutex::new((None, false)),
             cancel: CancellationToken::new(),
             log: Mutex::new(EventLog::default()),
             changed,
@@ -260,6 +327,32 @@ impl Executions {
                 runs.remove(id);
             }
         }
+        let store = executor.store().clone();
+        let run_id = execution.id.to_string();
+        if let Some(scope) = &scope {
+            let record = RunRecord {
+                run_id: run_id.clone(),
+                operation: operation.to_string(),
+                catalog: scope.catalog.clone(),
+                services: scope.services.clone(),
+                started_at: execution.started_at,
+                status: "running".to_string(),
+                last_finished: None,
+                ended_at: None,
+            };
+            if let Err(e) = store.start_run(&record) {
+                tracing::warn!(error = %e, run = %run_id, "could not record the run's start");
+            }
+            for pending in &scope.pending_upgrades {
+                let pending = PendingUpgrade {
+                    run_id: run_id.clone(),
+                    ..pending.clone()
+                };
+                if let Err(e) = store.save_pending_upgrade(&pending) {
+                    tracing::warn!(error = %e, service = %pending.service, "could not record the upgrade in flight");
+                }
+            }
+        }
         let exec = execution.clone();
         let sink: EventSink = Arc::new(move |e: &Event| {
             exec.record(e);
@@ -274,13 +367,13 @@ impl Executions {
         let executor = executor.clone();
         let exec = execution.clone();
         self.tracker.spawn(async move {
-            let guard = match &services {
-                Some((names, locks)) => {
+            let guard = match scope.as_ref().and_then(|s| s.locks.clone().map(|l| (s, l))) {
+                Some((scope, locks)) => {
                     let id = exec.id.to_string();
                     let waiting = exec.clone();
                     Some(
                         locks
-                            .acquire(&id, names, |service, holder| {
+                            .acquire(&id, &scope.services, |service, holder| {
                                 waiting.record(&Event {
                                     run_id: waiting.id,
                                     elapsed_us: 0,
@@ -295,12 +388,55 @@ impl Executions {
                 }
                 None => None,
             };
-            let report = executor.run(&plan, request).await;
+            let started = std::time::Instant::now();
+            let run = std::panic::AssertUnwindSafe(executor.run(&plan, request)).catch_unwind();
+            tokio::pin!(run);
+            let journaled = scope.is_some();
+            let mut tick = tokio::time::interval(JOURNAL_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let outcome = loop {
+                tokio::select! {
+                    outcome = &mut run => break outcome,
+                    _ = tick.tick(), if journaled => {
+                        if let Some(last) = exec.take_progress() {
+                            let _ = store.note_run_progress(&run_id, &last);
+                        }
+                    }
+                }
+            };
+            let report = match outcome {
+                Ok(report) => report,
+                Err(panic) => {
+                    let why = panic_message(panic.as_ref());
+                    tracing::error!(run = %run_id, %why, "the run crashed");
+                    let report = ExecutionReport::crashed(
+                        exec.id,
+                        &exec.operation,
+                        exec.started_at,
+                        started.elapsed(),
+                        &plan,
+                        &why,
+                    );
+                    let _ = store.save_report(&report);
+                    report
+                }
+            };
             drop(guard);
-            if let Some((names, _)) = &services {
-                for name in names {
-                    if let Err(e) = executor.store().append_op(&OpRecord::from_report(name, &report)) {
-                        tracing::warn!(error = %e, service = %name, "could not append to the operation log");
+            if let Some(scope) = &scope {
+                if let Some(last) = exec.take_progress() {
+                    let _ = store.note_run_progress(&run_id, &last);
+                }
+                if let Err(e) = store.end_run(&run_id, report.status.as_str()) {
+                    tracing::warn!(error = %e, run = %run_id, "could not record the run's end");
+                }
+                for pending in &scope.pending_upgrades {
+                    let _ = store.clear_pending_upgrade(&pending.service, &run_id);
+                }
+                if scope.locks.is_some() {
+                    for name in &scope.services {
+                        if let Err(e) = store.append_op(&OpRecord::from_report(name, &report)) {
+                            tracing::warn!(error = %e, service = %name, "could not append to the operation log");
+                        }
                     }
                 }
             }

@@ -46,10 +46,13 @@ impl DaemonLock {
             }
             return Err(io(err));
         }
-        file.set_len(0).map_err(io)?;
-        file.rewind().map_err(io)?;
-        writeln!(file, "{}", std::process::id()).map_err(io)?;
-        file.sync_all().map_err(io)?;
+        // The pid is for people and error messages; the lock is the flock. On a full disk
+        // the pid may not fit: the daemon still starts.
+        let _ = file
+            .set_len(0)
+            .and_then(|()| file.rewind())
+            .and_then(|_| writeln!(file, "{}", std::process::id()))
+            .and_then(|()| file.sync_all());
         Ok(Self {
             _file: file,
             path: path.to_path_buf(),

@@ -35,6 +35,7 @@ pub fn bind_socket(path: &Path) -> Result<UnixListener, DaemonError> {
 pub async fn run(options: DaemonOptions, ready: impl FnOnce(&Path)) -> Result<(), DaemonError> {
     super::memory::limit_arenas();
     crate::rpc::connections::raise_open_files_limit();
+    super::make_private(&options.paths);
     let lock = DaemonLock::acquire(&options.paths.state_dir().join("daemon.lock"))?;
     let socket = options.paths.daemon_socket();
     let daemon = Daemon::open(options).await?;
@@ -55,6 +56,7 @@ pub async fn run(options: DaemonOptions, ready: impl FnOnce(&Path)) -> Result<()
         for_shutdown.executions().cancel_all();
     };
     super::memory::trim_periodically();
+    daemon.finish_interrupted_upgrades().await;
     ready(&socket);
     tracing::info!(socket = %socket.display(), "hero_svc daemon listening");
     let limits = crate::rpc::ConnectionLimits::from_env();

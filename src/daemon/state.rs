@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
-use super::{DaemonError, Executions, ServiceLocks};
+use super::{DaemonError, Executions, Interruptions, ServiceLocks};
 use crate::forge::ForgeConfig;
 use crate::graph::{Executor, ExecutorConfig};
 use crate::paths::HeroPaths;
 use crate::services::{Catalog, CatalogError, EnvFile, ServiceContext, builtin_catalog};
 use crate::state::StateStore;
-use crate::supervisor::{AnySupervisor, BuiltinConfig, SupervisorBackend};
+use crate::supervisor::{AnySupervisor, BuiltinConfig, SecretSource, SupervisorBackend};
 use crate::tasks::TaskEnv;
 
 /// How to set up a daemon.
@@ -52,12 +52,24 @@ impl DaemonOptions {
     }
 }
 
+/// Something that fails now (see [`Daemon::faults`]).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Fault {
+    /// What does not work, and what that means.
+    pub what: String,
+    /// The error behind it.
+    pub error: String,
+    /// Since when.
+    pub since: DateTime<Utc>,
+}
+
 /// The daemon's state, shared by every connection.
 pub struct Daemon {
     paths: HeroPaths,
     store: StateStore,
     executor: Executor,
     executions: Executions,
+    interruptions: Interruptions,
     locks: ServiceLocks,
     supervisor: Arc<AnySupervisor>,
     catalogs: BTreeMap<String, Catalog>,
@@ -74,9 +86,12 @@ impl Daemon {
     /// [`run`](super::run) for the whole daemon.
     pub async fn open(options: DaemonOptions) -> Result<Arc<Self>, DaemonError> {
         let store = StateStore::open(options.paths.state_db())?;
-        let config = options
-            .supervisor
-            .unwrap_or_else(|| BuiltinConfig::new(options.paths.log_dir()));
+        let interruptions = Interruptions::recover(&store);
+        let config = options.supervisor.unwrap_or_else(|| {
+            let mut config = BuiltinConfig::new(options.paths.log_dir());
+            config.secrets = SecretSource::env_file(options.paths.env_file());
+            config
+        });
         let supervisor = Arc::new(
             options
                 .backend
@@ -111,6 +126,7 @@ impl Daemon {
             store,
             executor,
             executions: Executions::new(),
+            interruptions,
             locks: ServiceLocks::new(),
             supervisor,
             catalogs,
@@ -142,6 +158,11 @@ impl Daemon {
         &self.executions
     }
 
+    /// The runs the previous daemon did not finish.
+    pub fn interruptions(&self) -> &Interruptions {
+        &self.interruptions
+    }
+
     /// The per-service operation locks.
     pub fn locks(&self) -> &ServiceLocks {
         &self.locks
@@ -171,7 +192,7 @@ impl Daemon {
     /// and how long a started service may take to become healthy
     /// (`HERO_SVC_HEALTH_TIMEOUT_MS`).
     pub async fn service_context(&self) -> Result<ServiceContext, DaemonError> {
-        let env_file = EnvFile::load(&self.paths.cfg.join("env").join("env.sh"))
+        let env_file = EnvFile::load(&self.paths.env_file())
             .await
             .map_err(DaemonError::EnvFile)?;
         let mut ctx = self.base_context();
@@ -209,6 +230,37 @@ impl Daemon {
     /// When it started.
     pub fn started_at(&self) -> DateTime<Utc> {
         self.started_at
+    }
+
+    /// What fails now and keeps the daemon from doing all its work: its log, its state
+    /// store, the supervisor's bookkeeping or the service logs' filesystem. Each clears by
+    /// itself once it works again.
+    pub fn faults(&self) -> Vec<Fault> {
+        let mut out = Vec::new();
+        if let Some(f) = super::log_fault() {
+            out.push(Fault {
+                what: format!("the daemon's log cannot be written ({} lines lost)", f.lost),
+                error: f.error,
+                since: f.since,
+            });
+        }
+        if let Some((since, error)) = self.store.write_failure() {
+            out.push(Fault {
+                what: "the state store cannot be written: results, reports and process \
+                       records are not saved"
+                    .to_string(),
+                error,
+                since,
+            });
+        }
+        for f in self.supervisor.faults() {
+            out.push(Fault {
+                what: f.what,
+                error: f.error,
+                since: f.since,
+            });
+        }
+        out
     }
 
     /// Cancelled when the daemon begins to stop: servers stop accepting, streams end.

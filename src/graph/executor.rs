@@ -36,8 +36,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use futures::StreamExt;
 use futures::stream::FuturesUnordered;
+use futures::{FutureExt, StreamExt};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -294,7 +294,22 @@ impl<'a> Dispatch<'a> {
             env: self.env.clone(),
             default_timeout: self.config.default_timeout,
         };
-        self.futures.push(Box::pin(job.run()));
+        // A task that panics fails; the run goes on (failure is data, even a bug's).
+        let index = i;
+        self.futures.push(Box::pin(
+            std::panic::AssertUnwindSafe(job.run())
+                .catch_unwind()
+                .map(move |result| {
+                    result.unwrap_or_else(|panic| Completion {
+                        index,
+                        outcome: Outcome::Failed(TaskError::new(format!(
+                            "the task panicked: {}",
+                            panic_message(panic.as_ref())
+                        ))),
+                        attempts: 1,
+                    })
+                }),
+        ));
     }
 
     fn complete(&mut self, done: Completion) {
@@ -637,6 +652,15 @@ impl Job<'_> {
             }
         }
     }
+}
+
+/// The message a panic carried (`&str` or `String` payloads), or a placeholder.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".to_string())
 }
 
 /// `1.5s`, `250ms`.

@@ -25,7 +25,7 @@ mod plan_error;
 mod report;
 
 pub use events::{Emitter, Event, EventKind, EventSink, RunId};
-pub use executor::{Executor, RunRequest};
+pub use executor::{Executor, RunRequest, panic_message};
 pub use executor_config::ExecutorConfig;
 pub use fingerprint::{Fingerprint, FingerprintBuilder};
 pub use plan::{FallbackBranch, Plan, PlanFormat, PlanNode};

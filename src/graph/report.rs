@@ -26,6 +26,33 @@ pub enum RunStatus {
     Failed,
     /// The run was cancelled.
     Cancelled,
+    /// The daemon running it stopped before it ended (killed, crashed); recorded by the
+    /// next daemon, never the outcome of an executor's run.
+    Interrupted,
+}
+
+impl RunStatus {
+    /// The stable lowercase name (`succeeded`, `failed`, `cancelled`, `interrupted`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Cancelled => "cancelled",
+            RunStatus::Interrupted => "interrupted",
+        }
+    }
+
+    /// Parses [`as_str`](Self::as_str).
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            RunStatus::Succeeded,
+            RunStatus::Failed,
+            RunStatus::Cancelled,
+            RunStatus::Interrupted,
+        ]
+        .into_iter()
+        .find(|r| r.as_str() == s)
+    }
 }
 
 /// How one task ended.
@@ -208,6 +235,29 @@ pub(crate) fn ms(d: Duration) -> f64 {
 }
 
 impl ExecutionReport {
+    /// The report of a run of `plan` that crashed before it could report (a bug): every
+    /// task *cancelled* with `why`, the run *failed*.
+    pub fn crashed(
+        run_id: RunId,
+        operation: &str,
+        started_at: DateTime<Utc>,
+        wall: Duration,
+        plan: &Plan,
+        why: &str,
+    ) -> Self {
+        let records: Vec<TaskRecord> = (0..plan.len())
+            .map(|_| TaskRecord {
+                status: Some(TaskStatus::Cancelled),
+                reason: Some(format!("the run crashed: {why}")),
+                ..TaskRecord::default()
+            })
+            .collect();
+        let mut report =
+            Self::from_records(run_id, operation, started_at, wall, false, plan, &records);
+        report.status = RunStatus::Failed;
+        report
+    }
+
     /// Assembles the report of a run of `plan` from one record per task.
     pub fn from_records(
         run_id: RunId,

@@ -12,7 +12,8 @@
 //! 2. [`wait_healthy`] repeats a probe until it passes or a deadline expires, polling fast
 //!    at first and backing off ([`Backoff`]); for unix-socket probes it also wakes up the
 //!    moment the socket file appears ([`SocketWatch`]). A timeout is a [`WaitError`] that
-//!    says what was seen last.
+//!    says what was seen last. [`wait_healthy_while`] also gives up early when the caller
+//!    says waiting is pointless (the process that should answer failed).
 //!
 //! The [`WaitHealthy`](crate::tasks::WaitHealthy) task kind puts a wait into a plan.
 
@@ -31,4 +32,4 @@ pub use probe_error::ProbeError;
 pub use probe_result::ProbeResult;
 pub use socket_watch::SocketWatch;
 pub use wait_error::WaitError;
-pub use wait_healthy::{Healthy, wait_healthy};
+pub use wait_healthy::{Healthy, wait_healthy, wait_healthy_while};

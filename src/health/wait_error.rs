@@ -50,13 +50,24 @@ pub enum WaitError {
         /// The last probe's result.
         last: ProbeResult,
     },
+    /// Waiting was pointless before the deadline: what the probe waits for is gone (its
+    /// process failed or exited).
+    #[error("{reason} ({attempts} probes; last seen: {})", last.detail)]
+    GaveUp {
+        /// Why waiting longer could not help.
+        reason: String,
+        /// Probes made.
+        attempts: u32,
+        /// The last probe's result.
+        last: ProbeResult,
+    },
 }
 
 impl WaitError {
     /// The last probe's result, when there was one.
     pub fn last(&self) -> Option<&ProbeResult> {
         match self {
-            WaitError::NotHealthy { last, .. } => Some(last),
+            WaitError::NotHealthy { last, .. } | WaitError::GaveUp { last, .. } => Some(last),
             _ => None,
         }
     }

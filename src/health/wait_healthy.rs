@@ -16,6 +16,23 @@ pub struct Healthy {
     pub elapsed: Duration,
 }
 
+/// How often a wait asks whether waiting is still worth it, at most.
+const ABANDON_CHECK_EVERY: Duration = Duration::from_millis(50);
+
+/// Probes until `probe` passes or `timeout` has passed, calling `observe` with every result
+/// and the attempt number (1-based). See [`wait_healthy_while`].
+pub async fn wait_healthy(
+    probe: &Probe,
+    timeout: Duration,
+    observe: impl FnMut(&ProbeResult, u32),
+) -> Result<Healthy, WaitError> {
+    wait_healthy_while(probe, timeout, observe, || async { None }).await
+}
+
+/// Like [`wait_healthy`], but gives up early — with [`WaitError::GaveUp`] — as soon as
+/// `pointless` says why waiting cannot help any more (the process that should answer failed
+/// or exited). `pointless` is asked after a failed probe, at most every 50 ms.
+///
 /// Probes until `probe` passes or `timeout` has passed, calling `observe` with every result
 /// and the attempt number (1-based).
 ///
@@ -23,11 +40,16 @@ pub struct Healthy {
 /// [`SocketWatch`] on the socket's directory also ends a delay early the moment the socket
 /// file appears (and polling restarts fast); while the directory does not exist yet the wait
 /// polls and starts watching once it does. A single probe never outlives the deadline.
-pub async fn wait_healthy(
+pub async fn wait_healthy_while<F, Fut>(
     probe: &Probe,
     timeout: Duration,
     mut observe: impl FnMut(&ProbeResult, u32),
-) -> Result<Healthy, WaitError> {
+    mut pointless: F,
+) -> Result<Healthy, WaitError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<String>>,
+{
     probe.validate().map_err(|source| WaitError::InvalidProbe {
         probe: probe.to_string(),
         source,
@@ -40,6 +62,7 @@ pub async fn wait_healthy(
     let mut backoff = Backoff::new();
     let mut attempts = 0u32;
     let mut previous: Option<ProbeResult> = None;
+    let mut last_check: Option<Instant> = None;
     loop {
         watch.try_start();
         attempts += 1;
@@ -55,6 +78,16 @@ pub async fn wait_healthy(
             });
         }
         socket_seen = socket_seen || socket.is_some_and(exists);
+        if last_check.is_none_or(|t| t.elapsed() >= ABANDON_CHECK_EVERY) {
+            last_check = Some(Instant::now());
+            if let Some(reason) = pointless().await {
+                return Err(WaitError::GaveUp {
+                    reason,
+                    attempts,
+                    last: result,
+                });
+            }
+        }
 
         let now = Instant::now();
         if now >= deadline {

@@ -206,6 +206,14 @@ impl Slots {
     fn len(&self) -> usize {
         self.lock().open.len()
     }
+
+    fn busy(&self) -> usize {
+        self.lock()
+            .open
+            .values()
+            .filter(|s| s.idle_since.is_none())
+            .count()
+    }
 }
 
 /// Marks a connection idle again when dropped: when its answer was sent (a streamed answer
@@ -233,6 +241,11 @@ impl ConnectionStats {
     /// Connections open now.
     pub fn open(&self) -> usize {
         self.slots.len()
+    }
+
+    /// Connections handling a request or streaming an answer now.
+    pub fn busy(&self) -> usize {
+        self.slots.busy()
     }
 
     /// Connections answered 503 because every slot was busy.

@@ -141,10 +141,11 @@ async fn health(
     State(daemon): State<Arc<Daemon>>,
     stats: Option<Extension<ConnectionStats>>,
 ) -> Response {
-    let mut value = methods::rpc::health_value(&daemon);
+    let mut value = methods::rpc::health_value(&daemon).await;
     if let Some(Extension(stats)) = stats {
         value["connections"] = json!({
             "open": stats.open(),
+            "busy": stats.busy(),
             "refused": stats.refused(),
             "evicted": stats.evicted(),
         });

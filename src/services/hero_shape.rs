@@ -47,17 +47,30 @@ pub fn base_env(ctx: &ServiceContext) -> Vec<(String, String)> {
     env
 }
 
-/// A secret from the env file, else the daemon's environment.
-pub fn secret(service: &str, ctx: &ServiceContext, name: &str) -> Result<String, ServiceError> {
-    ctx.env_file
-        .get(name)
-        .map(str::to_string)
-        .or_else(|| std::env::var(name).ok())
-        .filter(|v| !v.is_empty())
-        .ok_or_else(|| ServiceError::MissingSecret {
-            service: service.to_string(),
-            name: name.to_string(),
-        })
+/// Checks that every secret of `svc`'s processes is set (in the env file, else the
+/// daemon's environment): operations that start a service call it, so a missing secret
+/// fails the operation before anything runs. Stopping, status and delete never need one.
+pub fn check_secrets<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+) -> Result<(), ServiceError> {
+    for spec in svc.processes(ctx)? {
+        for s in &spec.secrets {
+            let set = ctx
+                .env_file
+                .get(&s.secret)
+                .map(str::to_string)
+                .or_else(|| std::env::var(&s.secret).ok())
+                .is_some_and(|v| !v.is_empty());
+            if !set {
+                return Err(ServiceError::MissingSecret {
+                    service: svc.name().to_string(),
+                    name: s.secret.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The Hero way of running a service's server and admin binaries.
@@ -88,6 +101,9 @@ pub fn processes<S: Service + ?Sized>(
         let mut spec = spec.working_dir(ctx.paths.root.clone());
         for (k, v) in &env {
             spec = spec.env(k, v);
+        }
+        for s in svc.secrets() {
+            spec = spec.secret(s.var, s.secret);
         }
         if bin.role == BinaryRole::Server {
             for port in svc.ports() {
@@ -265,6 +281,7 @@ pub fn add_start<S: Service + ?Sized>(
     plan: &mut PlanBuilder,
     after: &[TaskKey],
 ) -> Result<TaskKey, ServiceError> {
+    check_secrets(svc, ctx)?;
     let specs = svc.processes(ctx)?;
     let mut before_start: Vec<TaskKey> = after.to_vec();
     before_start.extend(add_prepare(svc, ctx, plan, &specs)?);
@@ -277,7 +294,8 @@ pub fn add_start<S: Service + ?Sized>(
     }
     let ready = match svc.health_probe(ctx) {
         Some(probe) => plan.add_after(
-            WaitHealthy::new(svc.name(), probe, ctx.health_timeout),
+            WaitHealthy::new(svc.name(), probe, ctx.health_timeout)
+                .watching(servers.iter().map(|s| s.name.clone())),
             started.iter(),
         ),
         None => match started.last() {
@@ -339,10 +357,24 @@ pub fn add_upgrade<S: Service + ?Sized>(
     plan: &mut PlanBuilder,
     after: &[TaskKey],
 ) -> Result<TaskKey, ServiceError> {
+    check_secrets(svc, ctx)?;
     let specs = svc.processes(ctx)?;
     let mut before: Vec<TaskKey> = after.to_vec();
     before.extend(svc.add_install(ctx, plan)?);
     before.extend(add_prepare(svc, ctx, plan, &specs)?);
+    add_verified_restart(svc, ctx, plan, &before)
+}
+
+/// The default verified restart: restart every process on the installed binaries, wait
+/// until healthy, roll the binaries back if it is not (what an upgrade promises, and what
+/// finishing an interrupted upgrade does).
+pub fn add_verified_restart<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+    plan: &mut PlanBuilder,
+    after: &[TaskKey],
+) -> Result<TaskKey, ServiceError> {
+    let specs = svc.processes(ctx)?;
     let verified = RestartVerified {
         service: svc.name().to_string(),
         processes: specs.iter().map(|s| s.name.clone()).collect(),
@@ -351,7 +383,7 @@ pub fn add_upgrade<S: Service + ?Sized>(
         probe: svc.health_probe(ctx),
         timeout: ctx.health_timeout,
     };
-    Ok(plan.add_after(verified, before.iter()))
+    Ok(plan.add_after(verified, after.iter()))
 }
 
 /// The default verify: each binary, against the newest release in download mode.

@@ -11,7 +11,6 @@
 mod binary;
 mod catalog;
 pub mod demo;
-mod env_file;
 pub mod hero;
 pub mod hero_shape;
 mod operation;
@@ -22,9 +21,9 @@ mod service_context;
 mod service_error;
 mod source;
 
+pub use crate::paths::{EnvFile, EnvFileError};
 pub use binary::{Binary, BinaryRole};
 pub use catalog::{Catalog, CatalogError, Selection};
-pub use env_file::{EnvFile, EnvFileError};
 pub use operation::{
     Operation, OperationError, OperationOptions, OperationRequest, PlannedOperation, plan_operation,
 };

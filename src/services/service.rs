@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use super::{Binary, InstallPolicy, ServiceContext, ServiceError, Source, hero_shape};
 use crate::graph::PlanBuilder;
 use crate::health::Probe;
-use crate::supervisor::ProcessSpec;
+use crate::supervisor::{ProcessSpec, SecretEnv};
 use crate::tasks::{TaskKey, WriteFile};
 
 /// A service of a catalog. Object-safe: catalogs hold `Arc<dyn Service>`.
@@ -71,10 +71,33 @@ pub trait Service: Send + Sync {
         Ok(hero_shape::base_env(ctx))
     }
 
+    /// The secrets its processes get, by name: `(variable, secret)`, e.g. `("JWT_SECRET",
+    /// "ONLYOFFICE_JWT_SECRET")`. Their values are read from the user's env file when a
+    /// process is spawned and never stored; an operation that starts the service fails at
+    /// once (nothing runs) when one is set nowhere.
+    fn secrets(&self) -> Vec<SecretEnv> {
+        Vec::new()
+    }
+
     /// The processes to supervise. The default runs each server and admin binary the Hero
-    /// way (`--socket`, and `--hero-socket` for the admin).
+    /// way (`--socket`, and `--hero-socket` for the admin), with [`secrets`](Self::secrets).
     fn processes(&self, ctx: &ServiceContext) -> Result<Vec<ProcessSpec>, ServiceError> {
         hero_shape::processes(self, ctx)
+    }
+
+    /// The names of the processes it runs: what `status`, `logs` and the supervisor know
+    /// it by. From [`processes`](Self::processes); should those not be computable, its
+    /// binaries that run.
+    fn process_names(&self, ctx: &ServiceContext) -> Vec<String> {
+        match self.processes(ctx) {
+            Ok(specs) => specs.into_iter().map(|s| s.name).collect(),
+            Err(_) => self
+                .binaries()
+                .into_iter()
+                .filter(|b| b.runs())
+                .map(|b| b.name)
+                .collect(),
+        }
     }
 
     /// Files that must be written before it starts (written idempotently).
@@ -138,6 +161,19 @@ pub trait Service: Send + Sync {
         after: &[TaskKey],
     ) -> Result<TaskKey, ServiceError> {
         hero_shape::add_upgrade(self, ctx, plan, after)
+    }
+
+    /// Adds the tasks that restart it on its installed binaries, check that it becomes
+    /// healthy, and roll the binaries back if it does not; returns the last of them. The
+    /// end of an upgrade, and how a daemon finishes an upgrade its predecessor was killed
+    /// in.
+    fn add_verified_restart(
+        &self,
+        ctx: &ServiceContext,
+        plan: &mut PlanBuilder,
+        after: &[TaskKey],
+    ) -> Result<TaskKey, ServiceError> {
+        hero_shape::add_verified_restart(self, ctx, plan, after)
     }
 
     /// Adds the tasks that check its installed binaries.

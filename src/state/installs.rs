@@ -54,21 +54,23 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<InstallRecord> {
 impl StateStore {
     /// Appends the record of an install.
     pub fn record_install(&self, record: &InstallRecord) -> Result<(), StateError> {
-        self.conn()
-            .prepare_cached(&format!(
-                "INSERT INTO installs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-            ))?
-            .execute(params![
-                record.service,
-                record.binary,
-                record.version,
-                record.origin,
-                record.sha256,
-                i64::try_from(record.bytes).unwrap_or(i64::MAX),
-                record.path.to_string_lossy(),
-                record.installed_at.to_rfc3339(),
-            ])?;
-        Ok(())
+        self.noted((|| -> Result<(), StateError> {
+            self.conn()
+                .prepare_cached(&format!(
+                    "INSERT INTO installs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                ))?
+                .execute(params![
+                    record.service,
+                    record.binary,
+                    record.version,
+                    record.origin,
+                    record.sha256,
+                    i64::try_from(record.bytes).unwrap_or(i64::MAX),
+                    record.path.to_string_lossy(),
+                    record.installed_at.to_rfc3339(),
+                ])?;
+            Ok(())
+        })())
     }
 
     /// The newest install record of `binary`: what should be on disk now.

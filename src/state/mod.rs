@@ -8,11 +8,13 @@
 mod error;
 mod installs;
 mod op_log;
+mod runs;
 mod store;
 mod supervised;
 
 pub use error::StateError;
 pub use installs::InstallRecord;
 pub use op_log::OpRecord;
+pub use runs::{PendingUpgrade, RunRecord};
 pub use store::{CachedTask, ReportSummary, StateStore};
 pub use supervised::SupervisedRecord;

@@ -53,14 +53,6 @@ impl OpRecord {
 
 const COLUMNS: &str = "service, operation, started_at, duration_ms, result, error, report_id";
 
-fn result_name(status: RunStatus) -> &'static str {
-    match status {
-        RunStatus::Succeeded => "succeeded",
-        RunStatus::Failed => "failed",
-        RunStatus::Cancelled => "cancelled",
-    }
-}
-
 fn from_row(r: &Row<'_>) -> rusqlite::Result<OpRecord> {
     let started_at: String = r.get(2)?;
     let result: String = r.get(4)?;
@@ -72,11 +64,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<OpRecord> {
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_default(),
         duration_ms: r.get(3)?,
-        result: match result.as_str() {
-            "succeeded" => RunStatus::Succeeded,
-            "cancelled" => RunStatus::Cancelled,
-            _ => RunStatus::Failed,
-        },
+        result: RunStatus::parse(&result).unwrap_or(RunStatus::Failed),
         error: r.get(5)?,
         report_id: report_id.and_then(|id| id.parse().ok()),
     })
@@ -85,20 +73,22 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<OpRecord> {
 impl StateStore {
     /// Appends one record to the operation log.
     pub fn append_op(&self, record: &OpRecord) -> Result<(), StateError> {
-        self.conn()
-            .prepare_cached(&format!(
-                "INSERT INTO op_log ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-            ))?
-            .execute(params![
-                record.service,
-                record.operation,
-                record.started_at.to_rfc3339(),
-                record.duration_ms,
-                result_name(record.result),
-                record.error,
-                record.report_id.map(|id| id.to_string()),
-            ])?;
-        Ok(())
+        self.noted((|| -> Result<(), StateError> {
+            self.conn()
+                .prepare_cached(&format!(
+                    "INSERT INTO op_log ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                ))?
+                .execute(params![
+                    record.service,
+                    record.operation,
+                    record.started_at.to_rfc3339(),
+                    record.duration_ms,
+                    record.result.as_str(),
+                    record.error,
+                    record.report_id.map(|id| id.to_string()),
+                ])?;
+            Ok(())
+        })())
     }
 
     /// The newest `limit` operations on `service`, newest first.

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +66,27 @@ const MIGRATIONS: &[&str] = &[
          report_id TEXT
      );
      CREATE INDEX op_log_by_service ON op_log(service, id);",
+    // 5: how a supervised process last ended (JSON), kept across daemon restarts.
+    "ALTER TABLE supervised ADD COLUMN last_exit TEXT;",
+    // 6: runs recorded when they start, and upgrades in flight (see `runs.rs`).
+    "CREATE TABLE runs (
+         run_id TEXT PRIMARY KEY,
+         operation TEXT NOT NULL,
+         catalog TEXT NOT NULL,
+         services TEXT NOT NULL,
+         started_at TEXT NOT NULL,
+         status TEXT NOT NULL,
+         last_finished TEXT,
+         ended_at TEXT
+     );
+     CREATE INDEX runs_by_status ON runs(status);
+     CREATE INDEX runs_by_start ON runs(started_at);
+     CREATE TABLE pending_upgrades (
+         service TEXT PRIMARY KEY,
+         catalog TEXT NOT NULL,
+         run_id TEXT NOT NULL,
+         before TEXT NOT NULL
+     );",
 ];
 
 /// What the cache holds for a task key: the fingerprint of its last successful run and
@@ -92,12 +114,17 @@ pub struct ReportSummary {
     pub duration_ms: f64,
 }
 
+/// Since when writes have failed, and the last error.
+type WriteFailure = (DateTime<Utc>, String);
+
 /// A handle to the state database. Cheap to clone; all clones share one connection behind
 /// a mutex (every query is short; SQLite serializes writers anyway).
 #[derive(Clone)]
 pub struct StateStore {
     conn: Arc<Mutex<Connection>>,
     path: Option<PathBuf>,
+    /// Since when writes have failed, and the last error, while they do.
+    write_failure: Arc<Mutex<Option<WriteFailure>>>,
 }
 
 impl std::fmt::Debug for StateStore {
@@ -117,6 +144,15 @@ impl StateStore {
                 path: dir.to_path_buf(),
                 source,
             })?;
+        }
+        // Created private (its journal files take the database's mode).
+        if !path.exists() {
+            use std::os::unix::fs::OpenOptionsExt;
+            let _ = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path);
         }
         let open = || -> rusqlite::Result<Connection> {
             let conn = Connection::open(&path)?;
@@ -147,12 +183,42 @@ impl StateStore {
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             path,
+            write_failure: Arc::new(Mutex::new(None)),
         })
     }
 
     /// The database file (`None` in memory).
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// Since when writes have been failing (a full disk, a read-only filesystem) and the
+    /// last error, while they do; `None` once a write succeeds again.
+    pub fn write_failure(&self) -> Option<WriteFailure> {
+        self.write_failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Passes the result of a write through, remembering whether writes work.
+    pub(super) fn noted<T>(&self, result: Result<T, StateError>) -> Result<T, StateError> {
+        let mut failure = self.write_failure.lock().unwrap_or_else(|e| e.into_inner());
+        match &result {
+            Ok(_) => *failure = None,
+            Err(e) => {
+                let mut text = e.to_string();
+                let mut cause = std::error::Error::source(e);
+                while let Some(c) = cause {
+                    text.push_str(": ");
+                    text.push_str(&c.to_string());
+                    cause = c.source();
+                }
+                let since = failure.as_ref().map_or_else(Utc::now, |(t, _)| *t);
+                *failure = Some((since, text));
+            }
+        }
+        result
     }
 
     pub(super) fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -191,59 +257,65 @@ impl StateStore {
         fingerprint: &Fingerprint,
         output: &TaskOutput,
     ) -> Result<(), StateError> {
-        let output = serde_json::to_string(output).map_err(|source| StateError::Decode {
-            what: "task output",
-            source,
-        })?;
-        self.conn()
-            .prepare_cached(
-                "INSERT INTO fingerprints (key, fingerprint, output, updated_at)
-                 VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(key) DO UPDATE SET fingerprint = ?2, output = ?3, updated_at = ?4",
-            )?
-            .execute(params![
-                key.as_str(),
-                fingerprint.to_hex(),
-                output,
-                chrono::Utc::now().to_rfc3339()
-            ])?;
-        Ok(())
+        self.noted((|| -> Result<(), StateError> {
+            let output = serde_json::to_string(output).map_err(|source| StateError::Decode {
+                what: "task output",
+                source,
+            })?;
+            self.conn()
+                .prepare_cached(
+                    "INSERT INTO fingerprints (key, fingerprint, output, updated_at)
+                     VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(key) DO UPDATE SET fingerprint = ?2, output = ?3, updated_at = ?4",
+                )?
+                .execute(params![
+                    key.as_str(),
+                    fingerprint.to_hex(),
+                    output,
+                    chrono::Utc::now().to_rfc3339()
+                ])?;
+            Ok(())
+        })())
     }
 
     /// Forgets the cache entry of task `key` (it will run next time).
     pub fn forget(&self, key: &TaskKey) -> Result<(), StateError> {
-        self.conn().execute(
-            "DELETE FROM fingerprints WHERE key = ?1",
-            params![key.as_str()],
-        )?;
-        Ok(())
+        self.noted((|| -> Result<(), StateError> {
+            self.conn().execute(
+                "DELETE FROM fingerprints WHERE key = ?1",
+                params![key.as_str()],
+            )?;
+            Ok(())
+        })())
     }
 
     /// Stores a report (replacing one with the same run id).
     pub fn save_report(&self, report: &ExecutionReport) -> Result<(), StateError> {
-        let json = serde_json::to_string(report).map_err(|source| StateError::Decode {
-            what: "report",
-            source,
-        })?;
-        let status = serde_json::to_value(report.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        self.conn()
-            .prepare_cached(
-                "INSERT OR REPLACE INTO reports
-                 (run_id, operation, status, started_at, duration_ms, report)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            )?
-            .execute(params![
-                report.run_id.to_string(),
-                report.operation,
-                status,
-                report.started_at.to_rfc3339(),
-                report.duration_ms,
-                json
-            ])?;
-        Ok(())
+        self.noted((|| -> Result<(), StateError> {
+            let json = serde_json::to_string(report).map_err(|source| StateError::Decode {
+                what: "report",
+                source,
+            })?;
+            let status = serde_json::to_value(report.status)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            self.conn()
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO reports
+                     (run_id, operation, status, started_at, duration_ms, report)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    report.run_id.to_string(),
+                    report.operation,
+                    status,
+                    report.started_at.to_rfc3339(),
+                    report.duration_ms,
+                    json
+                ])?;
+            Ok(())
+        })())
     }
 
     /// The stored report of run `run_id`.

@@ -6,7 +6,7 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{StateError, StateStore};
-use crate::supervisor::{ProcessSpec, ProcessState};
+use crate::supervisor::{ExitReason, ProcessSpec, ProcessState};
 
 /// What the store keeps about one supervised process.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,32 +23,39 @@ pub struct SupervisedRecord {
     pub start_time: Option<u64>,
     /// Automatic restarts since it was last started on request.
     pub restart_count: u32,
+    /// How its previous instance ended.
+    pub last_exit: Option<ExitReason>,
 }
 
 impl StateStore {
     /// Inserts or replaces the record of `record.spec.name`.
     pub fn save_supervised(&self, record: &SupervisedRecord) -> Result<(), StateError> {
-        let spec = serde_json::to_string(&record.spec).map_err(|source| StateError::Decode {
-            what: "process spec",
-            source,
-        })?;
-        self.conn()
-            .prepare_cached(
-                "INSERT OR REPLACE INTO supervised
-                 (name, spec, state, pid, pgid, start_time, restart_count, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-            )?
-            .execute(params![
-                record.spec.name,
-                spec,
-                record.state.as_str(),
-                record.pid,
-                record.pgid,
-                record.start_time.map(|t| t as i64),
-                record.restart_count,
-                chrono::Utc::now().to_rfc3339()
-            ])?;
-        Ok(())
+        self.noted((|| -> Result<(), StateError> {
+            let spec = serde_json::to_string(&record.spec).map_err(|source| StateError::Decode {
+                what: "process spec",
+                source,
+            })?;
+            self.conn()
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO supervised
+                     (name, spec, state, pid, pgid, start_time, restart_count, updated_at, last_exit)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?
+                .execute(params![
+                    record.spec.name,
+                    spec,
+                    record.state.as_str(),
+                    record.pid,
+                    record.pgid,
+                    record.start_time.map(|t| t as i64),
+                    record.restart_count,
+                    chrono::Utc::now().to_rfc3339(),
+                    record
+                        .last_exit
+                        .and_then(|e| serde_json::to_string(&e).ok()),
+                ])?;
+            Ok(())
+        })())
     }
 
     /// The record of process `name`.
@@ -56,7 +63,7 @@ impl StateStore {
         let row = self
             .conn()
             .prepare_cached(
-                "SELECT spec, state, pid, pgid, start_time, restart_count
+                "SELECT spec, state, pid, pgid, start_time, restart_count, last_exit
                  FROM supervised WHERE name = ?1",
             )?
             .query_row(params![name], row_of)
@@ -68,7 +75,7 @@ impl StateStore {
     pub fn all_supervised(&self) -> Result<Vec<SupervisedRecord>, StateError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT spec, state, pid, pgid, start_time, restart_count
+            "SELECT spec, state, pid, pgid, start_time, restart_count, last_exit
              FROM supervised ORDER BY name",
         )?;
         let rows = stmt.query_map([], row_of)?.collect::<Result<Vec<_>, _>>()?;
@@ -77,13 +84,23 @@ impl StateStore {
 
     /// Forgets process `name`.
     pub fn remove_supervised(&self, name: &str) -> Result<(), StateError> {
-        self.conn()
-            .execute("DELETE FROM supervised WHERE name = ?1", params![name])?;
-        Ok(())
+        self.noted((|| -> Result<(), StateError> {
+            self.conn()
+                .execute("DELETE FROM supervised WHERE name = ?1", params![name])?;
+            Ok(())
+        })())
     }
 }
 
-type Row = (String, String, Option<u32>, Option<u32>, Option<i64>, u32);
+type Row = (
+    String,
+    String,
+    Option<u32>,
+    Option<u32>,
+    Option<i64>,
+    u32,
+    Option<String>,
+);
 
 fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
     Ok((
@@ -93,11 +110,12 @@ fn row_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<Row> {
         r.get(3)?,
         r.get(4)?,
         r.get(5)?,
+        r.get(6)?,
     ))
 }
 
 fn decode(
-    (spec, state, pid, pgid, start_time, restart_count): Row,
+    (spec, state, pid, pgid, start_time, restart_count, last_exit): Row,
 ) -> Result<SupervisedRecord, StateError> {
     let spec = serde_json::from_str(&spec).map_err(|source| StateError::Decode {
         what: "process spec",
@@ -112,6 +130,7 @@ fn decode(
         pgid,
         start_time: start_time.and_then(|t| u64::try_from(t).ok()),
         restart_count,
+        last_exit: last_exit.and_then(|e| serde_json::from_str(&e).ok()),
     })
 }
 
@@ -129,6 +148,7 @@ mod tests {
             pgid: Some(42),
             start_time: Some(123_456),
             restart_count: 2,
+            last_exit: Some(ExitReason::Signal(9)),
         };
         store.save_supervised(&record).unwrap();
         assert_eq!(store.supervised("svc").unwrap(), Some(record.clone()));

@@ -28,6 +28,15 @@ macro_rules! delegate {
 }
 
 impl AnySupervisor {
+    /// What the backend cannot do now (see [`BuiltinSupervisor::faults`]); none for zinit,
+    /// whose own health is zinit's.
+    pub fn faults(&self) -> Vec<super::SupervisorFault> {
+        match self {
+            AnySupervisor::Builtin(s) => s.faults(),
+            AnySupervisor::Zinit(_) => Vec::new(),
+        }
+    }
+
     /// The backend's name (`builtin`, `zinit`).
     pub fn backend(&self) -> &'static str {
         match self {

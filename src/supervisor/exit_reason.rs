@@ -13,6 +13,9 @@ pub enum ExitReason {
     /// It ended while the supervisor could not collect its status (an adopted process, or
     /// one that died while the daemon was down).
     Unknown,
+    /// It was stopped on request, and its status could not be collected (an adopted
+    /// process: not a child of this daemon).
+    Stopped,
 }
 
 impl ExitReason {
@@ -37,7 +40,10 @@ impl std::fmt::Display for ExitReason {
         match self {
             Self::Code(c) => write!(f, "exit code {c}"),
             Self::Signal(s) => write!(f, "signal {s}"),
-            Self::Unknown => f.write_str("unknown exit"),
+            Self::Unknown => {
+                f.write_str("ended (exit status not known: not a child of this daemon)")
+            }
+            Self::Stopped => f.write_str("stopped on request"),
         }
     }
 }

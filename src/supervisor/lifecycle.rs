@@ -108,7 +108,8 @@ pub fn add_start_order(
         );
         let ready = match &service.health {
             Some((probe, timeout)) => plan.add_after(
-                WaitHealthy::new(service.spec.name.clone(), probe.clone(), *timeout),
+                WaitHealthy::new(service.spec.name.clone(), probe.clone(), *timeout)
+                    .watching([service.spec.name.clone()]),
                 [&start],
             ),
             None => start.clone(),

@@ -27,6 +27,7 @@ mod process_spec;
 mod process_state;
 mod process_status;
 mod restart_policy;
+mod secret_source;
 #[allow(clippy::module_inception)]
 mod supervisor;
 mod supervisor_backend;
@@ -34,14 +35,15 @@ mod supervisor_error;
 pub mod zinit;
 
 pub use any_supervisor::AnySupervisor;
-pub use builtin::{BuiltinConfig, BuiltinSupervisor};
+pub use builtin::{BuiltinConfig, BuiltinSupervisor, SupervisorFault};
 pub use exit_reason::ExitReason;
 pub use lifecycle::{LifecycleService, StartKeys, add_start_order, add_stop_order};
 pub use log_settings::LogSettings;
-pub use process_spec::ProcessSpec;
+pub use process_spec::{ProcessSpec, SecretEnv};
 pub use process_state::ProcessState;
 pub use process_status::ProcessStatus;
 pub use restart_policy::RestartPolicy;
+pub use secret_source::SecretSource;
 pub use supervisor::{LogLines, Supervisor};
 pub use supervisor_backend::{SUPERVISOR_ENV, SupervisorBackend, ZINIT_SOCKET_ENV};
 pub use supervisor_error::SupervisorError;

@@ -7,9 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use super::{LogSettings, RestartPolicy, SupervisorError};
 
-/// How to run one supervised process. The process gets exactly `env` (plus the variables
-/// named in `pass_env`, copied from the supervisor's own environment) and nothing else, so
-/// what a service sees does not depend on the shell the daemon was started from.
+/// How to run one supervised process. The process gets exactly `env`, its `secrets`, and
+/// the variables named in `pass_env` (copied from the supervisor's own environment), and
+/// nothing else, so what a service sees does not depend on the shell the daemon was started
+/// from.
+///
+/// A spec is stored (the supervisor's records, zinit's config), so it holds no secret
+/// value: a secret is a [`SecretEnv`], a name, and its value is read when the process is
+/// spawned (see [`SecretSource`](super::SecretSource)).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProcessSpec {
     /// Unique name; also the log file's name, so it is restricted to `[A-Za-z0-9._-]`.
@@ -18,8 +23,11 @@ pub struct ProcessSpec {
     pub executable: PathBuf,
     /// Its arguments.
     pub args: Vec<String>,
-    /// Its complete environment.
+    /// Its environment (secrets aside).
     pub env: Vec<(String, String)>,
+    /// Variables whose values are secrets, by name: resolved at spawn time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<SecretEnv>,
     /// Variables copied from the supervisor's environment when set there.
     pub pass_env: Vec<String>,
     /// Its working directory (the supervisor's when `None`).
@@ -39,6 +47,15 @@ pub struct ProcessSpec {
     pub tcp_ports: Vec<u16>,
 }
 
+/// A variable whose value is a secret, stored by name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct SecretEnv {
+    /// The variable the process sees (`JWT_SECRET`).
+    pub var: String,
+    /// The secret's name in the user's env file (`ONLYOFFICE_JWT_SECRET`).
+    pub secret: String,
+}
+
 impl ProcessSpec {
     /// A spec for `name` running `executable`, with no arguments, an empty environment,
     /// [`RestartPolicy::Always`], SIGTERM with a 10 s stop timeout and default log rotation.
@@ -48,6 +65,7 @@ impl ProcessSpec {
             executable: executable.into(),
             args: Vec::new(),
             env: Vec::new(),
+            secrets: Vec::new(),
             pass_env: Vec::new(),
             working_dir: None,
             restart: RestartPolicy::Always,
@@ -72,6 +90,16 @@ impl ProcessSpec {
     /// Sets an environment variable.
     pub fn env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.env.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets variable `var` to the value of secret `secret` (a variable of the user's env
+    /// file, or of the supervisor's environment), read when the process is spawned.
+    pub fn secret(mut self, var: impl Into<String>, secret: impl Into<String>) -> Self {
+        self.secrets.push(SecretEnv {
+            var: var.into(),
+            secret: secret.into(),
+        });
         self
     }
 

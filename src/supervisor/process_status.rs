@@ -28,4 +28,7 @@ pub struct ProcessStatus {
     pub error: Option<String>,
     /// The last lines of its log, kept when it [`Failed`](ProcessState::Failed).
     pub last_log_lines: Vec<String>,
+    /// What is wrong around it although it runs (its log's filesystem is full).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }

@@ -93,6 +93,28 @@ pub enum SupervisorError {
         #[source]
         source: std::io::Error,
     },
+    /// A secret the process needs is set nowhere.
+    #[error(
+        "{name} needs the secret {secret}: set it in {} (or in the daemon's environment)",
+        .file.as_ref().map_or_else(|| "the env file".to_string(), |f| f.display().to_string())
+    )]
+    MissingSecret {
+        /// The process.
+        name: String,
+        /// The secret's name.
+        secret: String,
+        /// The env file it was looked for in.
+        file: Option<PathBuf>,
+    },
+    /// The env file holding the secrets could not be read.
+    #[error("could not read the secrets of {name}")]
+    EnvFile {
+        /// The process.
+        name: String,
+        /// Why.
+        #[source]
+        source: crate::paths::EnvFileError,
+    },
     /// The log file or directory could not be used.
     #[error("could not use the log file {path}")]
     Log {
@@ -114,4 +136,29 @@ pub enum SupervisorError {
     /// The supervisor's state could not be persisted or read.
     #[error("supervisor state could not be persisted")]
     State(#[from] StateError),
+}
+
+impl SupervisorError {
+    /// Whether the failure is for lack of a system resource (file descriptors, memory,
+    /// processes, disk space) that may be back soon, so that trying again later can
+    /// succeed where giving up would leave the service down for good.
+    pub fn is_for_lack_of_resources(&self) -> bool {
+        let io = match self {
+            SupervisorError::SpawnFailed { source, .. } | SupervisorError::Log { source, .. } => {
+                source
+            }
+            _ => return false,
+        };
+        matches!(
+            io.raw_os_error(),
+            Some(
+                libc::EMFILE
+                    | libc::ENFILE
+                    | libc::ENOMEM
+                    | libc::EAGAIN
+                    | libc::ENOSPC
+                    | libc::EDQUOT
+            )
+        )
+    }
 }

@@ -19,7 +19,7 @@ use super::{
     Freshness, LogStream, ResourceClass, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput,
 };
 use crate::graph::Fingerprint;
-use crate::health::{Probe, wait_healthy};
+use crate::health::{Probe, wait_healthy_while};
 use crate::install::rollback_recorded;
 use crate::supervisor::{ProcessState, Supervisor};
 
@@ -58,10 +58,19 @@ impl RestartVerified {
                 .map_err(|e| format!("could not restart {p}: {e}"))?;
         }
         match &self.probe {
-            Some(probe) => wait_healthy(probe, self.timeout, |_, _| {})
-                .await
-                .map(|h| h.result.detail)
-                .map_err(|e| e.to_string()),
+            Some(probe) => wait_healthy_while(
+                probe,
+                self.timeout,
+                |_, _| {},
+                || async {
+                    super::wait_healthy::not_coming(ctx, &self.processes)
+                        .await
+                        .map(|(r, _)| r)
+                },
+            )
+            .await
+            .map(|h| h.result.detail)
+            .map_err(|e| e.to_string()),
             None => Ok("running".to_string()),
         }
     }

@@ -12,7 +12,8 @@ use super::{
     Freshness, LogStream, ResourceClass, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput,
 };
 use crate::graph::Fingerprint;
-use crate::health::{Probe, wait_healthy};
+use crate::health::{Probe, wait_healthy_while};
+use crate::supervisor::{ProcessState, Supervisor};
 
 /// How often a wait reports progress at most.
 pub const PROGRESS_EVERY: Duration = Duration::from_millis(250);
@@ -30,6 +31,9 @@ pub struct WaitHealthy {
     pub probe: Probe,
     /// How long to wait.
     pub timeout: Duration,
+    /// The supervised processes that must answer: when one of them fails or exits, the
+    /// wait ends at once with the supervisor's reason (empty: wait out the timeout).
+    pub processes: Vec<String>,
 }
 
 impl WaitHealthy {
@@ -39,7 +43,18 @@ impl WaitHealthy {
             service: service.into(),
             probe,
             timeout,
+            processes: Vec::new(),
         }
+    }
+
+    /// Ends the wait early when one of `processes` fails or exits.
+    pub fn watching<I, S>(mut self, processes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.processes = processes.into_iter().map(Into::into).collect();
+        self
     }
 
     /// The key of the wait for `service` (`healthy:hero_db`): what a dependent service's
@@ -92,20 +107,36 @@ impl TaskKind for WaitHealthy {
     async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
         let target = self.probe.target();
         let mut last_report: Option<Instant> = None;
-        let waited = wait_healthy(&self.probe, self.timeout, |result, attempt| {
-            if result.healthy || last_report.is_some_and(|t| t.elapsed() < PROGRESS_EVERY) {
-                return;
-            }
-            last_report = Some(Instant::now());
-            ctx.progress(
-                u64::from(attempt),
-                None,
-                Some(format!("waiting for {target}: {}", result.detail)),
-            );
-        })
+        let started = Instant::now();
+        let timeout_ms = millis(self.timeout);
+        let tail = std::sync::Mutex::new(Vec::new());
+        let (tail_ref, processes) = (&tail, &self.processes);
+        let waited = wait_healthy_while(
+            &self.probe,
+            self.timeout,
+            |result, _attempt| {
+                if result.healthy || last_report.is_some_and(|t| t.elapsed() < PROGRESS_EVERY) {
+                    return;
+                }
+                last_report = Some(Instant::now());
+                ctx.progress(
+                    millis(started.elapsed()).min(timeout_ms),
+                    Some(timeout_ms),
+                    Some(format!("waiting for {target}: {}", result.detail)),
+                );
+            },
+            || async move {
+                let (reason, lines) = not_coming(ctx, processes).await?;
+                *tail_ref.lock().unwrap_or_else(|e| e.into_inner()) = lines;
+                Some(reason)
+            },
+        )
         .await
         .map_err(|e| {
             TaskError::with_source(format!("{} did not become healthy", self.service), e)
+                .with_log_tail(std::mem::take(
+                    &mut *tail.lock().unwrap_or_else(|e| e.into_inner()),
+                ))
                 .permanent()
         })?;
         let waited_ms = millis(waited.elapsed);
@@ -125,6 +156,40 @@ impl TaskKind for WaitHealthy {
             waited_ms,
         })
     }
+}
+
+/// Why waiting for `processes` to answer cannot help any more — one of them failed, exited
+/// or was stopped — with its last log lines; `None` while they run or may run again.
+pub(crate) async fn not_coming(
+    ctx: &TaskContext,
+    processes: &[String],
+) -> Option<(String, Vec<String>)> {
+    let supervisor = ctx.supervisor().ok()?;
+    for name in processes {
+        let Ok(status) = supervisor.status(name).await else {
+            continue;
+        };
+        if matches!(
+            status.state,
+            ProcessState::Failed | ProcessState::Exited | ProcessState::Stopped
+        ) {
+            let why = status
+                .error
+                .clone()
+                .or_else(|| status.last_exit.map(|e| e.to_string()))
+                .unwrap_or_else(|| "no reason given".to_string());
+            let lines = if status.last_log_lines.is_empty() {
+                supervisor.logs(name, 20).await.unwrap_or_default()
+            } else {
+                status.last_log_lines.clone()
+            };
+            return Some((
+                format!("its process {name} is {}: {why}", status.state),
+                lines,
+            ));
+        }
+    }
+    None
 }
 
 fn millis(d: Duration) -> u64 {

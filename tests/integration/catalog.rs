@@ -254,11 +254,13 @@ fn onlyoffice_passes_its_secret_by_reference() {
         "the secret is not on the command line: {:?}",
         spec.args
     );
+    // By name, resolved when the process is spawned: the spec (stored) holds no value.
     assert!(
-        spec.env
+        spec.secrets
             .iter()
-            .any(|(k, v)| k == "JWT_SECRET" && v == "test-jwt")
+            .any(|s| s.var == "JWT_SECRET" && s.secret == "ONLYOFFICE_JWT_SECRET")
     );
+    assert!(!serde_json::to_string(spec).unwrap().contains("test-jwt"));
     assert_eq!(spec.args[0], "run");
     assert!(spec.args.iter().any(|a| a == "--rm"));
 }

@@ -107,14 +107,26 @@ async fn a_daemon_with_followers_shuts_down_quickly_and_ends_their_streams_clean
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The follower is connected once its first call has been answered.
+    // The follower is on its stream once two connections stay busy (this probe's and the
+    // stream) over several probes: its earlier calls take a few milliseconds.
+    let busy_in_a_row = std::cell::Cell::new(0);
     crate::support::wait::wait_until(
         "the follower's stream",
         std::time::Duration::from_secs(10),
-        || async {
-            let health = daemon.client().get("/health").await.ok()?;
-            let v: serde_json::Value = serde_json::from_slice(&health.1).ok()?;
-            (v["connections"]["open"].as_u64()? >= 2).then_some(())
+        || {
+            let client = daemon.client();
+            let seen = &busy_in_a_row;
+            async move {
+                let health = client.get("/health").await.ok()?;
+                let v: serde_json::Value = serde_json::from_slice(&health.1).ok()?;
+                if v["connections"]["busy"].as_u64()? >= 2 {
+                    seen.set(seen.get() + 1);
+                } else {
+                    seen.set(0);
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                (seen.get() >= 3).then_some(())
+            }
         },
     )
     .await;

@@ -183,8 +183,17 @@ fn is_absent(e: &ClientError) -> bool {
     )
 }
 
-/// Prints what the daemon wants every command to tell its user (interrupted runs, …).
+/// Prints what the daemon wants every command to tell its user: what fails now (a full
+/// disk, …) and runs the previous daemon did not finish.
 fn print_notices(health: &Value) {
+    for fault in health["faults"].as_array().into_iter().flatten() {
+        eprintln!(
+            "warning: {} (since {}): {}",
+            fault["what"].as_str().unwrap_or_default(),
+            fault["since"].as_str().unwrap_or_default(),
+            fault["error"].as_str().unwrap_or_default()
+        );
+    }
     for notice in health["notices"].as_array().into_iter().flatten() {
         if let Some(text) = notice.as_str() {
             eprintln!("note: {text}");

@@ -66,9 +66,9 @@ pub(crate) fn finish_run(
     }
     match report.status {
         crate::graph::RunStatus::Succeeded => ExitCode::Success,
-        crate::graph::RunStatus::Failed | crate::graph::RunStatus::Cancelled => {
-            ExitCode::OperationFailed
-        }
+        crate::graph::RunStatus::Failed
+        | crate::graph::RunStatus::Cancelled
+        | crate::graph::RunStatus::Interrupted => ExitCode::OperationFailed,
     }
 }
 

@@ -10,7 +10,7 @@ use super::report_error;
 
 /// Runs the daemon until SIGTERM or SIGINT.
 pub async fn serve(catalog: Option<String>, args: &ServeArgs) -> ExitCode {
-    init_logging();
+    crate::daemon::init_daemon_log();
     let paths = match HeroPaths::from_env() {
         Ok(p) => p,
         Err(e) => {
@@ -35,10 +35,7 @@ pub async fn serve(catalog: Option<String>, args: &ServeArgs) -> ExitCode {
     if let Some(c) = catalog {
         options.default_catalog = c;
     }
-    let result = crate::daemon::run(options, |socket| {
-        eprintln!("hero_svc daemon listening on {}", socket.display());
-    })
-    .await;
+    let result = crate::daemon::run(options, |_| {}).await;
     match result {
         Ok(()) => ExitCode::Success,
         Err(e @ DaemonError::AlreadyRunning { .. }) => {
@@ -50,14 +47,4 @@ pub async fn serve(catalog: Option<String>, args: &ServeArgs) -> ExitCode {
             ExitCode::Local
         }
     }
-}
-
-/// Daemon logs go to stderr (`RUST_LOG` filters them; default `info`).
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }

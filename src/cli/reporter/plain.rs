@@ -22,7 +22,7 @@ use super::ReporterError;
 use super::output::Output;
 use super::summary::{SUMMARY_LOG_LINES, render_summary};
 use super::text::{clean_line, format_duration_ms};
-use crate::graph::{Event, EventKind, ExecutionReport, RunStatus, TaskStatus};
+use crate::graph::{Event, EventKind, ExecutionReport, TaskStatus};
 use crate::tasks::TaskKey;
 
 /// Where the log tail under a `FAILED` line starts: under the task label.
@@ -195,11 +195,7 @@ impl PlainReporter {
                 duration_ms,
                 ..
             } => {
-                let status = match status {
-                    RunStatus::Succeeded => "succeeded",
-                    RunStatus::Failed => "failed",
-                    RunStatus::Cancelled => "cancelled",
-                };
+                let status = status.as_str();
                 vec![line(
                     "done",
                     format!("{status} in {}", format_duration_ms(*duration_ms)),

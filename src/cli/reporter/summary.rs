@@ -16,7 +16,7 @@
 use std::fmt::Write as _;
 
 use super::text::{clean_line, format_duration_ms};
-use crate::graph::{ExecutionReport, RunStatus, TaskReport, TaskStatus};
+use crate::graph::{ExecutionReport, TaskReport, TaskStatus};
 
 /// How many of a failed task's last output lines the summary shows.
 pub const SUMMARY_LOG_LINES: usize = 15;
@@ -138,11 +138,7 @@ fn totals_line(report: &ExecutionReport) -> String {
     } else {
         parts.join(", ")
     };
-    let status = match report.status {
-        RunStatus::Succeeded => "succeeded",
-        RunStatus::Failed => "failed",
-        RunStatus::Cancelled => "cancelled",
-    };
+    let status = report.status.as_str();
     format!(
         "{} {status}: {counts} in {}",
         report.operation,
@@ -162,7 +158,7 @@ fn name(task: &TaskReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::graph::{CriticalPath, CriticalStep, REPORT_VERSION, Totals};
+    use crate::graph::{CriticalPath, CriticalStep, REPORT_VERSION, RunStatus, Totals};
     use crate::tasks::TaskKey;
 
     fn task(key: &str, label: &str, status: TaskStatus) -> TaskReport {

@@ -48,6 +48,8 @@ pub async fn list(daemon: Arc<Daemon>, p: ListParams) -> Result<Vec<ExecutionSum
         out.push(ExecutionSummary {
             id: r.run_id,
             operation: r.operation,
+            services: Vec::new(),
+            last_finished: None,
             status: r.status,
             started_at: chrono::DateTime::parse_from_rfc3339(&r.started_at)
                 .map(|t| t.with_timezone(&chrono::Utc))
@@ -94,6 +96,8 @@ pub async fn get(daemon: Arc<Daemon>, p: IdParams) -> Result<GetResult, RpcError
         execution: ExecutionSummary {
             id: report.run_id,
             operation: report.operation.clone(),
+            services: Vec::new(),
+            last_finished: None,
             status: crate::daemon::status_name(report.status),
             started_at: report.started_at,
             duration_ms: Some(report.duration_ms),

@@ -22,17 +22,20 @@ pub async fn discover(_daemon: Arc<Daemon>, _p: NoParams) -> Result<Value, RpcEr
 
 /// `rpc.health`: the same answer as `GET /health`.
 pub async fn health(daemon: Arc<Daemon>, _p: NoParams) -> Result<Value, RpcError> {
-    Ok(health_value(&daemon))
+    Ok(health_value(&daemon).await)
 }
 
-/// The health document.
-pub fn health_value(daemon: &Daemon) -> Value {
+/// The health document: `degraded` (still serving and supervising) while something fails.
+pub async fn health_value(daemon: &Daemon) -> Value {
+    let faults = daemon.faults();
     json!({
-        "status": "ok",
+        "status": if faults.is_empty() { "ok" } else { "degraded" },
         "service": "hero_svc",
         "version": env!("CARGO_PKG_VERSION"),
         "pid": std::process::id(),
         "uptime_ms": daemon.uptime_ms(),
         "executions_running": daemon.executions().any_running(),
+        "faults": faults,
+        "notices": daemon.notices().await,
     })
 }

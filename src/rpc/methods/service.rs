@@ -139,27 +139,17 @@ pub async fn run_operation(
     operation: Operation,
     p: OperationParams,
 ) -> Result<Value, RpcError> {
-    let catalog = daemon
-        .catalog(p.catalog.as_deref())
-        .map_err(catalog_error)?;
     let ctx = context(&daemon, &p).await?;
     let request = p.request(operation)?;
-    let planned = plan_operation(catalog, &ctx, &request).map_err(operation_error)?;
-    let locked = operation
-        .is_mutating()
-        .then(|| (planned.services.clone(), daemon.locks().clone()));
-    let execution = daemon.executions().start_on(
-        daemon.executor(),
-        planned.plan,
-        operation.as_str(),
-        locked,
-        None,
-    );
+    let started = daemon
+        .start_operation(p.catalog.as_deref(), &ctx, &request)
+        .map_err(operation_error)?;
+    let (execution, services) = (started.execution, started.services);
     if !p.wait {
         return Ok(json!({
             "execution_id": execution.id(),
             "operation": operation.as_str(),
-            "services": planned.services,
+            "services": services,
         }));
     }
     let report = execution.wait().await;
@@ -179,7 +169,7 @@ pub async fn run_operation(
             )
             .with_data(data))
         }
-        RunStatus::Cancelled => Err(RpcError::new(
+        RunStatus::Cancelled | RunStatus::Interrupted => Err(RpcError::new(
             codes::CANCELLED,
             format!("{} was cancelled", operation.as_str()),
         )

@@ -26,7 +26,7 @@
 use super::support::foundation;
 use crate::services::hero_shape;
 use crate::services::{Binary, BinaryRole, Service, ServiceContext, ServiceError, Source};
-use crate::supervisor::ProcessSpec;
+use crate::supervisor::{ProcessSpec, SecretEnv};
 
 /// The instance this catalog runs.
 const INSTANCE_PORT: u16 = 5000;
@@ -69,11 +69,11 @@ impl Service for HeroCodescalers {
         vec![INSTANCE_PORT]
     }
 
-    fn env(&self, ctx: &ServiceContext) -> Result<Vec<(String, String)>, ServiceError> {
-        let mut env = hero_shape::base_env(ctx);
-        let secret = hero_shape::secret(self.name(), ctx, "SECRET_CODESCALERS")?;
-        env.push(("SECRET_CODESCALERS".to_string(), secret));
-        Ok(env)
+    fn secrets(&self) -> Vec<SecretEnv> {
+        vec![SecretEnv {
+            var: "SECRET_CODESCALERS".to_string(),
+            secret: "SECRET_CODESCALERS".to_string(),
+        }]
     }
 
     /// The common shape, with the instance's HTTP port on the server.

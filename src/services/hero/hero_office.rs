@@ -20,6 +20,7 @@ use super::hero_onlyoffice::ONLYOFFICE_PORT;
 use super::support::{env_or, foundation, optional_env};
 use crate::services::hero_shape;
 use crate::services::{Binary, Service, ServiceContext, ServiceError, Source};
+use crate::supervisor::SecretEnv;
 
 /// `hero_office`.
 #[derive(Clone, Copy, Debug, Default)]
@@ -49,10 +50,15 @@ impl Service for HeroOffice {
         foundation(&["hero_onlyoffice"])
     }
 
+    fn secrets(&self) -> Vec<SecretEnv> {
+        vec![SecretEnv {
+            var: "ONLYOFFICE_JWT_SECRET".to_string(),
+            secret: "ONLYOFFICE_JWT_SECRET".to_string(),
+        }]
+    }
+
     fn env(&self, ctx: &ServiceContext) -> Result<Vec<(String, String)>, ServiceError> {
         let mut env = hero_shape::base_env(ctx);
-        let secret = hero_shape::secret(self.name(), ctx, "ONLYOFFICE_JWT_SECRET")?;
-        env.push(("ONLYOFFICE_JWT_SECRET".to_string(), secret));
         env.push((
             "OO_SERVER_URL".to_string(),
             env_or(

@@ -41,7 +41,7 @@ use crate::graph::PlanBuilder;
 use crate::health::Probe;
 use crate::services::hero_shape;
 use crate::services::{Binary, InstallPolicy, Service, ServiceContext, ServiceError, Source};
-use crate::supervisor::ProcessSpec;
+use crate::supervisor::{ProcessSpec, SecretEnv};
 use crate::tasks::{Command, ResourceClass, TaskKey};
 
 /// The published port of the document server.
@@ -105,11 +105,11 @@ impl Service for HeroOnlyoffice {
         vec![ONLYOFFICE_PORT]
     }
 
-    fn env(&self, ctx: &ServiceContext) -> Result<Vec<(String, String)>, ServiceError> {
-        let mut env = hero_shape::base_env(ctx);
-        let secret = hero_shape::secret(self.name(), ctx, "ONLYOFFICE_JWT_SECRET")?;
-        env.push(("JWT_SECRET".to_string(), secret));
-        Ok(env)
+    fn secrets(&self) -> Vec<SecretEnv> {
+        vec![SecretEnv {
+            var: "JWT_SECRET".to_string(),
+            secret: "ONLYOFFICE_JWT_SECRET".to_string(),
+        }]
     }
 
     fn processes(&self, ctx: &ServiceContext) -> Result<Vec<ProcessSpec>, ServiceError> {
@@ -137,6 +137,9 @@ impl Service for HeroOnlyoffice {
             .stop_with(libc::SIGTERM, Duration::from_secs(60));
         for (k, v) in self.env(ctx)? {
             spec = spec.env(k, v);
+        }
+        for s in self.secrets() {
+            spec = spec.secret(s.var, s.secret);
         }
         Ok(vec![spec])
     }

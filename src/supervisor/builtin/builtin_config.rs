@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::supervisor::SecretSource;
+
 /// Where logs go and how restarts are paced. The defaults suit a daemon; tests shorten the
 /// delays.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +26,8 @@ pub struct BuiltinConfig {
     /// How often log sizes are checked for rotation (and adopted processes are polled where
     /// pidfds are not available).
     pub housekeeping_interval: Duration,
+    /// Where secret values come from when a process is spawned.
+    pub secrets: SecretSource,
 }
 
 impl BuiltinConfig {
@@ -39,6 +43,7 @@ impl BuiltinConfig {
             start_limit_window: Duration::from_secs(60),
             failure_log_lines: 20,
             housekeeping_interval: Duration::from_secs(5),
+            secrets: SecretSource::default(),
         }
     }
 }

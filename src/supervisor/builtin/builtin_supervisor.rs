@@ -1,7 +1,7 @@
 //! [`BuiltinSupervisor`]: the embedded implementation of [`Supervisor`].
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::{Duration, Instant};
 
@@ -32,6 +32,17 @@ pub(crate) struct Shared {
     pub config: BuiltinConfig,
     store: StateStore,
     entries: Mutex<BTreeMap<String, Arc<Entry>>>,
+    /// Processes whose state could not be written to the store (saved again by the
+    /// housekeeping until it works), and the first of those failures.
+    unsaved: Mutex<Unsaved>,
+    /// Since when the filesystem of the logs has been full, when it is.
+    log_full: Mutex<Option<(chrono::DateTime<chrono::Utc>, String)>>,
+}
+
+#[derive(Default)]
+struct Unsaved {
+    names: BTreeSet<String>,
+    since: Option<(chrono::DateTime<chrono::Utc>, String)>,
 }
 
 impl Shared {
@@ -53,13 +64,160 @@ impl Shared {
         log_file::path(&self.config.log_dir, name)
     }
 
-    /// Writes the state of a process to the store. A failed write is logged, not fatal:
-    /// supervision goes on, and only adoption after a daemon restart could be affected.
+    /// Writes the state of a process to the store. A failed write (a full disk) is not
+    /// fatal: supervision goes on, the process is remembered as unsaved, and the
+    /// housekeeping writes it again until the store takes it — so the pid of an instance
+    /// started meanwhile is there for the next daemon to adopt.
     pub fn persist(&self, rt: &Runtime) {
-        if let Err(error) = self.store.save_supervised(&rt.record()) {
-            tracing::warn!(process = %rt.spec.name, %error, "could not persist supervisor state");
+        let name = &rt.spec.name;
+        let mut unsaved = self.unsaved.lock().unwrap_or_else(|e| e.into_inner());
+        match self.store.save_supervised(&rt.record()) {
+            Ok(()) => {
+                unsaved.names.remove(name);
+                if unsaved.names.is_empty() {
+                    unsaved.since = None;
+                }
+            }
+            Err(error) => {
+                if unsaved.names.insert(name.clone()) && unsaved.since.is_none() {
+                    tracing::warn!(process = %name, %error, "could not persist supervisor state; retrying");
+                    unsaved.since = Some((chrono::Utc::now(), render_state_error(&error)));
+                }
+            }
         }
     }
+
+    /// Writes the processes whose last write failed again.
+    fn persist_unsaved(&self) {
+        let names: Vec<String> = {
+            let unsaved = self.unsaved.lock().unwrap_or_else(|e| e.into_inner());
+            unsaved.names.iter().cloned().collect()
+        };
+        for name in names {
+            let entry = self.entries().get(&name).cloned();
+            match entry {
+                Some(entry) => {
+                    let rt = entry.rt();
+                    self.persist(&rt);
+                }
+                None => {
+                    let mut unsaved = self.unsaved.lock().unwrap_or_else(|e| e.into_inner());
+                    unsaved.names.remove(&name);
+                }
+            }
+        }
+    }
+
+    /// Checks whether the log directory's filesystem has room; remembers since when it has
+    /// not.
+    fn check_log_space(&self) {
+        let full = filesystem_full(&self.config.log_dir);
+        let mut log_full = self.log_full.lock().unwrap_or_else(|e| e.into_inner());
+        match (full, log_full.is_some()) {
+            (Some(detail), false) => {
+                tracing::warn!(dir = %self.config.log_dir.display(), %detail, "the log filesystem is full");
+                *log_full = Some((chrono::Utc::now(), detail));
+            }
+            (None, true) => *log_full = None,
+            _ => {}
+        }
+    }
+
+    /// What does not work now.
+    fn faults(&self) -> Vec<SupervisorFault> {
+        let mut out = Vec::new();
+        {
+            let unsaved = self.unsaved.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((since, error)) = &unsaved.since {
+                out.push(SupervisorFault {
+                    what: format!(
+                        "the state of {} could not be saved (retried every {:.0}s)",
+                        unsaved.names.iter().cloned().collect::<Vec<_>>().join(", "),
+                        self.config.housekeeping_interval.as_secs_f64()
+                    ),
+                    error: error.clone(),
+                    since: *since,
+                });
+            }
+        }
+        if let Some((since, detail)) = &*self.log_full.lock().unwrap_or_else(|e| e.into_inner()) {
+            out.push(SupervisorFault {
+                what: format!(
+                    "the services' output is being lost: the filesystem of {} is full",
+                    self.config.log_dir.display()
+                ),
+                error: detail.clone(),
+                since: *since,
+            });
+        }
+        out
+    }
+
+    /// What a status of one process should warn about.
+    fn warnings(&self) -> Vec<String> {
+        if self
+            .log_full
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+        {
+            vec!["its log's filesystem is full: output is being lost".to_string()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The status of `entry`, with the warnings that apply.
+    fn status_of(&self, entry: &Entry) -> ProcessStatus {
+        let mut status = entry.rt().status();
+        status.warnings = self.warnings();
+        status
+    }
+}
+
+/// Something the supervisor cannot do now; it clears once it works again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SupervisorFault {
+    /// What does not work.
+    pub what: String,
+    /// The error behind it.
+    pub error: String,
+    /// Since when.
+    pub since: chrono::DateTime<chrono::Utc>,
+}
+
+/// Free space below this counts as a full filesystem.
+const MIN_FREE_BYTES: u64 = 64 * 1024;
+
+/// `Some(why)` when the filesystem of `dir` has (nearly) no space or no inodes left.
+fn filesystem_full(dir: &Path) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: statvfs fills the struct we own from a NUL-terminated path.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(path.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    #[allow(clippy::useless_conversion)] // the field types differ between targets
+    let free = u64::from(st.f_bavail).saturating_mul(u64::from(st.f_frsize));
+    if free < MIN_FREE_BYTES {
+        return Some(format!("{free} bytes free"));
+    }
+    if st.f_files > 0 && st.f_favail == 0 {
+        return Some("no free inodes".to_string());
+    }
+    None
+}
+
+fn render_state_error(e: &crate::state::StateError) -> String {
+    let mut out = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    out
 }
 
 impl BuiltinSupervisor {
@@ -76,7 +234,10 @@ impl BuiltinSupervisor {
             config,
             store,
             entries: Mutex::new(BTreeMap::new()),
+            unsaved: Mutex::new(Unsaved::default()),
+            log_full: Mutex::new(None),
         });
+        shared.check_log_space();
         for record in records {
             let name = record.spec.name.clone();
             let entry = adopt(&shared, record);
@@ -102,6 +263,12 @@ impl BuiltinSupervisor {
         self.shared.log_path(name)
     }
 
+    /// What does not work now (state that cannot be saved, a full log filesystem); each
+    /// clears by itself once it works again.
+    pub fn faults(&self) -> Vec<SupervisorFault> {
+        self.shared.faults()
+    }
+
     async fn start_locked(&self, entry: &Arc<Entry>) -> Result<ProcessStatus, SupervisorError> {
         {
             let rt = entry.rt();
@@ -115,11 +282,18 @@ impl BuiltinSupervisor {
             fail(&self.shared, &mut entry.rt(), render(&e));
             return Err(e);
         }
+        let secrets = match self.shared.config.secrets.resolve(&spec).await {
+            Ok(s) => s,
+            Err(e) => {
+                fail(&self.shared, &mut entry.rt(), render(&e));
+                return Err(e);
+            }
+        };
         let log = self.shared.log_path(&spec.name);
         let _ = log_file::rotate_if_needed(&log, &spec.log);
         let (status, child) = {
             let mut rt = entry.rt();
-            let spawned = match spawn::spawn(&rt.spec, &log) {
+            let spawned = match spawn::spawn(&rt.spec, &secrets, &log) {
                 Ok(s) => s,
                 Err(e) => {
                     fail(&self.shared, &mut rt, render(&e));
@@ -240,16 +414,13 @@ impl Supervisor for BuiltinSupervisor {
     }
 
     async fn status(&self, name: &str) -> Result<ProcessStatus, SupervisorError> {
-        Ok(self.shared.entry(name)?.rt().status())
+        let entry = self.shared.entry(name)?;
+        Ok(self.shared.status_of(&entry))
     }
 
     async fn list(&self) -> Result<Vec<ProcessStatus>, SupervisorError> {
-        Ok(self
-            .shared
-            .entries()
-            .values()
-            .map(|e| e.rt().status())
-            .collect())
+        let entries: Vec<Arc<Entry>> = self.shared.entries().values().cloned().collect();
+        Ok(entries.iter().map(|e| self.shared.status_of(e)).collect())
     }
 
     async fn logs(&self, name: &str, lines: usize) -> Result<Vec<String>, SupervisorError> {
@@ -284,6 +455,7 @@ fn adopt(shared: &Arc<Shared>, record: SupervisedRecord) -> Arc<Entry> {
     let mut rt = Runtime::stopped(record.spec, shared.config.backoff_initial);
     rt.state = record.state;
     rt.restart_count = record.restart_count;
+    rt.last_exit = record.last_exit;
     if !record.state.is_active() {
         return Arc::new(Entry::new(rt));
     }
@@ -327,7 +499,8 @@ async fn finish_monitor(entry: &Entry) {
     }
 }
 
-/// Rotates oversized log files periodically, while processes write to them.
+/// Periodically: writes process states the store refused earlier, checks the log
+/// filesystem's free space, and rotates oversized log files while processes write to them.
 async fn housekeeping(shared: Weak<Shared>) {
     loop {
         let Some(interval) = shared.upgrade().map(|s| s.config.housekeeping_interval) else {
@@ -337,6 +510,8 @@ async fn housekeeping(shared: Weak<Shared>) {
         let Some(shared) = shared.upgrade() else {
             return;
         };
+        shared.persist_unsaved();
+        shared.check_log_space();
         let logs: Vec<_> = shared
             .entries()
             .iter()

@@ -101,6 +101,7 @@ impl Runtime {
             backoff: self.backoff,
             error: self.error.clone(),
             last_log_lines: self.last_log_lines.clone(),
+            warnings: Vec::new(),
         }
     }
 
@@ -113,6 +114,7 @@ impl Runtime {
             pgid: self.pid,
             start_time: self.start_time,
             restart_count: self.restart_count,
+            last_exit: self.last_exit,
         }
     }
 }

@@ -29,4 +29,4 @@ mod reclaim;
 mod spawn;
 
 pub use builtin_config::BuiltinConfig;
-pub use builtin_supervisor::BuiltinSupervisor;
+pub use builtin_supervisor::{BuiltinSupervisor, SupervisorFault};

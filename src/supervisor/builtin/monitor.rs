@@ -16,43 +16,64 @@ use crate::supervisor::{ExitReason, ProcessState, SupervisorError};
 pub(crate) async fn supervise(shared: Arc<Shared>, entry: Arc<Entry>, mut waiter: ExitWaiter) {
     loop {
         let exit = waiter.wait().await;
-        let Some(delay) = after_exit(&shared, &entry, exit).await else {
+        let Some(mut delay) = after_exit(&shared, &entry, exit).await else {
             return;
         };
-        tokio::select! {
-            () = tokio::time::sleep(delay) => {}
-            () = entry.wake.notified() => {}
-        }
-        let spec = {
+        // Start the next instance after `delay`; a start that fails for lack of resources
+        // (descriptors, memory, disk) is tried again with backoff instead of giving up.
+        waiter = loop {
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = entry.wake.notified() => {}
+            }
+            let spec = {
+                let mut rt = entry.rt();
+                if !rt.desired_run {
+                    return stopped(&shared, &mut rt);
+                }
+                rt.spec.clone()
+            };
+            let reclaimed = reclaim::reclaim(&spec).await;
+            let secrets = shared.config.secrets.resolve(&spec).await;
+            let log = shared.log_path(&spec.name);
             let mut rt = entry.rt();
             if !rt.desired_run {
                 return stopped(&shared, &mut rt);
             }
-            rt.spec.clone()
+            let _ = log_file::rotate_if_needed(&log, &rt.spec.log);
+            let spawned = reclaimed
+                .and(secrets)
+                .and_then(|secrets| spawn::spawn(&rt.spec, &secrets, &log));
+            match spawned {
+                Ok(spawned) => {
+                    rt.state = ProcessState::Running;
+                    rt.pid = Some(spawned.pid);
+                    rt.start_time = spawned.start_time;
+                    rt.started = Some(Instant::now());
+                    rt.restart_count += 1;
+                    rt.starts.push_back(Instant::now());
+                    rt.error = None;
+                    shared.persist(&rt);
+                    break ExitWaiter::Child(spawned.child);
+                }
+                Err(e) if e.is_for_lack_of_resources() => {
+                    delay = rt.next_backoff;
+                    rt.next_backoff = (delay * 2).min(shared.config.backoff_max);
+                    rt.backoff = Some(delay);
+                    rt.state = ProcessState::Backoff;
+                    rt.error = Some(format!(
+                        "could not be restarted ({}); trying again in {:.1}s",
+                        render(&e),
+                        delay.as_secs_f64()
+                    ));
+                    shared.persist(&rt);
+                }
+                Err(e) => {
+                    fail(&shared, &mut rt, render(&e));
+                    return;
+                }
+            }
         };
-        let reclaimed = reclaim::reclaim(&spec).await;
-        let log = shared.log_path(&spec.name);
-        let mut rt = entry.rt();
-        if !rt.desired_run {
-            return stopped(&shared, &mut rt);
-        }
-        let _ = log_file::rotate_if_needed(&log, &rt.spec.log);
-        match reclaimed.and_then(|()| spawn::spawn(&rt.spec, &log)) {
-            Ok(spawned) => {
-                rt.state = ProcessState::Running;
-                rt.pid = Some(spawned.pid);
-                rt.start_time = spawned.start_time;
-                rt.started = Some(Instant::now());
-                rt.restart_count += 1;
-                rt.starts.push_back(Instant::now());
-                shared.persist(&rt);
-                waiter = ExitWaiter::Child(spawned.child);
-            }
-            Err(e) => {
-                fail(&shared, &mut rt, render(&e));
-                return;
-            }
-        }
     }
 }
 
@@ -73,7 +94,12 @@ async fn after_exit(shared: &Shared, entry: &Entry, exit: ExitReason) -> Option<
     let config = &shared.config;
     // One update, so a status never shows a running state without its pid.
     let mut rt = entry.rt();
-    rt.last_exit = Some(exit);
+    // An adopted process stopped on request: its status is not ours to collect, but why
+    // it ended is known.
+    rt.last_exit = Some(match exit {
+        ExitReason::Unknown if !rt.desired_run => ExitReason::Stopped,
+        other => other,
+    });
     rt.pid = None;
     rt.start_time = None;
     let uptime = rt.started.take().map(|s| s.elapsed());

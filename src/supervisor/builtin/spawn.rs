@@ -18,8 +18,13 @@ pub(crate) struct Spawned {
     pub start_time: Option<u64>,
 }
 
-/// Starts `spec` with its output going to `log`.
-pub(crate) fn spawn(spec: &ProcessSpec, log: &std::path::Path) -> Result<Spawned, SupervisorError> {
+/// Starts `spec`, with the values of its secrets in `secrets` (see
+/// [`SecretSource`](crate::supervisor::SecretSource)), its output going to `log`.
+pub(crate) fn spawn(
+    spec: &ProcessSpec,
+    secrets: &[(String, String)],
+    log: &std::path::Path,
+) -> Result<Spawned, SupervisorError> {
     let log_err = |source| SupervisorError::Log {
         path: log.to_path_buf(),
         source,
@@ -30,6 +35,7 @@ pub(crate) fn spawn(spec: &ProcessSpec, log: &std::path::Path) -> Result<Spawned
     cmd.args(&spec.args)
         .env_clear()
         .envs(spec.env.iter().map(|(k, v)| (k, v)))
+        .envs(secrets.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
         .stdout(Stdio::from(out))
         .stderr(Stdio::from(err))

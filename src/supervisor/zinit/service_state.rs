@@ -48,6 +48,7 @@ pub(crate) fn to_status(name: &str, view: &ZinitView) -> ProcessStatus {
         backoff: None,
         error: None,
         last_log_lines: Vec::new(),
+        warnings: Vec::new(),
     };
     match kind {
         "starting" | "blocked" => {

@@ -495,6 +495,7 @@ fn stopped(name: &str) -> ProcessStatus {
         backoff: None,
         error: None,
         last_log_lines: Vec::new(),
+        warnings: Vec::new(),
     }
 }
 

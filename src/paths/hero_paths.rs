@@ -1,4 +1,4 @@
-//! Hero directories and the environment variables that move them.
+//! [`HeroPaths`]: the Hero directories and the environment variables that move them.
 //!
 //! | what | variable | default |
 //! |---|---|---|
@@ -94,6 +94,11 @@ impl HeroPaths {
     /// The socket directory of service `name` (`$PATH_SOCKET/<name>`).
     pub fn service_socket_dir(&self, name: &str) -> PathBuf {
         self.sockets.join(name)
+    }
+
+    /// The user's environment file (`$HERO_ROOT/cfg/env/env.sh`), where secrets live.
+    pub fn env_file(&self) -> PathBuf {
+        self.cfg.join("env").join("env.sh")
     }
 
     /// The daemon's own socket (`$PATH_SOCKET/hero_svc/rpc.sock`).
