@@ -18,6 +18,14 @@ use clap::Parser;
 /// Entry point of the `hero_svc` binary.
 pub fn main() {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Serve(_)) {
+        // A command whose output is piped into `head` or `true` ends quietly when the pipe
+        // closes, as command-line tools do (the daemon keeps ignoring SIGPIPE).
+        // SAFETY: resetting a signal disposition before any thread exists.
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     let code = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -52,6 +52,18 @@ impl DaemonOptions {
     }
 }
 
+/// `error: cause: cause`.
+fn render_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
+}
+
 /// Something that fails now (see [`Daemon::faults`]).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Fault {
@@ -75,6 +87,7 @@ pub struct Daemon {
     catalogs: BTreeMap<String, Catalog>,
     default_catalog: String,
     forge: ForgeConfig,
+    forge_problem: Option<String>,
     started: Instant,
     started_at: DateTime<Utc>,
     stopping: CancellationToken,
@@ -87,6 +100,7 @@ impl Daemon {
     pub async fn open(options: DaemonOptions) -> Result<Arc<Self>, DaemonError> {
         let store = StateStore::open(options.paths.state_db())?;
         let interruptions = Interruptions::recover(&store);
+        crate::tasks::end_leftover_groups(&store);
         let config = options.supervisor.unwrap_or_else(|| {
             let mut config = BuiltinConfig::new(options.paths.log_dir());
             config.secrets = SecretSource::env_file(options.paths.env_file());
@@ -101,9 +115,18 @@ impl Daemon {
         );
         let env = TaskEnv::new(store.clone()).with_supervisor(supervisor.clone());
         let executor = Executor::with_env(options.executor, env);
-        let forge = match options.forge {
-            Some(f) => f,
-            None => ForgeConfig::from_env().map_err(DaemonError::Forge)?,
+        // An unusable FORGE_URL fails only what needs the forge, at once; the daemon serves.
+        let (forge, forge_problem) = match options.forge {
+            Some(f) => (f, None),
+            None => match ForgeConfig::from_env() {
+                Ok(f) => (f, None),
+                Err(e) => {
+                    tracing::warn!(error = %e, "FORGE_URL is unusable; operations that need the forge will fail");
+                    let fallback = ForgeConfig::forgejo(crate::forge::DEFAULT_FORGE_URL)
+                        .map_err(DaemonError::Forge)?;
+                    (fallback, Some(render_chain(&e)))
+                }
+            },
         };
         let mut catalogs = BTreeMap::new();
         for name in ["hero", "demo"] {
@@ -132,6 +155,7 @@ impl Daemon {
             catalogs,
             default_catalog: options.default_catalog,
             forge,
+            forge_problem,
             started: Instant::now(),
             started_at: Utc::now(),
             stopping: CancellationToken::new(),
@@ -204,6 +228,7 @@ impl Daemon {
     /// need no secret (a health probe's socket), so they spawn no shell.
     pub fn base_context(&self) -> ServiceContext {
         let mut ctx = ServiceContext::new(self.paths.clone(), self.forge.clone());
+        ctx.forge_problem = self.forge_problem.clone();
         if let Some(dir) = std::env::var_os("HERO_SVC_TARGET_DIR").filter(|d| !d.is_empty()) {
             ctx.target_dir = dir.into();
         }

@@ -28,6 +28,14 @@ impl ForgeToken {
     }
 }
 
+/// From a string (a per-call token in an RPC request); blank is refused.
+impl<'de> serde::Deserialize<'de> for ForgeToken {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <String as serde::Deserialize>::deserialize(d)?;
+        Self::new(s).ok_or_else(|| serde::de::Error::custom("the forge token is empty"))
+    }
+}
+
 impl fmt::Debug for ForgeToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ForgeToken(***)")

@@ -115,9 +115,19 @@ pub fn processes<S: Service + ?Sized>(
     Ok(out)
 }
 
-/// The forge a service's releases are on.
-fn forge_of<S: Service + ?Sized>(svc: &S, ctx: &ServiceContext) -> ForgeConfig {
+/// The forge a service's releases are on; an error when that is the configured forge and
+/// its configuration is unusable.
+fn forge_of<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+) -> Result<ForgeConfig, ServiceError> {
     let source = svc.source();
+    if let (None, Some(problem)) = (&source.forge_url, &ctx.forge_problem) {
+        return Err(ServiceError::Forge {
+            service: svc.name().to_string(),
+            problem: problem.clone(),
+        });
+    }
     let mut forge = ctx.forge.clone().kind(source.forge_kind);
     if let Some(url) = &source.forge_url {
         // A URL in the catalog is a literal; should it not parse, the configured forge
@@ -126,7 +136,7 @@ fn forge_of<S: Service + ?Sized>(svc: &S, ctx: &ServiceContext) -> ForgeConfig {
             forge = f;
         }
     }
-    forge
+    Ok(forge)
 }
 
 /// The install mode of `svc` in this operation.
@@ -156,11 +166,11 @@ pub fn add_install<S: Service + ?Sized>(
     let fallback = ctx.mode.is_none() && svc.install_policy() == InstallPolicy::DownloadOrSource;
     match install_mode(svc, ctx)? {
         InstallMode::Download if fallback => {
-            let source_install = source_install_of(svc, ctx, &[]);
+            let source_install = source_install_of(svc, ctx, &[])?;
             for bin in svc.binaries() {
                 installs.push(add_release_install_with_source_fallback(
                     plan,
-                    &release_install_of(svc, ctx, &bin.name),
+                    &release_install_of(svc, ctx, &bin.name)?,
                     &source_install,
                 ));
             }
@@ -169,7 +179,7 @@ pub fn add_install<S: Service + ?Sized>(
             for bin in svc.binaries() {
                 installs.push(add_release_install(
                     plan,
-                    &release_install_of(svc, ctx, &bin.name),
+                    &release_install_of(svc, ctx, &bin.name)?,
                 ));
             }
         }
@@ -192,7 +202,7 @@ pub fn add_source_install<S: Service + ?Sized>(
 ) -> Result<Vec<TaskKey>, ServiceError> {
     Ok(crate::install::add_source_install(
         plan,
-        &source_install_of(svc, ctx, build),
+        &source_install_of(svc, ctx, build)?,
     ))
 }
 
@@ -201,10 +211,10 @@ fn release_install_of<S: Service + ?Sized>(
     svc: &S,
     ctx: &ServiceContext,
     binary: &str,
-) -> ReleaseInstall {
+) -> Result<ReleaseInstall, ServiceError> {
     let source = svc.source();
-    ReleaseInstall {
-        forge: forge_of(svc, ctx),
+    Ok(ReleaseInstall {
+        forge: forge_of(svc, ctx)?,
         owner: source.owner,
         repo: source.repo,
         version: ReleaseVersion::parse(ctx.release_version()),
@@ -212,7 +222,7 @@ fn release_install_of<S: Service + ?Sized>(
         asset_suffix: source.asset_suffix,
         bin_dir: ctx.paths.bin.clone(),
         service: svc.name().to_string(),
-    }
+    })
 }
 
 /// What building `svc`'s binaries (with `also_build`) from source takes.
@@ -220,13 +230,19 @@ fn source_install_of<S: Service + ?Sized>(
     svc: &S,
     ctx: &ServiceContext,
     also_build: &[String],
-) -> SourceInstall {
+) -> Result<SourceInstall, ServiceError> {
     let source = svc.source();
+    if let (None, None, Some(problem)) = (&source.git_url, &source.forge_url, &ctx.forge_problem) {
+        return Err(ServiceError::Forge {
+            service: svc.name().to_string(),
+            problem: problem.clone(),
+        });
+    }
     let git_ref = match &ctx.version {
         Some(v) if v != "latest" => GitRef::Tag(v.clone()),
         _ => source.git_ref.clone(),
     };
-    SourceInstall {
+    Ok(SourceInstall {
         git_url: source.git_url_on(ctx.forge.base_url.as_str()),
         git_ref,
         code_root: ctx.paths.code.clone(),
@@ -237,7 +253,7 @@ fn source_install_of<S: Service + ?Sized>(
         cargo: None,
         profile: ctx.build_profile.clone(),
         also_build: also_build.to_vec(),
-    }
+    })
 }
 
 /// Config files and registrations of `svc`; returns the keys a start must wait for.
@@ -395,7 +411,7 @@ pub fn add_verify<S: Service + ?Sized>(
     let source = svc.source();
     let release = match install_mode(svc, ctx)? {
         InstallMode::Download => Some(plan.add(ResolveRelease::new(
-            forge_of(svc, ctx),
+            forge_of(svc, ctx)?,
             &source.owner,
             &source.repo,
             ReleaseVersion::parse(ctx.release_version()),

@@ -15,6 +15,9 @@ pub struct ServiceContext {
     pub paths: HeroPaths,
     /// The configured forge (`FORGE_URL`, `FORGE_TOKEN`).
     pub forge: ForgeConfig,
+    /// Why the configured forge is unusable (an invalid `FORGE_URL`), when it is: `forge`
+    /// then holds the default, and only services that need the forge fail, at once.
+    pub forge_problem: Option<String>,
     /// `$HERO_ROOT/cfg/env/env.sh`, as a shell reads it.
     pub env_file: EnvFile,
     /// The install mode asked for (`--mode`); `None` lets each service's policy decide.
@@ -43,6 +46,7 @@ impl ServiceContext {
             target_dir: paths.state_dir().join("target"),
             paths,
             forge,
+            forge_problem: None,
             env_file: EnvFile::empty(),
             mode: None,
             version: None,

@@ -23,6 +23,16 @@ pub enum ServiceError {
         /// The variable.
         name: String,
     },
+    /// The configured forge is unusable and the service needs it.
+    #[error(
+        "{service} needs the forge, and the configured one is unusable: {problem}; fix FORGE_URL"
+    )]
+    Forge {
+        /// The service.
+        service: String,
+        /// What is wrong with the configuration.
+        problem: String,
+    },
     /// The service cannot do this operation (e.g. a service without binaries to verify).
     #[error("{service} cannot {operation}: {reason}")]
     Unsupported {

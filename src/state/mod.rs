@@ -11,6 +11,7 @@ mod op_log;
 mod runs;
 mod store;
 mod supervised;
+mod task_groups;
 
 pub use error::StateError;
 pub use installs::InstallRecord;
@@ -18,3 +19,4 @@ pub use op_log::OpRecord;
 pub use runs::{PendingUpgrade, RunRecord};
 pub use store::{CachedTask, ReportSummary, StateStore};
 pub use supervised::SupervisedRecord;
+pub use task_groups::TaskGroup;

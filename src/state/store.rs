@@ -87,6 +87,13 @@ const MIGRATIONS: &[&str] = &[
          run_id TEXT NOT NULL,
          before TEXT NOT NULL
      );",
+    // 7: process groups of programs tasks run (see `task_groups.rs`).
+    "CREATE TABLE task_groups (
+         pgid INTEGER PRIMARY KEY,
+         start_time INTEGER,
+         program TEXT NOT NULL,
+         started_at TEXT NOT NULL
+     );",
 ];
 
 /// What the cache holds for a task key: the fingerprint of its last successful run and

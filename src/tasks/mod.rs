@@ -69,7 +69,7 @@ pub use kind::TaskKind;
 pub use local_binary::LocalBinary;
 pub use noop::Noop;
 pub use output::{Artifact, ElfInfo, FileDigest, TaskOutput, short_hash};
-pub use process::LOG_TAIL_LINES;
+pub use process::{LOG_TAIL_LINES, end_leftover_groups};
 pub use register_process::RegisterProcess;
 pub use remove_binary::RemoveBinary;
 pub use remove_process::RemoveProcess;

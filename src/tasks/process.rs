@@ -4,6 +4,12 @@
 //! Shared by the task kinds that run programs ([`Command`](super::Command), `git`,
 //! `cargo`). When the future is dropped (cancellation, timeout) and when the program exits,
 //! whatever is left of its process group is killed.
+//!
+//! The program dies with the daemon too: it gets `SIGKILL` when the daemon's thread that
+//! started it ends (`PR_SET_PDEATHSIG`), and its process group is recorded in the state
+//! store while it runs, so the next daemon ends whatever of the group survived
+//! ([`end_leftover_groups`]) — a `cargo` orphaned by a killed daemon would otherwise hold
+//! the target directory's lock and block the next build.
 
 use std::collections::VecDeque;
 use std::process::{ExitStatus, Stdio};
@@ -14,6 +20,8 @@ use tokio::io::AsyncRead;
 use tokio_util::codec::{AnyDelimiterCodec, FramedRead};
 
 use super::{LogStream, TaskContext, TaskError};
+use crate::state::{StateStore, TaskGroup};
+use crate::supervisor::builtin::proc_fs;
 
 /// How many of the last output lines a failure carries.
 pub const LOG_TAIL_LINES: usize = 200;
@@ -59,10 +67,19 @@ pub(crate) async fn run_logged(
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true);
+    // SAFETY: prctl is async-signal-safe and changes only the child's own settings.
+    unsafe {
+        cmd.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
     let mut child = cmd
         .spawn()
         .map_err(|e| TaskError::with_source(format!("could not start `{name}`"), e).permanent())?;
-    let group = ProcessGroupGuard(child.id());
+    let group = ProcessGroupGuard::new(child.id(), name, ctx.store().clone());
 
     let mut tail = VecDeque::with_capacity(LOG_TAIL_LINES);
     let mut stdout_hash = Sha256::new();
@@ -121,17 +138,64 @@ fn lines_of(
 }
 
 /// Kills the whole process group of a child when dropped: on cancellation, on timeout, and
-/// after the child exited (stray background processes it left behind).
-struct ProcessGroupGuard(Option<u32>);
+/// after the child exited (stray background processes it left behind). While it lives, the
+/// group is recorded in the state store.
+struct ProcessGroupGuard {
+    pgid: Option<u32>,
+    store: StateStore,
+}
+
+impl ProcessGroupGuard {
+    fn new(pid: Option<u32>, program: &str, store: StateStore) -> Self {
+        if let Some(pgid) = pid {
+            let group = TaskGroup {
+                pgid,
+                start_time: proc_fs::stat(pgid).map(|s| s.start_time),
+                program: program.to_string(),
+            };
+            let _ = store.record_task_group(&group);
+        }
+        Self { pgid: pid, store }
+    }
+}
 
 impl Drop for ProcessGroupGuard {
     fn drop(&mut self) {
-        if let Some(pgid) = self.0.and_then(|p| i32::try_from(p).ok()) {
-            // SAFETY: killpg has no memory-safety preconditions; a group that is gone
-            // yields ESRCH, which is fine.
-            unsafe {
-                libc::killpg(pgid, libc::SIGKILL);
+        if let Some(pgid) = self.pgid {
+            if let Ok(raw) = i32::try_from(pgid) {
+                // SAFETY: killpg has no memory-safety preconditions; a group that is gone
+                // yields ESRCH, which is fine.
+                unsafe {
+                    libc::killpg(raw, libc::SIGKILL);
+                }
             }
+            let _ = self.store.forget_task_group(pgid);
         }
     }
+}
+
+/// Ends the process groups of task programs a previous daemon left running (see the module
+/// docs) and forgets them. Returns how many groups were still alive.
+pub fn end_leftover_groups(store: &StateStore) -> usize {
+    let Ok(groups) = store.task_groups() else {
+        return 0;
+    };
+    let mut ended = 0;
+    for group in groups {
+        let leader_is_other = proc_fs::stat(group.pgid)
+            .is_some_and(|s| s.is_alive() && Some(s.start_time) != group.start_time);
+        let alive = !proc_fs::group_members(group.pgid).is_empty();
+        if alive && !leader_is_other && group.pgid > 1 {
+            if let Ok(raw) = i32::try_from(group.pgid) {
+                tracing::warn!(pgid = group.pgid, program = %group.program, "ending a task's processes left behind by a previous daemon");
+                // SAFETY: killpg only sends a signal.
+                unsafe {
+                    libc::killpg(raw, libc::SIGKILL);
+                }
+                ended += 1;
+            }
+        }
+        let _ = store.forget_task_group(group.pgid);
+    }
+    ended
 }

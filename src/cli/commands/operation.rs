@@ -38,6 +38,20 @@ pub fn params(cli: &Cli, targets: &Targets, wait: bool) -> Value {
     if let Some(v) = &cli.version {
         p["version"] = json!(v);
     }
+    // The forge this command's environment names applies to this call, whatever the
+    // daemon was started with.
+    if let Some(url) = std::env::var("FORGE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+    {
+        p["forge_url"] = json!(url);
+    }
+    if let Some(token) = ["FORGE_TOKEN", "FORGEJO_TOKEN"]
+        .into_iter()
+        .find_map(|n| std::env::var(n).ok().filter(|t| !t.trim().is_empty()))
+    {
+        p["forge_token"] = json!(token);
+    }
     p
 }
 

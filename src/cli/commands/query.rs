@@ -113,7 +113,7 @@ fn render_status(v: &Value) -> String {
         "PID".into(),
         "UPTIME".into(),
         "RESTARTS".into(),
-        "LAST EXIT".into(),
+        "REASON".into(),
     ]];
     for svc in v.as_array().into_iter().flatten() {
         let procs = svc["processes"].as_array().cloned().unwrap_or_default();
@@ -131,7 +131,7 @@ fn render_status(v: &Value) -> String {
                     .map(crate::cli::reporter::format_duration_ms)
                     .unwrap_or_else(|| "-".into()),
                 s(&p["restart_count"]),
-                s(&p["last_exit"]),
+                s(&p["reason"]),
             ]);
         }
     }
@@ -302,6 +302,22 @@ pub async fn troubleshoot(cli: &Cli, service: &str) -> ExitCode {
         |v| {
             let mut out = format!("{} is {}\n\n", s(&v["name"]), s(&v["status"]["state"]));
             out.push_str(&render_status(&json!([v["status"]])));
+            let health = &v["health"];
+            out.push_str(&format!(
+                "\nhealth now: {} ({}): {}\n",
+                if health["healthy"].as_bool().unwrap_or(false) {
+                    "healthy"
+                } else {
+                    "NOT healthy"
+                },
+                s(&health["probe"]),
+                s(&health["detail"])
+            ));
+            for p in v["status"]["processes"].as_array().into_iter().flatten() {
+                if let Some(reason) = p["reason"].as_str() {
+                    out.push_str(&format!("{}: {reason}\n", s(&p["name"])));
+                }
+            }
             out.push_str("\nrecent operations:\n");
             let ops = v["recent_operations"]
                 .as_array()

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::daemon::{Daemon, DaemonError};
+use crate::forge::ForgeToken;
 use crate::graph::{PlanFormat, RunStatus};
 use crate::health::ProbeResult;
 use crate::rpc::jsonrpc::{RpcError, codes};
@@ -92,6 +93,13 @@ pub struct OperationParams {
     /// Also remove the binaries (delete).
     #[serde(default)]
     pub purge: bool,
+    /// The forge for this call (`FORGE_URL` of the caller); the daemon's when absent.
+    #[serde(default)]
+    pub forge_url: Option<String>,
+    /// The forge token for this call (`FORGE_TOKEN` of the caller); the daemon's when
+    /// absent. Never logged or stored.
+    #[serde(default)]
+    pub forge_token: Option<ForgeToken>,
 }
 
 fn yes() -> bool {
@@ -129,6 +137,18 @@ async fn context(daemon: &Daemon, p: &OperationParams) -> Result<ServiceContext,
     let mut ctx = daemon.service_context().await.map_err(daemon_error)?;
     ctx.mode = p.mode;
     ctx.version = p.version.clone();
+    if let Some(url) = &p.forge_url {
+        ctx.forge = ctx.forge.clone().base_url(url).map_err(|e| {
+            RpcError::invalid_params(format!(
+                "forge_url (FORGE_URL) {url:?} is not usable: {}",
+                crate::tasks::TaskError::with_source("", e).chain()[1..].join(": ")
+            ))
+        })?;
+        ctx.forge_problem = None;
+    }
+    if let Some(token) = &p.forge_token {
+        ctx.forge.token = Some(token.clone());
+    }
     Ok(ctx)
 }
 
@@ -236,6 +256,10 @@ pub struct PlanTarget {
     with_dependents: bool,
     #[serde(default)]
     purge: bool,
+    #[serde(default)]
+    forge_url: Option<String>,
+    #[serde(default)]
+    forge_token: Option<ForgeToken>,
 }
 
 /// `service.plan`: the DAG an operation would run; nothing is executed.
@@ -253,6 +277,8 @@ pub async fn plan(daemon: Arc<Daemon>, p: PlanParams) -> Result<Value, RpcError>
         no_deps: t.no_deps,
         with_dependents: t.with_dependents,
         purge: t.purge,
+        forge_url: t.forge_url,
+        forge_token: t.forge_token,
     };
     let catalog = daemon
         .catalog(params.catalog.as_deref())
@@ -297,6 +323,11 @@ pub struct ProcessView {
     /// Its last log lines, when it failed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub last_log_lines: Vec<String>,
+    /// Why it is not running, or what is wrong while it runs; for people.
+    pub reason: Option<String>,
+    /// What is wrong around it although it runs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 fn ms(d: Option<Duration>) -> Option<u64> {
@@ -305,6 +336,7 @@ fn ms(d: Option<Duration>) -> Option<u64> {
 
 impl ProcessView {
     fn of(s: ProcessStatus) -> Self {
+        let reason = reason_of(&s);
         Self {
             name: s.name,
             state: s.state.as_str().to_string(),
@@ -314,6 +346,8 @@ impl ProcessView {
             last_exit: s.last_exit.map(|e| e.to_string()),
             error: s.error,
             last_log_lines: s.last_log_lines,
+            reason,
+            warnings: s.warnings,
         }
     }
 
@@ -327,7 +361,33 @@ impl ProcessView {
             last_exit: None,
             error: None,
             last_log_lines: Vec::new(),
+            reason: Some("not registered with the supervisor (never started)".to_string()),
+            warnings: Vec::new(),
         }
+    }
+}
+
+/// Why a process is not running, or what is wrong while it runs: the supervisor's reason
+/// first, then what its state and last exit say.
+fn reason_of(s: &ProcessStatus) -> Option<String> {
+    let exit = s.last_exit.map(|e| e.to_string());
+    match s.state {
+        ProcessState::Running | ProcessState::Starting => {
+            (!s.warnings.is_empty()).then(|| s.warnings.join("; "))
+        }
+        ProcessState::Backoff => Some(match (&s.error, &exit, s.backoff) {
+            (Some(e), _, _) => e.clone(),
+            (None, Some(x), Some(d)) => format!(
+                "{x}; restarting in {:.1}s (restart {})",
+                d.as_secs_f64(),
+                s.restart_count + 1
+            ),
+            (None, Some(x), None) => format!("{x}; restarting"),
+            _ => "restarting".to_string(),
+        }),
+        ProcessState::Failed => s.error.clone().or(exit),
+        ProcessState::Exited => exit.map(|x| format!("{x} (not restarted by its policy)")),
+        ProcessState::Stopped => exit.map(|x| format!("stopped; its last instance: {x}")),
     }
 }
 
@@ -575,6 +635,16 @@ pub async fn logs(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcError>
 pub async fn troubleshoot(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcError> {
     let svc = one(&daemon, &p)?.clone();
     let status = status_of(&daemon, svc.as_ref()).await?;
+    // A process can run and not answer (stopped with SIGSTOP, deadlocked): probe now.
+    let health_now = health(
+        daemon.clone(),
+        NameParams {
+            name: p.name.clone(),
+            catalog: p.catalog.clone(),
+            lines: None,
+        },
+    )
+    .await?;
     let logs = logs(
         daemon.clone(),
         NameParams {
@@ -611,6 +681,7 @@ pub async fn troubleshoot(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, R
     Ok(json!({
         "name": svc.name(),
         "status": status,
+        "health": health_now,
         "recent_operations": recent,
         "logs": logs["processes"],
         "last_failed_report": last_failed,
