@@ -16,7 +16,7 @@ use hero_svc::supervisor::{
     RestartPolicy, Supervisor, ZinitConfig, ZinitSupervisor,
 };
 
-use crate::support::{demo::demo_bin, procs};
+use crate::support::{demo::demo_bin, http, procs};
 
 const DEADLINE: Duration = Duration::from_secs(8);
 /// The first restart delay of both backends here; it doubles per crash.
@@ -97,10 +97,17 @@ impl Fixture {
     }
 }
 
-/// Kills the zinit-server and, first, every process group it started (zinit leaves its
-/// services running when it dies).
+/// Kills what a failed check may have left: every process whose command line mentions the
+/// temp dir, and for zinit, first every process group zinit-server started (it leaves its
+/// services running when it dies), then zinit-server.
 impl Drop for Fixture {
     fn drop(&mut self) {
+        let zinit = self.zinit.as_ref().map(Child::id);
+        for pid in procs::with_arg(&self.dir.path().to_string_lossy()) {
+            if Some(pid) != zinit {
+                procs::signal(pid, libc::SIGKILL);
+            }
+        }
         let Some(mut zinit) = self.zinit.take() else {
             return;
         };
@@ -196,6 +203,20 @@ fn demo(name: &str, dir: &Path, flags: &[&str]) -> ProcessSpec {
         .args([socket.to_str().unwrap()])
         .args(flags.iter().copied())
         .env("PATH", "/usr/bin:/bin")
+}
+
+/// The pid of the process answering `/health` on `socket`, once one answers.
+async fn serving_pid(socket: &Path) -> Option<u32> {
+    let (code, body) = http::try_get(socket, "/health").await.ok()?;
+    let body: serde_json::Value = serde_json::from_str(&body).ok()?;
+    let pid = body["pid"].as_u64()?;
+    (code == 200).then(|| u32::try_from(pid).unwrap())
+}
+
+/// True when `pid` runs the `hero_demo` binary.
+fn runs_demo(pid: u32) -> bool {
+    let demo = std::fs::canonicalize(demo_bin()).unwrap();
+    procs::exe(pid).is_some_and(|exe| exe == demo)
 }
 
 fn grandchild_pid(line: &str) -> u32 {
@@ -457,6 +478,48 @@ async fn unknown_and_removed_processes<S: Supervisor>(sup: &S) {
     assert!(!sup.list().await.unwrap().iter().any(|s| s.name == "gone"));
 }
 
+/// The pid a backend reports is the service's own process (no wrapper between): SIGKILL
+/// of that pid ends the service, which is restarted with a new pid and serves its socket
+/// again (nothing of the killed instance holds it), and `stop` leaves no process of it.
+async fn the_reported_pid_is_the_service<S: Supervisor>(sup: &S, dir: &Path) {
+    let socket = dir.join("own.sock");
+    sup.register(demo("own", dir, &[])).await.unwrap();
+    let first = sup.start("own").await.unwrap().pid.unwrap();
+    let serving = eventually("own to serve its socket", || serving_pid(&socket)).await;
+    assert_eq!(
+        serving, first,
+        "the reported pid is the one serving the socket"
+    );
+    assert!(runs_demo(first), "pid {first} runs {:?}", procs::exe(first));
+
+    procs::signal(first, libc::SIGKILL);
+    let restarted = status_until(sup, "own", |s| {
+        s.state == ProcessState::Running && s.pid.is_some_and(|p| p != first)
+    })
+    .await
+    .pid
+    .unwrap();
+    eventually("the restarted instance to serve the socket", || async {
+        (serving_pid(&socket).await == Some(restarted)).then_some(())
+    })
+    .await;
+    assert!(
+        runs_demo(restarted),
+        "pid {restarted} runs {:?}",
+        procs::exe(restarted)
+    );
+    assert!(
+        procs::group_members(first).is_empty(),
+        "the killed instance left {:?}",
+        procs::group_members(first)
+    );
+
+    let status = sup.stop("own").await.unwrap();
+    assert_eq!(status.state, ProcessState::Stopped);
+    assert!(procs::group_members(restarted).is_empty());
+    assert_eq!(procs::with_arg(socket.to_str().unwrap()), Vec::<u32>::new());
+}
+
 // ---------------------------------------------------------------------------------------
 // Instantiation per backend.
 
@@ -502,6 +565,7 @@ conformance! {
     sigterm_ignored => |sup, dir, backend| ignoring_sigterm_is_killed_at_the_stop_timeout(&sup, dir, backend);
     crashed_service_grandchildren => |sup, dir, backend| grandchildren_of_a_crashed_service(&sup, dir, backend);
     unknown_and_removed => |sup, dir, backend| unknown_and_removed_processes(&sup);
+    reported_pid_is_the_service => |sup, dir, backend| the_reported_pid_is_the_service(&sup, dir);
 }
 
 #[tokio::test]

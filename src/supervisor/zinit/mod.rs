@@ -4,8 +4,9 @@
 //!    unix socket, one connection per call, with a timeout.
 //! 2. `service_config` turns a [`ProcessSpec`](crate::supervisor::ProcessSpec) into a
 //!    zinit service config: the command line clears the environment (`env -i`) so the
-//!    process sees exactly its spec's variables; restart policy, stop signal and timeout
-//!    map to zinit's `lifecycle`; backoff and the restart budget come from [`ZinitConfig`].
+//!    process sees exactly its spec's variables, and `exec`s so the process zinit
+//!    supervises is the program itself; restart policy, stop signal and timeout map to
+//!    zinit's `lifecycle`; backoff and the restart budget come from [`ZinitConfig`].
 //! 3. `service_state` reads zinit's states back into
 //!    [`ProcessStatus`](crate::supervisor::ProcessStatus) (zinit has no "waiting to
 //!    restart" state; it is derived from the restart count).
