@@ -7,14 +7,17 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use hero_svc::graph::{Executor, ExecutorConfig, PlanBuilder, RunRequest, RunStatus, TaskStatus};
 use hero_svc::state::StateStore;
 use hero_svc::supervisor::{
-    BuiltinConfig, BuiltinSupervisor, ExitReason, ProcessSpec, ProcessState, ProcessStatus,
-    RestartPolicy, Supervisor, ZinitConfig, ZinitSupervisor,
+    AnySupervisor, BuiltinConfig, BuiltinSupervisor, ExitReason, ProcessSpec, ProcessState,
+    ProcessStatus, RestartPolicy, Supervisor, ZinitConfig, ZinitSupervisor, add_stop_order,
 };
+use hero_svc::tasks::TaskEnv;
 
 use crate::support::{demo::demo_bin, http, procs};
 
@@ -520,6 +523,143 @@ async fn the_reported_pid_is_the_service<S: Supervisor>(sup: &S, dir: &Path) {
     assert_eq!(procs::with_arg(socket.to_str().unwrap()), Vec::<u32>::new());
 }
 
+/// Re-defining one process (a changed spec) and removing another leave the others
+/// supervised: a killed one is restarted, and every stop ends its processes.
+async fn redefining_and_removing_leave_the_others_supervised<S: Supervisor>(sup: &S, dir: &Path) {
+    let names = ["first", "middle", "last"];
+    for name in names {
+        sup.register(demo(name, dir, &[])).await.unwrap();
+        sup.start(name).await.unwrap();
+    }
+    sup.register(demo("first", dir, &["--version", "2.0.0"]))
+        .await
+        .unwrap();
+    let first = sup.restart("first").await.unwrap().pid.unwrap();
+    sup.remove("middle").await.unwrap();
+    let last = sup.status("last").await.unwrap().pid.unwrap();
+
+    for (name, pid) in [("last", last), ("first", first)] {
+        let socket = dir.join(format!("{name}.sock"));
+        assert_eq!(
+            eventually(&format!("{name} to serve"), || serving_pid(&socket)).await,
+            pid
+        );
+        procs::signal(pid, libc::SIGKILL);
+        let restarted = status_until(sup, name, |s| {
+            s.state == ProcessState::Running && s.pid.is_some_and(|p| p != pid)
+        })
+        .await
+        .pid
+        .unwrap();
+        eventually(&format!("the restarted {name} to serve"), || async {
+            (serving_pid(&socket).await == Some(restarted)).then_some(())
+        })
+        .await;
+        assert_eq!(sup.stop(name).await.unwrap().state, ProcessState::Stopped);
+        assert!(procs::group_members(restarted).is_empty());
+    }
+    assert!(!sup.list().await.unwrap().iter().any(|s| s.name == "middle"));
+    for name in names {
+        let socket = dir.join(format!("{name}.sock"));
+        assert_eq!(procs::with_arg(socket.to_str().unwrap()), Vec::<u32>::new());
+    }
+}
+
+/// How many services the concurrent stop check runs: more than the executor's eight
+/// process tasks at once.
+const MANY: usize = 12;
+/// How many of them crash in a loop (so their stops land in a restart delay or between
+/// instances).
+const CRASHING: usize = 2;
+
+/// Many services stopped at once, the way a stop plan runs them (the executor's default
+/// limits: eight process tasks at a time), a few rounds: every stop succeeds and no
+/// process of any service (grandchildren included) is left. Some of them crash in a loop.
+async fn concurrent_stops_leave_no_process(sup: AnySupervisor, dir: &Path) {
+    let sup = Arc::new(sup);
+    let store = StateStore::open(dir.join("executor/state.db")).unwrap();
+    let executor = Executor::with_env(
+        ExecutorConfig::default(),
+        TaskEnv::new(store).with_supervisor(sup.clone()),
+    );
+    let sockets = dir.join("many");
+    let names: Vec<String> = (0..MANY).map(|i| format!("many{i}")).collect();
+    for (i, name) in names.iter().enumerate() {
+        let spec = if i < CRASHING {
+            sh(name, "echo up; sleep 0.1; exit 1")
+        } else {
+            let flags: &[&str] = if i % 2 == 0 {
+                &["--spawn-grandchild"]
+            } else {
+                &[]
+            };
+            demo(name, &sockets, flags)
+        };
+        sup.register(spec).await.unwrap();
+    }
+    for round in 1..=3 {
+        let started = futures::future::join_all(names.iter().map(|n| sup.start(n))).await;
+        let pids: Vec<u32> = started
+            .into_iter()
+            .map(|s| s.unwrap().pid.unwrap())
+            .collect();
+        for name in &names[CRASHING..] {
+            let socket = sockets.join(format!("{name}.sock"));
+            eventually(&format!("{name} to serve its socket"), || {
+                serving_pid(&socket)
+            })
+            .await;
+        }
+        let mut plan = PlanBuilder::new();
+        add_stop_order(&mut plan, names.iter().map(|n| (n, [] as [&str; 0])));
+        let plan = plan.build().unwrap();
+        let began = Instant::now();
+        let report = executor.run(&plan, RunRequest::new("stop")).await;
+        eprintln!(
+            "round {round}: {MANY} concurrent stops took {:?}",
+            began.elapsed()
+        );
+        assert_eq!(
+            report.status,
+            RunStatus::Succeeded,
+            "round {round}: {report:#?}"
+        );
+        assert!(
+            report
+                .tasks
+                .iter()
+                .all(|t| t.status == TaskStatus::Succeeded),
+            "round {round}: {report:#?}"
+        );
+        for (name, pid) in names.iter().zip(&pids) {
+            assert_eq!(
+                sup.status(name).await.unwrap().state,
+                ProcessState::Stopped,
+                "round {round}: {name}"
+            );
+            assert_eq!(
+                procs::group_members(*pid),
+                Vec::<u32>::new(),
+                "round {round}: {name} left processes"
+            );
+        }
+        assert_eq!(
+            procs::with_arg(sockets.to_str().unwrap()),
+            Vec::<u32>::new(),
+            "round {round}"
+        );
+    }
+    // Stopped means stopped: no pending restart brings a crashing one back.
+    tokio::time::sleep(RESTART_DELAY * 4).await;
+    for name in &names {
+        assert_eq!(
+            sup.status(name).await.unwrap().state,
+            ProcessState::Stopped,
+            "{name}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Instantiation per backend.
 
@@ -566,6 +706,8 @@ conformance! {
     crashed_service_grandchildren => |sup, dir, backend| grandchildren_of_a_crashed_service(&sup, dir, backend);
     unknown_and_removed => |sup, dir, backend| unknown_and_removed_processes(&sup);
     reported_pid_is_the_service => |sup, dir, backend| the_reported_pid_is_the_service(&sup, dir);
+    concurrent_stops => |sup, dir, backend| concurrent_stops_leave_no_process(sup.into(), dir);
+    others_stay_supervised => |sup, dir, backend| redefining_and_removing_leave_the_others_supervised(&sup, dir);
 }
 
 #[tokio::test]

@@ -114,6 +114,25 @@ pub(crate) fn service_config(
     }))
 }
 
+/// What names a placeholder: `hero_svc_slot_<n>` (see `stable_slots`).
+pub(crate) const PLACEHOLDER_PREFIX: &str = "hero_svc_slot_";
+
+/// The config of placeholder `name`: a service zinit never starts (`status = "stop"`
+/// refuses every start, automatic or requested) and that would do nothing if it ran.
+pub(crate) fn placeholder_config(name: &str) -> Value {
+    json!({
+        "service": {
+            "name": name,
+            "exec": format!("{ENV_PROGRAM} -i"),
+            "status": "stop",
+            "oneshot": true,
+        },
+        "lifecycle": {
+            "restart": "never",
+        },
+    })
+}
+
 /// True when every field of `wanted` is in `actual` with the same value (zinit answers
 /// `service.get` with its defaults filled in).
 pub(crate) fn is_subset(wanted: &Value, actual: &Value) -> bool {
