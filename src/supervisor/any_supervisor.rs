@@ -13,8 +13,9 @@ use super::{
 pub enum AnySupervisor {
     /// The builtin supervisor, embedded in the daemon.
     Builtin(BuiltinSupervisor),
-    /// A client of an external `zinit-server`.
-    Zinit(ZinitSupervisor),
+    /// A client of an external `zinit-server` (boxed: it is much larger than the builtin
+    /// handle).
+    Zinit(Box<ZinitSupervisor>),
 }
 
 /// Calls the same method on whichever backend `self` holds.
@@ -54,7 +55,7 @@ impl From<BuiltinSupervisor> for AnySupervisor {
 
 impl From<ZinitSupervisor> for AnySupervisor {
     fn from(s: ZinitSupervisor) -> Self {
-        AnySupervisor::Zinit(s)
+        AnySupervisor::Zinit(Box::new(s))
     }
 }
 

@@ -7,16 +7,19 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use hero_svc::graph::{Executor, ExecutorConfig, PlanBuilder, RunRequest, RunStatus, TaskStatus};
 use hero_svc::state::StateStore;
 use hero_svc::supervisor::{
-    BuiltinConfig, BuiltinSupervisor, ExitReason, ProcessSpec, ProcessState, ProcessStatus,
-    RestartPolicy, Supervisor, ZinitConfig, ZinitSupervisor,
+    AnySupervisor, BuiltinConfig, BuiltinSupervisor, ExitReason, ProcessSpec, ProcessState,
+    ProcessStatus, RestartPolicy, Supervisor, ZinitConfig, ZinitSupervisor, add_stop_order,
 };
+use hero_svc::tasks::TaskEnv;
 
-use crate::support::{demo::demo_bin, procs};
+use crate::support::{demo::demo_bin, http, procs};
 
 const DEADLINE: Duration = Duration::from_secs(8);
 /// The first restart delay of both backends here; it doubles per crash.
@@ -97,10 +100,17 @@ impl Fixture {
     }
 }
 
-/// Kills the zinit-server and, first, every process group it started (zinit leaves its
-/// services running when it dies).
+/// Kills what a failed check may have left: every process whose command line mentions the
+/// temp dir, and for zinit, first every process group zinit-server started (it leaves its
+/// services running when it dies), then zinit-server.
 impl Drop for Fixture {
     fn drop(&mut self) {
+        let zinit = self.zinit.as_ref().map(Child::id);
+        for pid in procs::with_arg(&self.dir.path().to_string_lossy()) {
+            if Some(pid) != zinit {
+                procs::signal(pid, libc::SIGKILL);
+            }
+        }
         let Some(mut zinit) = self.zinit.take() else {
             return;
         };
@@ -196,6 +206,20 @@ fn demo(name: &str, dir: &Path, flags: &[&str]) -> ProcessSpec {
         .args([socket.to_str().unwrap()])
         .args(flags.iter().copied())
         .env("PATH", "/usr/bin:/bin")
+}
+
+/// The pid of the process answering `/health` on `socket`, once one answers.
+async fn serving_pid(socket: &Path) -> Option<u32> {
+    let (code, body) = http::try_get(socket, "/health").await.ok()?;
+    let body: serde_json::Value = serde_json::from_str(&body).ok()?;
+    let pid = body["pid"].as_u64()?;
+    (code == 200).then(|| u32::try_from(pid).unwrap())
+}
+
+/// True when `pid` runs the `hero_demo` binary.
+fn runs_demo(pid: u32) -> bool {
+    let demo = std::fs::canonicalize(demo_bin()).unwrap();
+    procs::exe(pid).is_some_and(|exe| exe == demo)
 }
 
 fn grandchild_pid(line: &str) -> u32 {
@@ -457,6 +481,185 @@ async fn unknown_and_removed_processes<S: Supervisor>(sup: &S) {
     assert!(!sup.list().await.unwrap().iter().any(|s| s.name == "gone"));
 }
 
+/// The pid a backend reports is the service's own process (no wrapper between): SIGKILL
+/// of that pid ends the service, which is restarted with a new pid and serves its socket
+/// again (nothing of the killed instance holds it), and `stop` leaves no process of it.
+async fn the_reported_pid_is_the_service<S: Supervisor>(sup: &S, dir: &Path) {
+    let socket = dir.join("own.sock");
+    sup.register(demo("own", dir, &[])).await.unwrap();
+    let first = sup.start("own").await.unwrap().pid.unwrap();
+    let serving = eventually("own to serve its socket", || serving_pid(&socket)).await;
+    assert_eq!(
+        serving, first,
+        "the reported pid is the one serving the socket"
+    );
+    assert!(runs_demo(first), "pid {first} runs {:?}", procs::exe(first));
+
+    procs::signal(first, libc::SIGKILL);
+    let restarted = status_until(sup, "own", |s| {
+        s.state == ProcessState::Running && s.pid.is_some_and(|p| p != first)
+    })
+    .await
+    .pid
+    .unwrap();
+    eventually("the restarted instance to serve the socket", || async {
+        (serving_pid(&socket).await == Some(restarted)).then_some(())
+    })
+    .await;
+    assert!(
+        runs_demo(restarted),
+        "pid {restarted} runs {:?}",
+        procs::exe(restarted)
+    );
+    assert!(
+        procs::group_members(first).is_empty(),
+        "the killed instance left {:?}",
+        procs::group_members(first)
+    );
+
+    let status = sup.stop("own").await.unwrap();
+    assert_eq!(status.state, ProcessState::Stopped);
+    assert!(procs::group_members(restarted).is_empty());
+    assert_eq!(procs::with_arg(socket.to_str().unwrap()), Vec::<u32>::new());
+}
+
+/// Re-defining one process (a changed spec) and removing another leave the others
+/// supervised: a killed one is restarted, and every stop ends its processes.
+async fn redefining_and_removing_leave_the_others_supervised<S: Supervisor>(sup: &S, dir: &Path) {
+    let names = ["first", "middle", "last"];
+    for name in names {
+        sup.register(demo(name, dir, &[])).await.unwrap();
+        sup.start(name).await.unwrap();
+    }
+    sup.register(demo("first", dir, &["--version", "2.0.0"]))
+        .await
+        .unwrap();
+    let first = sup.restart("first").await.unwrap().pid.unwrap();
+    sup.remove("middle").await.unwrap();
+    let last = sup.status("last").await.unwrap().pid.unwrap();
+
+    for (name, pid) in [("last", last), ("first", first)] {
+        let socket = dir.join(format!("{name}.sock"));
+        assert_eq!(
+            eventually(&format!("{name} to serve"), || serving_pid(&socket)).await,
+            pid
+        );
+        procs::signal(pid, libc::SIGKILL);
+        let restarted = status_until(sup, name, |s| {
+            s.state == ProcessState::Running && s.pid.is_some_and(|p| p != pid)
+        })
+        .await
+        .pid
+        .unwrap();
+        eventually(&format!("the restarted {name} to serve"), || async {
+            (serving_pid(&socket).await == Some(restarted)).then_some(())
+        })
+        .await;
+        assert_eq!(sup.stop(name).await.unwrap().state, ProcessState::Stopped);
+        assert!(procs::group_members(restarted).is_empty());
+    }
+    assert!(!sup.list().await.unwrap().iter().any(|s| s.name == "middle"));
+    for name in names {
+        let socket = dir.join(format!("{name}.sock"));
+        assert_eq!(procs::with_arg(socket.to_str().unwrap()), Vec::<u32>::new());
+    }
+}
+
+/// How many services the concurrent stop check runs: more than the executor's eight
+/// process tasks at once.
+const MANY: usize = 12;
+/// How many of them crash in a loop (so their stops land in a restart delay or between
+/// instances).
+const CRASHING: usize = 2;
+
+/// Many services stopped at once, the way a stop plan runs them (the executor's default
+/// limits: eight process tasks at a time), a few rounds: every stop succeeds and no
+/// process of any service (grandchildren included) is left. Some of them crash in a loop.
+async fn concurrent_stops_leave_no_process(sup: AnySupervisor, dir: &Path) {
+    let sup = Arc::new(sup);
+    let store = StateStore::open(dir.join("executor/state.db")).unwrap();
+    let executor = Executor::with_env(
+        ExecutorConfig::default(),
+        TaskEnv::new(store).with_supervisor(sup.clone()),
+    );
+    let sockets = dir.join("many");
+    let names: Vec<String> = (0..MANY).map(|i| format!("many{i}")).collect();
+    for (i, name) in names.iter().enumerate() {
+        let spec = if i < CRASHING {
+            sh(name, "echo up; sleep 0.1; exit 1")
+        } else {
+            let flags: &[&str] = if i % 2 == 0 {
+                &["--spawn-grandchild"]
+            } else {
+                &[]
+            };
+            demo(name, &sockets, flags)
+        };
+        sup.register(spec).await.unwrap();
+    }
+    for round in 1..=3 {
+        let started = futures::future::join_all(names.iter().map(|n| sup.start(n))).await;
+        let pids: Vec<u32> = started
+            .into_iter()
+            .map(|s| s.unwrap().pid.unwrap())
+            .collect();
+        for name in &names[CRASHING..] {
+            let socket = sockets.join(format!("{name}.sock"));
+            eventually(&format!("{name} to serve its socket"), || {
+                serving_pid(&socket)
+            })
+            .await;
+        }
+        let mut plan = PlanBuilder::new();
+        add_stop_order(&mut plan, names.iter().map(|n| (n, [] as [&str; 0])));
+        let plan = plan.build().unwrap();
+        let began = Instant::now();
+        let report = executor.run(&plan, RunRequest::new("stop")).await;
+        eprintln!(
+            "round {round}: {MANY} concurrent stops took {:?}",
+            began.elapsed()
+        );
+        assert_eq!(
+            report.status,
+            RunStatus::Succeeded,
+            "round {round}: {report:#?}"
+        );
+        assert!(
+            report
+                .tasks
+                .iter()
+                .all(|t| t.status == TaskStatus::Succeeded),
+            "round {round}: {report:#?}"
+        );
+        for (name, pid) in names.iter().zip(&pids) {
+            assert_eq!(
+                sup.status(name).await.unwrap().state,
+                ProcessState::Stopped,
+                "round {round}: {name}"
+            );
+            assert_eq!(
+                procs::group_members(*pid),
+                Vec::<u32>::new(),
+                "round {round}: {name} left processes"
+            );
+        }
+        assert_eq!(
+            procs::with_arg(sockets.to_str().unwrap()),
+            Vec::<u32>::new(),
+            "round {round}"
+        );
+    }
+    // Stopped means stopped: no pending restart brings a crashing one back.
+    tokio::time::sleep(RESTART_DELAY * 4).await;
+    for name in &names {
+        assert_eq!(
+            sup.status(name).await.unwrap().state,
+            ProcessState::Stopped,
+            "{name}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Instantiation per backend.
 
@@ -502,6 +705,9 @@ conformance! {
     sigterm_ignored => |sup, dir, backend| ignoring_sigterm_is_killed_at_the_stop_timeout(&sup, dir, backend);
     crashed_service_grandchildren => |sup, dir, backend| grandchildren_of_a_crashed_service(&sup, dir, backend);
     unknown_and_removed => |sup, dir, backend| unknown_and_removed_processes(&sup);
+    reported_pid_is_the_service => |sup, dir, backend| the_reported_pid_is_the_service(&sup, dir);
+    concurrent_stops => |sup, dir, backend| concurrent_stops_leave_no_process(sup.into(), dir);
+    others_stay_supervised => |sup, dir, backend| redefining_and_removing_leave_the_others_supervised(&sup, dir);
 }
 
 #[tokio::test]

@@ -3,9 +3,17 @@
 //!
 //! zinit runs `exec` through `sh -c` and gives the process its own environment plus the
 //! config's `env`. To give the process *exactly* the spec's environment, the command line
-//! is `/usr/bin/env -i NAME="$NAME"… 'program' 'arg'…`: the values travel in zinit's `env`
-//! (so they do not appear in the command line), the shell expands them, and `env -i`
-//! drops everything else before it runs the program.
+//! is `/usr/bin/env -i; exec /usr/bin/env -i NAME="$NAME"… 'program' 'arg'…`:
+//!
+//! - the values travel in zinit's `env` (so they do not appear in the command line), the
+//!   shell expands them, and `env -i` drops everything else before it runs the program;
+//! - `exec` makes the shell *become* `env`, which in turn becomes the program, so the pid
+//!   zinit records, signals and waits for is the service's own process (dash, `/bin/sh` on
+//!   Debian, does not exec the last command of `sh -c` by itself: without `exec` zinit
+//!   would supervise the shell, and killing that pid would orphan the service);
+//! - zinit refuses a config whose first word is not an existing file (`exec` is a shell
+//!   builtin), so the line opens with a no-op run of `env -i`, which with an empty
+//!   environment and no command prints nothing.
 
 use serde_json::{Value, json};
 
@@ -42,7 +50,12 @@ pub(crate) fn service_config(
         name: spec.name.clone(),
         reason,
     };
-    let mut exec = vec![ENV_PROGRAM.to_string(), "-i".to_string()];
+    let mut exec = vec![
+        format!("{ENV_PROGRAM} -i;"),
+        "exec".to_string(),
+        ENV_PROGRAM.to_string(),
+        "-i".to_string(),
+    ];
     let mut env_map = serde_json::Map::new();
     for (name, value) in env {
         if !is_shell_name(name) {
@@ -101,6 +114,25 @@ pub(crate) fn service_config(
     }))
 }
 
+/// What names a placeholder: `hero_svc_slot_<n>` (see `stable_slots`).
+pub(crate) const PLACEHOLDER_PREFIX: &str = "hero_svc_slot_";
+
+/// The config of placeholder `name`: a service zinit never starts (`status = "stop"`
+/// refuses every start, automatic or requested) and that would do nothing if it ran.
+pub(crate) fn placeholder_config(name: &str) -> Value {
+    json!({
+        "service": {
+            "name": name,
+            "exec": format!("{ENV_PROGRAM} -i"),
+            "status": "stop",
+            "oneshot": true,
+        },
+        "lifecycle": {
+            "restart": "never",
+        },
+    })
+}
+
 /// True when every field of `wanted` is in `actual` with the same value (zinit answers
 /// `service.get` with its defaults filled in).
 pub(crate) fn is_subset(wanted: &Value, actual: &Value) -> bool {
@@ -142,7 +174,7 @@ mod tests {
         let config = service_config(&spec, &env, &ZinitConfig::new("/tmp/z.sock")).unwrap();
         assert_eq!(
             config["service"]["exec"],
-            r#"/usr/bin/env -i PATH="$PATH" SECRET_FREE="$SECRET_FREE" '/bin/sh' '-c' 'echo '\''hi'\''; exit 3'"#
+            r#"/usr/bin/env -i; exec /usr/bin/env -i PATH="$PATH" SECRET_FREE="$SECRET_FREE" '/bin/sh' '-c' 'echo '\''hi'\''; exit 3'"#
         );
         assert_eq!(config["service"]["env"]["SECRET_FREE"], "a \"b\" $c");
         assert_eq!(config["lifecycle"]["restart"], "always");

@@ -39,13 +39,24 @@ impl ZinitClient {
 
     /// Calls `method` with `params` and returns its `result`.
     pub async fn call(&self, method: &str, params: Value) -> Result<Value, ZinitError> {
+        self.call_within(method, params, self.timeout).await
+    }
+
+    /// [`call`](Self::call) with its own timeout, for a call zinit is known to answer
+    /// slowly.
+    pub async fn call_within(
+        &self,
+        method: &str,
+        params: Value,
+        timeout: Duration,
+    ) -> Result<Value, ZinitError> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        match tokio::time::timeout(self.timeout, self.exchange(id, method, params)).await {
+        match tokio::time::timeout(timeout, self.exchange(id, method, params)).await {
             Ok(result) => result,
             Err(_) => Err(ZinitError::Timeout {
                 socket: self.socket.clone(),
                 method: method.to_string(),
-                timeout: self.timeout,
+                timeout,
             }),
         }
     }

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use super::service_config::{environment, is_subset, service_config};
 use super::service_state::{ZinitView, restart_counts, to_status};
+use super::stable_slots::{StableSlots, is_placeholder};
 use super::{ZinitClient, ZinitConfig, ZinitError};
 use crate::supervisor::builtin::{group_kill, proc_fs};
 use crate::supervisor::{
@@ -17,6 +18,13 @@ use crate::supervisor::{
 
 /// How many log lines a `Failed` status carries.
 const FAILURE_LOG_LINES: usize = 20;
+
+/// How many instance groups of one process are remembered before the empty ones are
+/// forgotten.
+const REMEMBERED_GROUPS: usize = 16;
+
+/// How often `stop` stops a new instance of a process that zinit restarted meanwhile.
+const STOP_ROUNDS: usize = 5;
 
 /// A supervisor backed by zinit: zinit spawns, restarts and stops the processes and keeps
 /// their output; this type translates specs and states and makes `stop` as strict as the
@@ -28,6 +36,7 @@ const FAILURE_LOG_LINES: usize = 20;
 pub struct ZinitSupervisor {
     config: ZinitConfig,
     client: Arc<ZinitClient>,
+    slots: StableSlots,
     local: Mutex<BTreeMap<String, Local>>,
 }
 
@@ -36,35 +45,68 @@ pub struct ZinitSupervisor {
 struct Local {
     /// The registered spec.
     spec: Option<ProcessSpec>,
-    /// The zinit config of a process taken out of zinit by `stop` during its restart
-    /// delay (zinit would otherwise start it again when the delay ends).
+    /// The zinit config of a process taken out of zinit by `stop` (zinit might have had a
+    /// restart pending for it).
     parked: Option<Value>,
     /// Stopped through this supervisor (zinit reports that as a plain exit).
     stopped: bool,
+    /// zinit holds it as ended by our stop, so no restart of it is pending there.
+    settled: bool,
     /// The last log lines of a parked process (zinit drops a deleted service's logs).
     logs: Vec<String>,
+    /// The process groups of the instances seen: (leader pid = pgid, leader start time).
+    /// zinit leaves the rest of a group running when its leader dies; `stop` ends them.
+    groups: Vec<(u32, u64)>,
+}
+
+/// How the wait for the end of an instance zinit was asked to stop came out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum InstanceEnd {
+    /// zinit reports the process gone.
+    Seen,
+    /// The process is gone, but zinit still counts it as running: it lost track of it.
+    Unseen,
+    /// The process still runs.
+    Running,
+}
+
+fn state_kind(state: &Value) -> &str {
+    state.get("state").and_then(Value::as_str).unwrap_or("")
+}
+
+fn state_pid(state: &Value) -> Option<u32> {
+    state
+        .get("pid")
+        .and_then(Value::as_u64)
+        .and_then(|p| u32::try_from(p).ok())
+        .filter(|&p| p > 0)
+}
+
+/// zinit states with a process (or about to have one).
+fn is_active(kind: &str) -> bool {
+    matches!(kind, "starting" | "running" | "stopping")
+}
+
+/// True when zinit's state, read after a `service.stop`, proves the stop reached a live
+/// instance: zinit books the end of an instance it is stopping as `exited`, whatever its
+/// code, and never restarts it; an instance that ends by itself is `failed`, or `exited`
+/// with code 0 — and may then have a restart pending.
+fn ended_by_stop(state: &Value) -> bool {
+    match state_kind(state) {
+        "stopping" => true,
+        "exited" => state.get("exit_code").and_then(Value::as_i64) != Some(0),
+        _ => false,
+    }
 }
 
 impl ZinitSupervisor {
-    /// Deletes `name` from zinit; one zinit no longer holds is fine.
-    async fn delete_from_zinit(&self, name: &str) -> Result<(), SupervisorError> {
-        match self
-            .client
-            .call("service.delete", json!({"name": name}))
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e) if e.is_not_found() => Ok(()),
-            Err(e) => Err(e.into()),
-        }
-    }
-
     /// Connects to the `zinit-server` at `config.socket`; fails with a message saying how
     /// to start it when nothing answers there.
     pub async fn open(config: ZinitConfig) -> Result<Self, SupervisorError> {
         let client = Arc::new(ZinitClient::new(&config.socket, config.call_timeout));
         client.call("system.ping", json!({})).await?;
         Ok(Self {
+            slots: StableSlots::new(client.clone(), config.removal_timeout),
             config,
             client,
             local: Mutex::new(BTreeMap::new()),
@@ -143,6 +185,9 @@ impl ZinitSupervisor {
             });
         };
         let mut status = to_status(name, &view);
+        if let Some(pid) = status.pid {
+            self.note_instance(name, pid);
+        }
         status.uptime = status
             .pid
             .and_then(proc_fs::stat)
@@ -175,17 +220,189 @@ impl ZinitSupervisor {
         }
     }
 
-    /// Waits until zinit no longer reports `name` as alive (or `timeout` passes).
-    async fn wait_not_active(&self, name: &str, timeout: Duration) -> Result<(), SupervisorError> {
-        let deadline = Instant::now() + timeout;
+    /// Remembers the group of instance `pid` of `name` (zinit makes every instance a group
+    /// leader); returns the instance's start time, `None` when it is gone.
+    fn note_instance(&self, name: &str, pid: u32) -> Option<u64> {
+        let stat = proc_fs::stat(pid).filter(|s| s.is_alive())?;
+        if stat.pgrp == pid {
+            let mut local = self.local();
+            let groups = &mut local.entry(name.to_string()).or_default().groups;
+            if !groups.contains(&(pid, stat.start_time)) {
+                if groups.len() >= REMEMBERED_GROUPS {
+                    groups.retain(|&(pgid, _)| !proc_fs::group_members(pgid).is_empty());
+                }
+                groups.push((pid, stat.start_time));
+            }
+        }
+        Some(stat.start_time)
+    }
+
+    /// zinit's state of `name` for a stop: waits (up to a call timeout) while zinit is
+    /// between starting an instance and knowing its pid.
+    async fn state_for_stop(&self, name: &str) -> Result<Value, SupervisorError> {
+        let deadline = Instant::now() + self.config.call_timeout;
         loop {
             let state = self.zinit_state(name).await?.unwrap_or_default();
-            let kind = state.get("state").and_then(Value::as_str).unwrap_or("");
-            if !matches!(kind, "starting" | "running" | "stopping") || Instant::now() >= deadline {
-                return Ok(());
+            if !is_active(state_kind(&state))
+                || state_pid(&state).is_some()
+                || Instant::now() >= deadline
+            {
+                return Ok(state);
             }
             tokio::time::sleep(self.config.poll_interval).await;
         }
+    }
+
+    /// Waits up to `timeout` for the end of instance `pid` (started at `started`) of
+    /// `name`, which zinit was asked to stop, to be booked by zinit. An instance gone for a
+    /// call timeout (time for a few of zinit's 5 s stalls) that zinit still counts as
+    /// running is one it lost track of.
+    async fn wait_instance_end(
+        &self,
+        name: &str,
+        pid: u32,
+        started: Option<u64>,
+        timeout: Duration,
+    ) -> Result<InstanceEnd, SupervisorError> {
+        let deadline = Instant::now() + timeout;
+        let mut gone_since: Option<Instant> = None;
+        loop {
+            let state = self.zinit_state(name).await?.unwrap_or_default();
+            if !is_active(state_kind(&state)) {
+                return Ok(InstanceEnd::Seen);
+            }
+            if let Some(other) = state_pid(&state).filter(|&p| p != pid) {
+                // zinit booked its end and started another; the caller stops that one next.
+                self.note_instance(name, other);
+                return Ok(InstanceEnd::Seen);
+            }
+            let gone = !started.is_some_and(|t| proc_fs::is_instance(pid, t));
+            if gone {
+                let since = *gone_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= self.config.call_timeout {
+                    return Ok(InstanceEnd::Unseen);
+                }
+            } else if Instant::now() >= deadline {
+                return Ok(InstanceEnd::Running);
+            }
+            tokio::time::sleep(self.config.poll_interval).await;
+        }
+    }
+
+    /// Stops one live instance `pid` of `name` through zinit and returns when no process
+    /// of its group is left. Returns whether zinit holds it as ended by this stop (no
+    /// restart pending) and whether zinit lost track of it.
+    async fn stop_instance(
+        &self,
+        name: &str,
+        pid: u32,
+        signal: i32,
+        timeout: Duration,
+    ) -> Result<(bool, bool), SupervisorError> {
+        let started = self.note_instance(name, pid);
+        match self
+            .client
+            .call("service.stop", json!({"name": name}))
+            .await
+        {
+            Ok(_) => {}
+            // The instance ended between our look and the signal.
+            Err(ZinitError::Rpc { message, .. }) if message.contains("No such process") => {}
+            Err(e) => return Err(e.into()),
+        }
+        // Still alive once zinit took the stop: zinit was stopping a live instance.
+        let alive = started.is_some_and(|t| proc_fs::is_instance(pid, t));
+        let after = self.zinit_state(name).await?.unwrap_or_default();
+        let settled = alive || ended_by_stop(&after);
+        // zinit SIGKILLs the group at the stop timeout; give it that and a grace.
+        let mut end = self
+            .wait_instance_end(name, pid, started, timeout + self.config.call_timeout)
+            .await?;
+        // Whatever else of the group is left (or the instance itself, if zinit did not end
+        // it) gets the stop signal and, after the timeout, SIGKILL.
+        group_kill::stop_group(pid, signal, timeout)
+            .await
+            .map_err(|survivors| SupervisorError::StopTimedOut {
+                name: name.to_string(),
+                pgid: pid,
+                survivors,
+            })?;
+        if end == InstanceEnd::Running {
+            end = self
+                .wait_instance_end(name, pid, started, self.config.call_timeout)
+                .await?;
+        }
+        Ok((settled, end != InstanceEnd::Seen))
+    }
+
+    /// Takes `name` out of zinit, keeping its config and last log lines for the next
+    /// `start` and for `logs`. Unless `force`, it does not when zinit started a new
+    /// instance meanwhile (returns false): zinit would stop that instance inside the
+    /// delete, holding every other call for 5 s; the caller stops it instead.
+    async fn park(
+        &self,
+        name: &str,
+        fallback: &Value,
+        force: bool,
+    ) -> Result<bool, SupervisorError> {
+        let config = self
+            .zinit_config(name)
+            .await?
+            .unwrap_or_else(|| fallback.clone());
+        let lines = self.config.log_buffer_lines;
+        let logs = match self
+            .client
+            .call("logs.tail", json!({"name": name, "lines": lines}))
+            .await
+        {
+            Ok(answer) => log_lines(&answer).into_iter().map(|l| l.content).collect(),
+            Err(_) => Vec::new(),
+        };
+        let mut slots = self.slots.lock().await;
+        slots.make_room(name).await?;
+        // A pending restart can come due at any moment: look as late as possible, once
+        // zinit has handled what is already queued. (It can still come due between this
+        // look and the delete; the delete then takes zinit's 5 s, which the call timeouts
+        // allow for.)
+        slots.drain_events().await?;
+        let state = self.zinit_state(name).await?.unwrap_or_default();
+        if !force && is_active(state_kind(&state)) {
+            return Ok(false);
+        }
+        slots.remove_prepared(name).await?;
+        drop(slots);
+        let mut local = self.local();
+        let entry = local.entry(name.to_string()).or_default();
+        entry.parked = Some(config);
+        entry.logs = logs;
+        entry.settled = false;
+        Ok(true)
+    }
+
+    /// Ends what is left of every instance group of `name` seen so far.
+    async fn end_leftover_groups(
+        &self,
+        name: &str,
+        signal: i32,
+        timeout: Duration,
+    ) -> Result<(), SupervisorError> {
+        let groups = self
+            .local()
+            .get_mut(name)
+            .map(|l| std::mem::take(&mut l.groups))
+            .unwrap_or_default();
+        for (pgid, start_time) in groups {
+            if proc_fs::group_is_ours(pgid, Some(start_time)) {
+                group_kill::stop_group(pgid, signal, timeout)
+                    .await
+                    .map_err(|survivors| SupervisorError::StopTimedOut {
+                        name: name.to_string(),
+                        pgid,
+                        survivors,
+                    })?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -208,18 +425,12 @@ impl Supervisor for ZinitSupervisor {
 
     async fn start(&self, name: &str) -> Result<ProcessStatus, SupervisorError> {
         let wanted = self.wanted_config(name)?;
+        // Nothing may add or remove a zinit service between our look and our change.
+        let mut slots = self.slots.lock().await;
         let current = self.zinit_config(name).await?;
         let state = self.zinit_state(name).await?;
-        let kind = state
-            .as_ref()
-            .and_then(|s| s.get("state"))
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string();
-        let active = matches!(
-            kind.as_str(),
-            "starting" | "running" | "stopping" | "blocked"
-        );
+        let kind = state.as_ref().map(state_kind).unwrap_or("").to_string();
+        let active = is_active(&kind) || kind == "blocked";
         let backoff = self
             .view(name)
             .await?
@@ -244,13 +455,13 @@ impl Supervisor for ZinitSupervisor {
             }
             (Some(wanted), _) => {
                 // New or changed: (re)define it; zinit starts it at once.
-                self.client
-                    .call("service.set", json!({"config": wanted}))
-                    .await?;
+                slots.define(wanted).await?;
             }
         }
+        drop(slots);
         if let Some(entry) = self.local().get_mut(name) {
             entry.stopped = false;
+            entry.settled = false;
             entry.parked = None;
         }
         let status = self.status_of(name).await?;
@@ -293,91 +504,41 @@ impl Supervisor for ZinitSupervisor {
             .map(Duration::from_millis)
             .unwrap_or(Duration::from_secs(10));
         self.set_stopped(name, true);
-        // A crash-looping process can be between instances at any moment: repeat until
-        // zinit holds it as stopped by request (`exited`) or it is parked.
-        for _ in 0..5 {
-            let state = self.zinit_state(name).await?.unwrap_or_default();
-            let kind = state.get("state").and_then(Value::as_str).unwrap_or("");
-            let pid = state
-                .get("pid")
-                .and_then(Value::as_u64)
-                .and_then(|p| u32::try_from(p).ok())
-                .filter(|&p| p > 0);
-            match (kind, pid) {
-                ("starting" | "running" | "stopping", Some(pgid)) => {
-                    match self
-                        .client
-                        .call("service.stop", json!({"name": name}))
-                        .await
-                    {
-                        Ok(_) => {}
-                        // The instance ended between our look and the signal: what stop
-                        // wanted anyway (the loop looks again).
-                        Err(ZinitError::Rpc { message, .. })
-                            if message.contains("No such process") => {}
-                        Err(e) => return Err(e.into()),
-                    }
-                    self.wait_not_active(name, timeout + Duration::from_secs(5))
-                        .await?;
-                    // zinit stops waiting when its main process is gone; whatever else of
-                    // the group is left gets the stop signal and, after the timeout,
-                    // SIGKILL.
-                    group_kill::stop_group(pgid, signal, timeout)
-                        .await
-                        .map_err(|survivors| SupervisorError::StopTimedOut {
-                            name: name.to_string(),
-                            pgid,
-                            survivors,
-                        })?;
+        // Whether zinit holds it as ended by a stop of ours, with no restart pending.
+        let mut settled = self.local().get(name).is_some_and(|l| l.settled);
+        let mut lost = false;
+        let mut rounds = 0;
+        // A crash-looping process can be between instances at any moment, and zinit can
+        // start a new one while we stop the last: stop instances until none runs.
+        let mut status = loop {
+            let state = self.state_for_stop(name).await?;
+            if let (true, Some(pid)) = (is_active(state_kind(&state)), state_pid(&state)) {
+                if rounds < STOP_ROUNDS && !lost {
+                    rounds += 1;
+                    (settled, lost) = self.stop_instance(name, pid, signal, timeout).await?;
+                    continue;
                 }
-                // Failed, blocked, exited or between instances: the parking below takes it
-                // out of zinit, whatever restart zinit may still have pending.
-                _ => break,
             }
-        }
-        // What zinit knows of how it ended, before it forgets the service below.
-        let mut status = self.status_of(name).await?;
-        // Whatever state zinit showed last (a crash-looping process can look `exited` for a
-        // moment before its next instance), a stopped service must not be started again
-        // behind our back: take it out of zinit and keep its config for the next start.
-        let parked = self.local().get(name).is_some_and(|l| l.parked.is_some());
-        if !parked && self.view(name).await?.is_some() {
-            let config = self
-                .zinit_config(name)
-                .await?
-                .unwrap_or(view.config.clone());
-            let pid = self
-                .zinit_state(name)
-                .await?
-                .and_then(|s| s.get("pid").and_then(Value::as_u64))
-                .and_then(|p| u32::try_from(p).ok())
-                .filter(|&p| p > 0);
-            let lines = self.config.log_buffer_lines;
-            let logs = match self
-                .client
-                .call("logs.tail", json!({"name": name, "lines": lines}))
-                .await
-            {
-                Ok(answer) => log_lines(&answer).into_iter().map(|l| l.content).collect(),
-                Err(_) => Vec::new(),
+            // What zinit knows of how it ended, before anything below forgets it.
+            let status = self.status_of(name).await?;
+            let Some(state) = self.zinit_state(name).await? else {
+                break status;
             };
-            self.delete_from_zinit(name).await?;
-            {
-                let mut local = self.local();
-                let entry = local.entry(name.to_string()).or_default();
-                entry.parked = Some(config);
-                entry.logs = logs;
+            if settled && !lost && !is_active(state_kind(&state)) {
+                // Ended by our stop: zinit will not start it again by itself.
+                self.local().entry(name.to_string()).or_default().settled = true;
+                break status;
             }
-            if let Some(pgid) = pid {
-                group_kill::stop_group(pgid, signal, timeout)
-                    .await
-                    .map_err(|survivors| SupervisorError::StopTimedOut {
-                        name: name.to_string(),
-                        pgid,
-                        survivors,
-                    })?;
+            // It ended by itself (zinit may hold a restart for it, which would undo the
+            // stop when its delay ends), or zinit lost track of it (only a delete gets it
+            // out of `stopping`): take it out of zinit.
+            let force = lost || rounds >= STOP_ROUNDS;
+            if self.park(name, &view.config, force).await? {
+                break status;
             }
-        }
+            rounds += 1;
+        };
+        self.end_leftover_groups(name, signal, timeout).await?;
         self.set_stopped(name, true);
         status.state = ProcessState::Stopped;
         status.pid = None;
@@ -402,6 +563,7 @@ impl Supervisor for ZinitSupervisor {
             .into_iter()
             .flatten()
             .filter_map(|n| n.as_str().map(str::to_string))
+            .filter(|n| !is_placeholder(n))
             .collect();
         all.extend(self.local().keys().cloned());
         all.sort();
@@ -477,7 +639,7 @@ impl Supervisor for ZinitSupervisor {
 
     async fn remove(&self, name: &str) -> Result<(), SupervisorError> {
         self.stop(name).await?;
-        self.delete_from_zinit(name).await?;
+        self.slots.lock().await.remove(name).await?;
         self.local().remove(name);
         Ok(())
     }
