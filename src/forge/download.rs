@@ -274,7 +274,7 @@ fn sniff(
 }
 
 /// Whether `head` starts like an HTML (or XML) document.
-fn looks_like_html(head: &[u8]) -> bool {
+pub(crate) fn looks_like_html(head: &[u8]) -> bool {
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     let start = head
         .iter()

@@ -7,14 +7,13 @@
 //! forge's. A release download that Forgejo answers with `303 See Other` to object storage
 //! (or to an external asset URL) therefore reaches the storage host without the token.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use futures::StreamExt;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER};
 use reqwest::{Response, StatusCode, Url};
 
-use super::checksums::{self, ChecksumFile};
+use super::checksums::{self, ChecksumFile, ChecksumList, ChecksumProblem, UnusableChecksum};
 use super::forge_error::{display_host, display_url};
 use super::wire::{ApiErrorBody, ApiRelease};
 use super::{
@@ -59,7 +58,9 @@ impl ForgeClient {
 
     /// Looks a release up and collects the sha256 each asset must have. See
     /// [`ReleaseSource`] for what can be looked up; checksum files of the release are
-    /// downloaded and parsed here, so the result is complete.
+    /// downloaded and read here, so the result is complete: each asset has its expected
+    /// sha256, or none published, or the checksum files that apply to it but cannot vouch
+    /// for it ([`ReleaseAsset::expected_sha256`] refuses those).
     pub async fn resolve_release(
         &self,
         source: &ReleaseSource,
@@ -180,6 +181,7 @@ impl ForgeClient {
                 sha256: None,
                 sha256_source: None,
                 updated_at: None,
+                unusable_checksums: Vec::new(),
             });
         }
         assets.sort_by(|a, b| a.name.cmp(&b.name));
@@ -212,6 +214,7 @@ impl ForgeClient {
                 url: a.browser_download_url,
                 digest: a.digest,
                 updated_at: a.updated_at.or(a.created_at),
+                unusable_checksums: Vec::new(),
             })
             .collect();
         assets.sort_by(|a, b| a.name.cmp(&b.name));
@@ -232,10 +235,11 @@ impl ForgeClient {
     }
 
     /// Downloads the release's checksum files and fills in each asset's expected sha256.
-    /// Sources that disagree about an asset are an error.
+    /// A sidecar applies to its asset, an aggregate list to every asset that is not itself
+    /// a checksum file. Each file that applies must vouch for the asset: one that cannot (an
+    /// HTML page, no line for it, malformed) is recorded on the asset, whose download is
+    /// then refused. Sources that disagree about an asset are an error.
     async fn attach_checksums(&self, release: &mut ResolvedRelease) -> Result<(), ForgeError> {
-        // asset name → (source, sha256), every claim kept to detect conflicts.
-        let mut claims: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
         let files: Vec<(String, String, ChecksumFile)> = release
             .assets
             .iter()
@@ -244,50 +248,57 @@ impl ForgeClient {
                 ChecksumFile::classify(&a.name).map(|k| (a.name.clone(), a.url.clone(), k))
             })
             .collect();
-        for (name, url, kind) in &files {
-            let url = Url::parse(url).map_err(|source| ForgeError::InvalidUrl {
+        // (file name, kind, what it says), sidecars before aggregate lists.
+        let mut lists: Vec<(String, ChecksumFile, Result<ChecksumList, ChecksumProblem>)> =
+            Vec::new();
+        for (name, url, kind) in files {
+            let url = Url::parse(&url).map_err(|source| ForgeError::InvalidUrl {
                 url: name.clone(),
                 source,
             })?;
-            let body = self.get_small(&url, CHECKSUM_LIMIT).await?;
-            let text = String::from_utf8_lossy(&body);
-            let lone = match kind {
+            let (content_type, body) = self.get_small(&url, CHECKSUM_LIMIT).await?;
+            let lone = match &kind {
                 ChecksumFile::Sidecar { asset } => Some(asset.as_str()),
                 ChecksumFile::Aggregate => None,
             };
-            for (asset, sha) in checksums::parse(&text, lone) {
-                // A sidecar only speaks for its own asset.
-                if lone.is_some_and(|l| l != asset) {
-                    continue;
-                }
-                claims.entry(asset).or_default().push((name.clone(), sha));
-            }
+            let list = checksums::read(&body, &content_type, lone);
             release.checksum_files.push(name.clone());
+            lists.push((name, kind, list));
         }
+        lists.sort_by_key(|(_, kind, _)| matches!(kind, ChecksumFile::Aggregate));
         for asset in &mut release.assets {
-            let mut all: Vec<(String, String)> = Vec::new();
+            let is_checksum_file = ChecksumFile::classify(&asset.name).is_some();
+            // Every (source, sha256) claim, to detect conflicts.
+            let mut claims: Vec<(String, String)> = Vec::new();
             if let Some(sha) = &asset.sha256 {
-                all.push(("digest".to_string(), sha.clone()));
+                claims.push(("digest".to_string(), sha.clone()));
             }
-            if let Some(more) = claims.remove(&asset.name) {
-                // Sidecars before aggregate lists.
-                let (side, agg): (Vec<_>, Vec<_>) = more.into_iter().partition(|(src, _)| {
-                    matches!(
-                        ChecksumFile::classify(src),
-                        Some(ChecksumFile::Sidecar { .. })
-                    )
-                });
-                all.extend(side);
-                all.extend(agg);
+            for (file, kind, list) in &lists {
+                let applies = match kind {
+                    ChecksumFile::Sidecar { asset: covered } => *covered == asset.name,
+                    ChecksumFile::Aggregate => !is_checksum_file,
+                };
+                let said = list
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|l| l.sha256_of(&asset.name));
+                match said {
+                    Ok(sha) => claims.push((file.clone(), sha.to_string())),
+                    Err(problem) if applies => asset.unusable_checksums.push(UnusableChecksum {
+                        file: file.clone(),
+                        problem,
+                    }),
+                    Err(_) => {}
+                }
             }
-            let Some((source, sha)) = all.first().cloned() else {
+            let Some((source, sha)) = claims.first().cloned() else {
                 continue;
             };
-            if all.iter().any(|(_, s)| *s != sha) {
+            if claims.iter().any(|(_, s)| *s != sha) {
                 return Err(ForgeError::ChecksumConflict {
                     tag: release.tag.clone(),
                     asset: asset.name.clone(),
-                    detail: all
+                    detail: claims
                         .iter()
                         .map(|(src, s)| format!("{src}: {}", crate::tasks::short_hash(s)))
                         .collect::<Vec<_>>()
@@ -326,11 +337,13 @@ impl ForgeClient {
         })
     }
 
-    /// GETs a small file (a checksum list), with retries.
-    async fn get_small(&self, url: &Url, limit: u64) -> Result<Vec<u8>, ForgeError> {
+    /// GETs a small file (a checksum list), with retries: its `Content-Type` and bytes.
+    async fn get_small(&self, url: &Url, limit: u64) -> Result<(String, Vec<u8>), ForgeError> {
         self.retrying(|| async {
             let (resp, final_url) = self.get_once(url, "*/*").await?;
-            read_limited(resp, &final_url, limit, self.config.idle_timeout).await
+            let content_type = header_text(&resp, CONTENT_TYPE);
+            let body = read_limited(resp, &final_url, limit, self.config.idle_timeout).await?;
+            Ok((content_type, body))
         })
         .await
     }
@@ -492,6 +505,16 @@ fn first_line(body: &[u8], status: StatusCode) -> String {
         Some(l) if !l.starts_with('<') => l.chars().take(200).collect(),
         _ => status.canonical_reason().unwrap_or("error").to_string(),
     }
+}
+
+/// A response header as text (empty when absent or not text).
+pub(crate) fn header_text(response: &Response, name: reqwest::header::HeaderName) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
 }
 
 /// Reads a whole body of at most `limit` bytes, each read under the idle timeout.

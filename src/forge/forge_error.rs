@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use reqwest::{StatusCode, Url};
 
+use super::checksums::ChecksumProblem;
+
 /// A failure to resolve or download a release asset.
 #[derive(Debug, thiserror::Error)]
 pub enum ForgeError {
@@ -117,6 +119,19 @@ pub enum ForgeError {
         url: String,
         /// The idle timeout.
         idle: Duration,
+    },
+    /// A checksum file the release lists for the asset cannot vouch for it.
+    #[error(
+        "the release's checksum file {file} cannot verify {asset}, so it is not installed; fix the checksum file, or pick another version"
+    )]
+    UnusableChecksum {
+        /// The checksum file.
+        file: String,
+        /// The asset.
+        asset: String,
+        /// What is wrong with the file.
+        #[source]
+        problem: ChecksumProblem,
     },
     /// The body ended before it was complete.
     #[error("the download from {url} ended early after {received} of {expected} bytes; try again")]

@@ -9,7 +9,9 @@
 //! 2. [`ForgeClient::resolve_release`] turns a [`ReleaseSource`] (a repository and a
 //!    [`ReleaseVersion`], or a generic package) into a [`ResolvedRelease`]: tag, assets and the
 //!    sha256 each asset is expected to have (from GitHub's `digest`, a `<asset>.sha256`
-//!    sidecar, `SHA256SUMS` or `*checksums.txt`, see [`checksums`]).
+//!    sidecar, `SHA256SUMS` or `*checksums.txt`, see [`checksums`]) — or, when a checksum
+//!    file applies to an asset but cannot vouch for it, why not
+//!    ([`ReleaseAsset::expected_sha256`] refuses such an asset).
 //! 3. [`asset_name`] composes the asset name of a binary for this host
 //!    (`hero_db_server-linux-amd64`) and refuses names that could escape a directory.
 //! 4. [`ForgeClient::download`] streams an asset into a staging file next to its final place,

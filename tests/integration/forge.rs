@@ -54,14 +54,15 @@ async fn fetch(
 ) -> Result<Downloaded, ForgeError> {
     let release = resolve(cfg, version).await?;
     let a = release.asset(asset).unwrap().clone();
+    let expected = a.expected_sha256()?;
     let client = ForgeClient::new(cfg.clone()).unwrap();
     let request = DownloadRequest {
         url: &a.url,
         asset: &a.name,
         dest_dir: bin_dir,
         file_name: "tool",
-        expected_sha256: a.sha256.as_deref(),
-        sha256_source: a.sha256_source.as_deref(),
+        expected_sha256: expected.map(|(sha, _)| sha),
+        sha256_source: expected.map(|(_, source)| source),
         expected_size: Some(a.size),
         expect_binary: true,
     };
@@ -721,4 +722,140 @@ async fn a_cancelled_download_leaves_nothing() {
     task.abort();
     assert!(task.await.unwrap_err().is_cancelled());
     assert_untouched(&bin);
+}
+
+/// The log lines a run's task logged.
+fn logged(events: &Collector, key: &str) -> Vec<String> {
+    events
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TaskLogged { task, line, .. } if task.as_str() == key => Some(line.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Requests for `name` (a release file) that reached either server.
+fn requests_for(forge: &StandInForge, name: &str) -> usize {
+    forge
+        .requests()
+        .iter()
+        .filter(|r| r.server == "forge" && r.uri.ends_with(&format!("/{name}")))
+        .count()
+}
+
+#[tokio::test]
+async fn a_checksum_file_that_cannot_vouch_for_the_asset_fails_the_download() {
+    let name = host_asset("tool");
+    let sidecar = format!("{name}.sha256");
+    let data = elf();
+    // (case, the checksum file published beside the asset, whether it is served as an
+    // HTML page, what the error must say)
+    let cases = [
+        (
+            "SHA256SUMS is an HTML page",
+            asset("SHA256SUMS", b""),
+            true,
+            "SHA256SUMS cannot verify",
+        ),
+        (
+            "the sidecar is an HTML page",
+            asset(&sidecar, b""),
+            true,
+            "it is an HTML page, not a checksum list",
+        ),
+        (
+            "SHA256SUMS lists other files only",
+            asset(
+                "SHA256SUMS",
+                format!("{}  tool-darwin-arm64\n", sha256_hex(b"x")).as_bytes(),
+            ),
+            false,
+            "it has no line for that asset",
+        ),
+        (
+            "the sidecar holds text, not a hash",
+            asset(&sidecar, b"Not Found\n"),
+            false,
+            "it is malformed: it holds `Not Found`",
+        ),
+        (
+            "the sidecar holds a short hash",
+            asset(&sidecar, b"9f86d08188\n"),
+            false,
+            "holds `9f86d08188` where a 64-digit sha256 belongs",
+        ),
+    ];
+    for (case, checksum_file, as_html, says) in cases {
+        let forge = StandInForge::start().await;
+        let html_for = as_html.then(|| checksum_file.0.clone());
+        forge.release(
+            OWNER,
+            REPO,
+            "v1.0.0",
+            false,
+            vec![asset(&name, &data), checksum_file],
+        );
+        forge.set_mode(|m| m.html_for = html_for);
+        let tmp = tempfile::tempdir().unwrap();
+        let bin = bin_dir_with_previous(tmp.path());
+        let (report, events) = run_plan(&forge.config(), "latest", &bin, tmp.path()).await;
+
+        let failed = report.task(&download_key("latest")).unwrap();
+        assert_eq!(failed.status, TaskStatus::Failed, "{case}: {report:#?}");
+        assert_eq!(failed.attempts, 1, "{case}: permanent, not retried");
+        let msg = failed.error.join(": ");
+        assert!(
+            msg.starts_with(&format!("could not download {name}")),
+            "{case}: {msg}"
+        );
+        assert!(msg.contains("checksum file"), "{case}: {msg}");
+        assert!(
+            msg.contains(&format!("cannot verify {name}")),
+            "{case}: {msg}"
+        );
+        assert!(msg.contains(says), "{case}: {msg}");
+        assert!(
+            logged(&events, &download_key("latest"))
+                .iter()
+                .all(|l| !l.contains("publishes no sha256")),
+            "{case}"
+        );
+        assert_eq!(
+            requests_for(&forge, &name),
+            0,
+            "{case}: not a byte downloaded"
+        );
+        assert_untouched(&bin);
+    }
+}
+
+#[tokio::test]
+async fn a_release_without_checksum_files_is_guarded_by_its_size_and_the_elf_check_only() {
+    // Today's behaviour, kept: nothing to verify against, so the download says so and goes
+    // on; the listed size, the HTML check and (in an install) the ELF check still apply.
+    let forge = StandInForge::start().await;
+    let data = elf();
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &data)],
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    let (report, events) = run_plan(&forge.config(), "latest", &bin, tmp.path()).await;
+    assert!(report.failed().next().is_none(), "{report:#?}");
+    let lines = logged(&events, &download_key("latest"));
+    assert!(
+        lines.iter().any(|l| l.contains(&format!(
+            "v1.0.0 of {OWNER}/{REPO} publishes no sha256 for {}; only the ELF check guards it",
+            host_asset("tool")
+        ))),
+        "{lines:?}"
+    );
+    let artifact = recorded_artifact(tmp.path(), &download_key("latest"));
+    assert_eq!(artifact.sha256, sha256_hex(&data));
 }

@@ -326,6 +326,8 @@ async fn two_binaries_install_then_are_up_to_date_then_upgrade_keeping_the_previ
 enum Bad {
     /// `SHA256SUMS` lists other bytes.
     ChecksumMismatch,
+    /// `SHA256SUMS` answers 200 with an HTML sign-in page.
+    ChecksumHtml,
     /// The download answers 200 with an HTML sign-in page.
     Html,
     /// The asset is an ELF file for another machine.
@@ -359,12 +361,17 @@ async fn failing_upgrade(bad: Bad) -> (String, String) {
             let lie = sums(&[asset(&name, &v1)]);
             vec![asset(&name, &v2), lie]
         }
+        Bad::ChecksumHtml => {
+            let honest = sums(&[asset(&name, &v2)]);
+            vec![asset(&name, &v2), honest]
+        }
         Bad::WrongArch => vec![asset(&name, &foreign_elf())],
         Bad::Html | Bad::Gone | Bad::Stalled => vec![asset(&name, &v2)],
     };
     s.forge.release(OWNER, REPO, "v2.0.0", false, files);
     s.forge.set_mode(|m| match bad {
         Bad::Html => m.html = true,
+        Bad::ChecksumHtml => m.html_for = Some("SHA256SUMS".to_string()),
         Bad::Gone => m.not_found = true,
         Bad::Stalled => m.stall = true,
         Bad::ChecksumMismatch | Bad::WrongArch => {}
@@ -402,6 +409,23 @@ async fn a_checksum_mismatch_installs_nothing() {
     assert!(error.contains("checksum mismatch"), "{error}");
     assert!(error.contains("SHA256SUMS says sha256"), "{error}");
     assert!(error.contains("nothing was installed"), "{error}");
+}
+
+#[tokio::test]
+async fn a_checksum_file_that_is_an_html_page_installs_nothing() {
+    let (task, error) = failing_upgrade(Bad::ChecksumHtml).await;
+    assert_eq!(task, download_key("tool"));
+    assert!(
+        error.contains(&format!(
+            "the release's checksum file SHA256SUMS cannot verify {}, so it is not installed",
+            host_asset("tool")
+        )),
+        "{error}"
+    );
+    assert!(
+        error.ends_with("it is an HTML page, not a checksum list"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

@@ -4,7 +4,8 @@
 //! serves release downloads with a `303 See Other` to a second "storage" server on another
 //! port (like Forgejo with `SERVE_DIRECT` object storage), and serves the generic package
 //! registry. Failure modes are switchable: 500s before success, a stalled body, an HTML page
-//! with 200, a truncated body. Every request is recorded with its headers.
+//! with 200 (for every download or for one release file, e.g. its `SHA256SUMS`), a truncated
+//! body. Every request is recorded with its headers.
 //!
 //! GitHub-shaped routes (`/repos/{o}/{r}/releases/…`, assets with `digest`) are served too.
 
@@ -40,6 +41,9 @@ pub struct Mode {
     pub redirect: bool,
     /// Answer downloads with 404 (an asset deleted after the release was read).
     pub not_found: bool,
+    /// Answer downloads of the release file with this name (e.g. `SHA256SUMS`) with 200 and
+    /// an HTML sign-in page; other files are served as usual.
+    pub html_for: Option<String>,
 }
 
 impl Default for Mode {
@@ -51,6 +55,7 @@ impl Default for Mode {
             truncate: false,
             redirect: true,
             not_found: false,
+            html_for: None,
         }
     }
 }
@@ -104,6 +109,8 @@ struct Inner {
     repos: BTreeMap<(String, String), Repo>,
     packages: BTreeMap<String, Vec<u8>>,
     blobs: BTreeMap<String, Vec<u8>>,
+    /// uuid → the release file's name.
+    blob_names: BTreeMap<String, String>,
     requests: Vec<Recorded>,
     mode: Mode,
     next_id: i64,
@@ -240,6 +247,7 @@ impl StandInForge {
             let aid = inner.next_id;
             let uuid = format!("00000000-0000-4000-8000-{aid:012}");
             inner.blobs.insert(uuid.clone(), data.clone());
+            inner.blob_names.insert(uuid.clone(), name.clone());
             list.push(Asset {
                 id: aid,
                 name,
@@ -585,12 +593,19 @@ async fn storage_handler(State(shared): State<Arc<Shared>>, req: Request) -> Res
     record(&shared, "storage", &req);
     let path = req.uri().path().to_string();
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let data = match segs.as_slice() {
-        ["blobs", uuid] => shared.inner.lock().unwrap().blobs.get(*uuid).cloned(),
+    let found = match segs.as_slice() {
+        ["blobs", uuid] => {
+            let inner = shared.inner.lock().unwrap();
+            inner
+                .blobs
+                .get(*uuid)
+                .cloned()
+                .zip(inner.blob_names.get(*uuid).cloned())
+        }
         _ => None,
     };
-    match data {
-        Some(d) => serve_blob(&shared, segs[1], d),
+    match found {
+        Some((d, name)) => serve_blob(&shared, &name, d),
         None => plain(StatusCode::NOT_FOUND, "Not Found"),
     }
 }
@@ -611,7 +626,7 @@ fn serve_blob(shared: &Shared, name: &str, data: Vec<u8>) -> Response {
     if mode.not_found {
         return plain(StatusCode::NOT_FOUND, "Not Found");
     }
-    if mode.html {
+    if mode.html || mode.html_for.as_deref() == Some(name) {
         return Response::builder()
             .status(StatusCode::OK)
             .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
