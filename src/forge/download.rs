@@ -17,13 +17,13 @@ use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use reqwest::Url;
 use reqwest::header::CONTENT_TYPE;
 
 use super::chunk_writer::ChunkWriter;
-use super::forge_client::body_error;
+use super::forge_client::{body_error, header_text};
 use super::forge_error::display_url;
+use super::transfer_watch::{Deadline, TransferWatch};
 use super::verified_staging;
 use super::{ForgeClient, ForgeError};
 
@@ -83,8 +83,9 @@ pub fn is_staging_file(path: &Path, file_name: &str) -> bool {
 impl ForgeClient {
     /// Downloads `request.url` into a staging file in `request.dest_dir`, reporting
     /// `progress(done, total)` as bytes arrive (throttled to every 256 KiB or 50 ms, plus
-    /// the start and the end). Transient failures (connection errors, stalls, truncated
-    /// bodies, 5xx, 429) are retried from the start with backoff; 4xx are not.
+    /// the start and the end). Transient failures (connection errors, stalls — idle, below
+    /// the minimum rate, past the attempt's deadline —, truncated bodies, 5xx, 429) are
+    /// retried from the start with backoff; 4xx are not.
     pub async fn download(
         &self,
         request: &DownloadRequest<'_>,
@@ -165,7 +166,8 @@ impl ForgeClient {
     }
 
     /// One attempt: request, check what comes back, stream it into `file` (at its current
-    /// offset) through a [`ChunkWriter`], which hashes and writes on a thread of its own.
+    /// offset) through a [`ChunkWriter`], which hashes and writes on a thread of its own,
+    /// under a [`TransferWatch`] (idle timeout, minimum rate, the attempt's deadline).
     async fn download_once(
         &self,
         url: &Url,
@@ -173,20 +175,18 @@ impl ForgeClient {
         file: std::fs::File,
         progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
     ) -> Result<(String, u64), ForgeError> {
-        let (response, final_url) = self.get_once(url, "application/octet-stream").await?;
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let deadline = Deadline::for_attempt(self.config());
+        let (response, final_url) = self
+            .get_once(url, "application/octet-stream", deadline)
+            .await?;
+        let content_type = header_text(&response, CONTENT_TYPE).to_ascii_lowercase();
         if content_type.starts_with("text/html") || content_type.starts_with("application/xhtml") {
             return Err(ForgeError::HtmlInsteadOfBinary {
                 url: display_url(&final_url),
             });
         }
         let total = response.content_length();
-        let idle = self.config().idle_timeout;
+        let mut watch = TransferWatch::start(&final_url, self.config(), deadline);
         let mut stream = response.bytes_stream();
         let mut writer = ChunkWriter::start(file);
         let write_error = |source| ForgeError::Io {
@@ -199,14 +199,7 @@ impl ForgeClient {
         let mut sniffed = false;
         let mut reported = (0u64, Instant::now());
         progress(0, total);
-        loop {
-            let next = tokio::time::timeout(idle, stream.next())
-                .await
-                .map_err(|_| ForgeError::IdleTimeout {
-                    url: display_url(&final_url),
-                    idle,
-                })?;
-            let Some(chunk) = next else { break };
+        while let Some(chunk) = watch.next(&mut stream).await? {
             let chunk = chunk.map_err(|e| body_error(&final_url, received, total, e))?;
             if !sniffed {
                 let take = (SNIFF_LEN - head.len()).min(chunk.len());

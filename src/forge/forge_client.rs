@@ -1,5 +1,6 @@
 //! [`ForgeClient`]: HTTP to a forge — requests with the token only for the forge's own
-//! origin, redirects followed by hand, retries of transient failures, error bodies turned
+//! origin, redirects followed by hand, retries of transient failures, bounded time per
+//! attempt (idle timeout, minimum rate, deadline: [`TransferWatch`]), error bodies turned
 //! into messages, and release resolution.
 //!
 //! Redirects are never followed by the HTTP library: every hop is a new request, and the
@@ -9,12 +10,13 @@
 
 use std::time::Duration;
 
-use futures::StreamExt;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER};
 use reqwest::{Response, StatusCode, Url};
+use tokio::time::Instant;
 
 use super::checksums::{self, ChecksumFile, ChecksumList, ChecksumProblem, UnusableChecksum};
 use super::forge_error::{display_host, display_url};
+use super::transfer_watch::{Deadline, TransferWatch};
 use super::wire::{ApiErrorBody, ApiRelease};
 use super::{
     ForgeConfig, ForgeError, ForgeKind, ReleaseAsset, ReleaseSource, ReleaseVersion,
@@ -327,8 +329,10 @@ impl ForgeClient {
         let accept = self.config.kind.accept();
         let body = self
             .retrying(|| async {
-                let (resp, final_url) = self.get_once(url, accept).await?;
-                read_limited(resp, &final_url, JSON_LIMIT, self.config.idle_timeout).await
+                let deadline = Deadline::for_attempt(&self.config);
+                let (resp, final_url) = self.get_once(url, accept, deadline).await?;
+                let watch = TransferWatch::start(&final_url, &self.config, deadline);
+                read_limited(resp, &final_url, JSON_LIMIT, watch).await
             })
             .await?;
         serde_json::from_slice(&body).map_err(|e| ForgeError::InvalidJson {
@@ -340,9 +344,11 @@ impl ForgeClient {
     /// GETs a small file (a checksum list), with retries: its `Content-Type` and bytes.
     async fn get_small(&self, url: &Url, limit: u64) -> Result<(String, Vec<u8>), ForgeError> {
         self.retrying(|| async {
-            let (resp, final_url) = self.get_once(url, "*/*").await?;
+            let deadline = Deadline::for_attempt(&self.config);
+            let (resp, final_url) = self.get_once(url, "*/*", deadline).await?;
             let content_type = header_text(&resp, CONTENT_TYPE);
-            let body = read_limited(resp, &final_url, limit, self.config.idle_timeout).await?;
+            let watch = TransferWatch::start(&final_url, &self.config, deadline);
+            let body = read_limited(resp, &final_url, limit, watch).await?;
             Ok((content_type, body))
         })
         .await
@@ -396,11 +402,13 @@ impl ForgeClient {
 
     /// One request, following redirects by hand: the token goes only to the forge's
     /// origin. Returns a 2xx response and the URL that answered it; any other status is an
-    /// error carrying the server's message.
+    /// error carrying the server's message. Each hop waits at most the idle timeout for
+    /// its headers, and all of them together end at `deadline`.
     pub(crate) async fn get_once(
         &self,
         url: &Url,
         accept: &str,
+        deadline: Option<Deadline>,
     ) -> Result<(Response, Url), ForgeError> {
         let mut current = url.clone();
         for _ in 0..=MAX_REDIRECTS {
@@ -413,22 +421,29 @@ impl ForgeClient {
                 value.set_sensitive(true);
                 request = request.header(AUTHORIZATION, value);
             }
-            let response =
-                match tokio::time::timeout(self.config.idle_timeout, request.send()).await {
-                    Err(_) => {
-                        return Err(ForgeError::IdleTimeout {
-                            url: display_url(&current),
-                            idle: self.config.idle_timeout,
-                        });
+            let idle = self.config.idle_timeout;
+            let wait = match &deadline {
+                Some(d) => idle.min(d.at().saturating_duration_since(Instant::now())),
+                None => idle,
+            };
+            let response = match tokio::time::timeout(wait, request.send()).await {
+                Err(_) => {
+                    if let Some(d) = deadline.filter(Deadline::has_passed) {
+                        return Err(d.exceeded(&current));
                     }
-                    Ok(Err(source)) => {
-                        return Err(ForgeError::Connect {
-                            url: display_url(&current),
-                            source: source.without_url(),
-                        });
-                    }
-                    Ok(Ok(r)) => r,
-                };
+                    return Err(ForgeError::IdleTimeout {
+                        url: display_url(&current),
+                        idle,
+                    });
+                }
+                Ok(Err(source)) => {
+                    return Err(ForgeError::Connect {
+                        url: display_url(&current),
+                        source: source.without_url(),
+                    });
+                }
+                Ok(Ok(r)) => r,
+            };
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let next = response
@@ -449,7 +464,7 @@ impl ForgeClient {
             if status.is_success() {
                 return Ok((response, current));
             }
-            return Err(self.status_error(response, &current).await);
+            return Err(self.status_error(response, &current, deadline).await);
         }
         Err(ForgeError::Redirect {
             url: display_url(url),
@@ -458,7 +473,12 @@ impl ForgeClient {
     }
 
     /// Turns an error response into an error with the server's own message.
-    async fn status_error(&self, response: Response, url: &Url) -> ForgeError {
+    async fn status_error(
+        &self,
+        response: Response,
+        url: &Url,
+        deadline: Option<Deadline>,
+    ) -> ForgeError {
         let status = response.status();
         let retry_after = response
             .headers()
@@ -471,7 +491,8 @@ impl ForgeClient {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("json"));
-        let body = read_limited(response, url, ERROR_BODY_LIMIT, self.config.idle_timeout)
+        let watch = TransferWatch::start(url, &self.config, deadline);
+        let body = read_limited(response, url, ERROR_BODY_LIMIT, watch)
             .await
             .unwrap_or_default();
         let message = is_json
@@ -517,24 +538,18 @@ pub(crate) fn header_text(response: &Response, name: reqwest::header::HeaderName
         .to_string()
 }
 
-/// Reads a whole body of at most `limit` bytes, each read under the idle timeout.
+/// Reads a whole body of at most `limit` bytes under `watch` (idle timeout, minimum rate,
+/// deadline).
 async fn read_limited(
     response: Response,
     url: &Url,
     limit: u64,
-    idle: Duration,
+    mut watch: TransferWatch,
 ) -> Result<Vec<u8>, ForgeError> {
     let expected = response.content_length();
     let mut stream = response.bytes_stream();
     let mut body = Vec::new();
-    loop {
-        let next = tokio::time::timeout(idle, stream.next())
-            .await
-            .map_err(|_| ForgeError::IdleTimeout {
-                url: display_url(url),
-                idle,
-            })?;
-        let Some(chunk) = next else { break };
+    while let Some(chunk) = watch.next(&mut stream).await? {
         let chunk = chunk.map_err(|source| body_error(url, body.len() as u64, expected, source))?;
         if body.len() as u64 + chunk.len() as u64 > limit {
             return Err(ForgeError::TooLarge {

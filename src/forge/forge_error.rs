@@ -7,6 +7,9 @@ use std::time::Duration;
 use reqwest::{StatusCode, Url};
 
 use super::checksums::ChecksumProblem;
+use super::transfer_limits::{
+    LimitParseError, MIN_RATE_ENV, MinRate, TIMEOUT_ENV, format_bytes, format_duration,
+};
 
 /// A failure to resolve or download a release asset.
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +123,33 @@ pub enum ForgeError {
         /// The idle timeout.
         idle: Duration,
     },
+    /// Bytes arrived, but slower than the minimum rate for a whole window: a trickle the
+    /// idle timeout cannot see.
+    #[error(
+        "{url} sent only {} in {} ({}/s), below the minimum rate of {min_rate} ({MIN_RATE_ENV}); the transfer stalled, try again later",
+        format_bytes(*.received), format_duration(*.span), format_bytes(average_rate(*.received, *.span))
+    )]
+    TooSlow {
+        /// Where (no query string).
+        url: String,
+        /// Bytes received in `span`.
+        received: u64,
+        /// How long the rate was averaged over (at least the window).
+        span: Duration,
+        /// The limit.
+        min_rate: MinRate,
+    },
+    /// The attempt ran out of its time, whatever the rate.
+    #[error(
+        "{url} did not finish within {} ({TIMEOUT_ENV}, per attempt); the server or the network is too slow, try again later",
+        format_duration(*.limit)
+    )]
+    DeadlineExceeded {
+        /// Where (no query string).
+        url: String,
+        /// The deadline of one attempt.
+        limit: Duration,
+    },
     /// A checksum file the release lists for the asset cannot vouch for it.
     #[error(
         "the release's checksum file {file} cannot verify {asset}, so it is not installed; fix the checksum file, or pick another version"
@@ -132,6 +162,17 @@ pub enum ForgeError {
         /// What is wrong with the file.
         #[source]
         problem: ChecksumProblem,
+    },
+    /// A setting from the environment does not parse.
+    #[error("{variable}=`{value}` is not a valid setting")]
+    InvalidSetting {
+        /// The variable.
+        variable: &'static str,
+        /// Its value (no secret: only limits are parsed this way).
+        value: String,
+        /// What was expected.
+        #[source]
+        source: LimitParseError,
     },
     /// The body ended before it was complete.
     #[error("the download from {url} ended early after {received} of {expected} bytes; try again")]
@@ -272,6 +313,8 @@ impl ForgeError {
         match self {
             ForgeError::Connect { .. }
             | ForgeError::IdleTimeout { .. }
+            | ForgeError::TooSlow { .. }
+            | ForgeError::DeadlineExceeded { .. }
             | ForgeError::Truncated { .. }
             | ForgeError::Body { .. } => true,
             ForgeError::Status { status, .. } => {
@@ -279,6 +322,17 @@ impl ForgeError {
             }
             _ => false,
         }
+    }
+}
+
+/// Bytes per second, for messages.
+fn average_rate(bytes: u64, span: Duration) -> u64 {
+    let secs = span.as_secs_f64();
+    if secs > 0.0 {
+        // A float-to-int cast saturates.
+        (bytes as f64 / secs) as u64
+    } else {
+        bytes
     }
 }
 

@@ -5,7 +5,8 @@
 //!
 //! 1. [`ForgeConfig`] says which forge ([`ForgeKind`]), where (`FORGE_URL`), with which
 //!    token (`FORGE_TOKEN`, legacy `FORGEJO_TOKEN`; a [`ForgeToken`] never shows itself) and
-//!    how patiently (timeouts, retries).
+//!    how patiently: timeouts, retries, and the bounds of one attempt ([`MinRate`] and the
+//!    deadline, from `HERO_SVC_DOWNLOAD_*`, see [`transfer_limits`]).
 //! 2. [`ForgeClient::resolve_release`] turns a [`ReleaseSource`] (a repository and a
 //!    [`ReleaseVersion`], or a generic package) into a [`ResolvedRelease`]: tag, assets and the
 //!    sha256 each asset is expected to have (from GitHub's `digest`, a `<asset>.sha256`
@@ -16,7 +17,8 @@
 //!    (`hero_db_server-linux-amd64`) and refuses names that could escape a directory.
 //! 4. [`ForgeClient::download`] streams an asset into a staging file next to its final place,
 //!    hashing as it goes, following redirects without handing the token to other hosts,
-//!    retrying transient failures, refusing HTML pages, and checking the expected sha256.
+//!    retrying transient failures (stalls included: idle, below the minimum rate, past the
+//!    deadline), refusing HTML pages, and checking the expected sha256.
 //!    Whatever goes wrong, the staging file is gone.
 //!
 //! The task kinds [`ResolveRelease`](crate::tasks::ResolveRelease) and
@@ -33,6 +35,8 @@ mod forge_kind;
 mod forge_token;
 mod release_source;
 mod resolved_release;
+pub mod transfer_limits;
+mod transfer_watch;
 mod verified_staging;
 mod wire;
 
@@ -44,4 +48,5 @@ pub use forge_kind::ForgeKind;
 pub use forge_token::ForgeToken;
 pub use release_source::{ReleaseSource, ReleaseVersion};
 pub use resolved_release::{ReleaseAsset, ResolvedRelease};
+pub use transfer_limits::MinRate;
 pub use verified_staging::verified_sha256;

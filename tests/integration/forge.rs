@@ -2,9 +2,10 @@
 //! host), directly through the client and through the executor.
 
 use std::path::Path;
+use std::time::Duration;
 
 use hero_svc::forge::{
-    DownloadRequest, Downloaded, ForgeClient, ForgeConfig, ForgeError, ReleaseSource,
+    DownloadRequest, Downloaded, ForgeClient, ForgeConfig, ForgeError, MinRate, ReleaseSource,
     ReleaseVersion, ResolvedRelease, asset_name,
 };
 use hero_svc::graph::{
@@ -858,4 +859,98 @@ async fn a_release_without_checksum_files_is_guarded_by_its_size_and_the_elf_che
     );
     let artifact = recorded_artifact(tmp.path(), &download_key("latest"));
     assert_eq!(artifact.sha256, sha256_hex(&data));
+}
+
+/// A configuration whose stall limits are short enough for a test: idle 2 s (the trickle
+/// below never stays silent that long), at least 1 KiB/s over 500 ms.
+fn trickle_config(forge: &StandInForge) -> ForgeConfig {
+    forge
+        .config()
+        .timeouts(Duration::from_secs(5), Duration::from_secs(2))
+        .min_rate(Some(MinRate {
+            bytes_per_sec: 1024,
+            window: Duration::from_millis(500),
+        }))
+        .retries(3, Duration::from_millis(20))
+}
+
+/// Generous bound for operations that, before the minimum rate and the deadline, never
+/// ended at all.
+const NEVER_BEFORE: Duration = Duration::from_secs(60);
+
+#[tokio::test]
+async fn a_trickling_download_fails_on_the_minimum_rate_and_is_retried() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    // One byte every 100 ms: the idle timeout never fires.
+    forge.set_mode(|m| m.trickle = Some(Duration::from_millis(100)));
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = bin_dir_with_previous(tmp.path());
+    let cfg = trickle_config(&forge);
+    let started = std::time::Instant::now();
+    let err = tokio::time::timeout(
+        NEVER_BEFORE,
+        fetch(&cfg, "latest", &host_asset("tool"), &bin),
+    )
+    .await
+    .expect("the trickle was cut off")
+    .unwrap_err();
+    eprintln!("trickling download failed after {:?}", started.elapsed());
+    assert!(matches!(err, ForgeError::TooSlow { .. }), "{err:?}");
+    assert!(err.is_transient(), "a stall is transient");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("below the minimum rate of 1 KiB/s over 500ms (HERO_SVC_DOWNLOAD_MIN_RATE)"),
+        "{msg}"
+    );
+    let storage_hits = forge
+        .requests()
+        .iter()
+        .filter(|r| r.server == "storage")
+        .count();
+    assert_eq!(storage_hits, 3, "retried like other stalls");
+    assert_untouched(&bin);
+}
+
+#[tokio::test]
+async fn an_attempt_deadline_bounds_a_download_whatever_its_rate() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    forge.set_mode(|m| m.trickle = Some(Duration::from_millis(20)));
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = bin_dir_with_previous(tmp.path());
+    let cfg = trickle_config(&forge)
+        .min_rate(None)
+        .attempt_timeout(Some(Duration::from_millis(700)))
+        .retries(1, Duration::ZERO);
+    let err = tokio::time::timeout(
+        NEVER_BEFORE,
+        fetch(&cfg, "latest", &host_asset("tool"), &bin),
+    )
+    .await
+    .expect("the attempt was cut off")
+    .unwrap_err();
+    assert!(
+        matches!(err, ForgeError::DeadlineExceeded { .. }),
+        "{err:?}"
+    );
+    assert!(err.is_transient());
+    let msg = err.to_string();
+    assert!(
+        msg.contains("did not finish within 700ms (HERO_SVC_DOWNLOAD_TIMEOUT, per attempt)"),
+        "{msg}"
+    );
+    assert_untouched(&bin);
 }

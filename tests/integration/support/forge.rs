@@ -3,9 +3,10 @@
 //! bodies, private repositories that 404 without the right token and 401 with a wrong one),
 //! serves release downloads with a `303 See Other` to a second "storage" server on another
 //! port (like Forgejo with `SERVE_DIRECT` object storage), and serves the generic package
-//! registry. Failure modes are switchable: 500s before success, a stalled body, an HTML page
-//! with 200 (for every download or for one release file, e.g. its `SHA256SUMS`), a truncated
-//! body. Every request is recorded with its headers.
+//! registry. Failure modes are switchable: 500s before success, a stalled body, a trickling
+//! body (one byte at a time, never silent for long), an HTML page with 200 (for every
+//! download or for one release file, e.g. its `SHA256SUMS`), a truncated body. Every request
+//! is recorded with its headers.
 //!
 //! GitHub-shaped routes (`/repos/{o}/{r}/releases/…`, assets with `digest`) are served too.
 
@@ -44,6 +45,9 @@ pub struct Mode {
     /// Answer downloads of the release file with this name (e.g. `SHA256SUMS`) with 200 and
     /// an HTML sign-in page; other files are served as usual.
     pub html_for: Option<String>,
+    /// Send the headers and the first KiB of a download, then one byte per interval: never
+    /// silent for as long as the interval, far too slow to ever finish.
+    pub trickle: Option<Duration>,
 }
 
 impl Default for Mode {
@@ -56,6 +60,7 @@ impl Default for Mode {
             redirect: true,
             not_found: false,
             html_for: None,
+            trickle: None,
         }
     }
 }
@@ -648,6 +653,18 @@ fn serve_blob(shared: &Shared, name: &str, data: Vec<u8>) -> Response {
         let first = Bytes::from(data[..len.min(1024)].to_vec());
         let stream = futures::stream::once(async move { Ok::<_, Infallible>(first) })
             .chain(futures::stream::pending());
+        return builder.body(Body::from_stream(stream)).unwrap();
+    }
+    if let Some(interval) = mode.trickle {
+        let split = len.min(1024);
+        let first = Bytes::from(data[..split].to_vec());
+        let rest = data[split..].to_vec();
+        let stream = futures::stream::once(async move { Ok::<_, Infallible>(first) }).chain(
+            futures::stream::iter(rest).then(move |b| async move {
+                tokio::time::sleep(interval).await;
+                Ok::<_, Infallible>(Bytes::from(vec![b]))
+            }),
+        );
         return builder.body(Body::from_stream(stream)).unwrap();
     }
     if mode.truncate {
