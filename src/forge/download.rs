@@ -20,9 +20,11 @@ use std::time::{Duration, Instant};
 use reqwest::Url;
 use reqwest::header::CONTENT_TYPE;
 
+use super::attempts::Attempts;
 use super::chunk_writer::ChunkWriter;
 use super::forge_client::{body_error, header_text};
 use super::forge_error::display_url;
+use super::forge_event::{ForgeEvent, ForgeObserver};
 use super::transfer_watch::{Deadline, TransferWatch};
 use super::verified_staging;
 use super::{ForgeClient, ForgeError};
@@ -82,14 +84,15 @@ pub fn is_staging_file(path: &Path, file_name: &str) -> bool {
 
 impl ForgeClient {
     /// Downloads `request.url` into a staging file in `request.dest_dir`, reporting
-    /// `progress(done, total)` as bytes arrive (throttled to every 256 KiB or 50 ms, plus
-    /// the start and the end). Transient failures (connection errors, stalls — idle, below
-    /// the minimum rate, past the attempt's deadline —, truncated bodies, 5xx, 429) are
-    /// retried from the start with backoff; 4xx are not.
+    /// [`ForgeEvent::Progressed`] to `observer` as bytes arrive (throttled to every 256 KiB
+    /// or 50 ms, plus the start and the end). Transient failures (connection errors,
+    /// stalls — idle, below the minimum rate, past the attempt's deadline —, truncated
+    /// bodies, 5xx, 429) are retried from the start with backoff, each retry reported as
+    /// [`ForgeEvent::Retrying`] before the wait; 4xx are not retried.
     pub async fn download(
         &self,
         request: &DownloadRequest<'_>,
-        progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
+        observer: &mut ForgeObserver<'_>,
     ) -> Result<Downloaded, ForgeError> {
         let url = Url::parse(request.url).map_err(|source| ForgeError::InvalidUrl {
             url: request.asset.to_string(),
@@ -112,24 +115,22 @@ impl ForgeClient {
             .tempfile_in(dir)
             .map_err(io("create a staging file in"))?;
 
-        let mut attempt = 1;
+        let mut attempts = Attempts::start(self.config(), format!("download of {}", request.asset));
         let (sha256, bytes) = loop {
+            if attempts.number() > 1 {
+                let mut file = staging.as_file();
+                file.set_len(0)
+                    .map_err(io("truncate the staging file in"))?;
+                file.seek(SeekFrom::Start(0))
+                    .map_err(io("rewind the staging file in"))?;
+            }
             let file = staging
                 .as_file()
                 .try_clone()
                 .map_err(io("open the staging file in"))?;
-            match self.download_once(&url, request, file, progress).await {
+            match self.download_once(&url, request, file, observer).await {
                 Ok(done) => break done,
-                Err(e) => {
-                    let delay = self.retry_delay(e, attempt)?;
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                    let mut file = staging.as_file();
-                    file.set_len(0)
-                        .map_err(io("truncate the staging file in"))?;
-                    file.seek(SeekFrom::Start(0))
-                        .map_err(io("rewind the staging file in"))?;
-                }
+                Err(e) => attempts.retry_after(e, observer).await?,
             }
         };
 
@@ -173,7 +174,7 @@ impl ForgeClient {
         url: &Url,
         request: &DownloadRequest<'_>,
         file: std::fs::File,
-        progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
+        observer: &mut ForgeObserver<'_>,
     ) -> Result<(String, u64), ForgeError> {
         let deadline = Deadline::for_attempt(self.config());
         let (response, final_url) = self
@@ -198,6 +199,7 @@ impl ForgeClient {
         let mut head: Vec<u8> = Vec::with_capacity(SNIFF_LEN);
         let mut sniffed = false;
         let mut reported = (0u64, Instant::now());
+        let mut progress = |done, total| observer(ForgeEvent::Progressed { done, total });
         progress(0, total);
         while let Some(chunk) = watch.next(&mut stream).await? {
             let chunk = chunk.map_err(|e| body_error(&final_url, received, total, e))?;

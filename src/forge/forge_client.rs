@@ -1,7 +1,10 @@
 //! [`ForgeClient`]: HTTP to a forge — requests with the token only for the forge's own
-//! origin, redirects followed by hand, retries of transient failures, bounded time per
-//! attempt (idle timeout, minimum rate, deadline: [`TransferWatch`]), error bodies turned
-//! into messages, and release resolution.
+//! origin, redirects followed by hand, retries of transient failures (reported as they
+//! happen, see [`Attempts`]), bounded time per attempt (idle timeout, minimum rate,
+//! deadline: [`TransferWatch`]), error bodies turned into messages, and release
+//! resolution.
+//!
+//! Every public operation takes a [`ForgeObserver`] and reports to it while it runs.
 //!
 //! Redirects are never followed by the HTTP library: every hop is a new request, and the
 //! `Authorization` header is added only when that hop's origin (scheme, host, port) is the
@@ -14,8 +17,10 @@ use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION
 use reqwest::{Response, StatusCode, Url};
 use tokio::time::Instant;
 
+use super::attempts::Attempts;
 use super::checksums::{self, ChecksumFile, ChecksumList, ChecksumProblem, UnusableChecksum};
 use super::forge_error::{display_host, display_url};
+use super::forge_event::ForgeObserver;
 use super::transfer_watch::{Deadline, TransferWatch};
 use super::wire::{ApiErrorBody, ApiRelease};
 use super::{
@@ -62,17 +67,22 @@ impl ForgeClient {
     /// [`ReleaseSource`] for what can be looked up; checksum files of the release are
     /// downloaded and read here, so the result is complete: each asset has its expected
     /// sha256, or none published, or the checksum files that apply to it but cannot vouch
-    /// for it ([`ReleaseAsset::expected_sha256`] refuses those).
+    /// for it ([`ReleaseAsset::expected_sha256`] refuses those). Retries are reported to
+    /// `observer` as they happen.
     pub async fn resolve_release(
         &self,
         source: &ReleaseSource,
+        observer: &mut ForgeObserver<'_>,
     ) -> Result<ResolvedRelease, ForgeError> {
         let mut release = match source {
             ReleaseSource::Release {
                 owner,
                 repo,
                 version,
-            } => self.resolve_repo_release(owner, repo, version).await?,
+            } => {
+                self.resolve_repo_release(owner, repo, version, observer)
+                    .await?
+            }
             ReleaseSource::GenericPackage {
                 owner,
                 package,
@@ -80,7 +90,7 @@ impl ForgeClient {
                 files,
             } => self.generic_package(owner, package, version, files)?,
         };
-        self.attach_checksums(&mut release).await?;
+        self.attach_checksums(&mut release, observer).await?;
         Ok(release)
     }
 
@@ -89,6 +99,7 @@ impl ForgeClient {
         owner: &str,
         repo: &str,
         version: &ReleaseVersion,
+        observer: &mut ForgeObserver<'_>,
     ) -> Result<ResolvedRelease, ForgeError> {
         let repo_path = format!("{owner}/{repo}");
         let base = self.config.kind.repo_api_path(owner, repo);
@@ -96,10 +107,10 @@ impl ForgeClient {
             ReleaseVersion::Latest => self.url(&base, &["releases", "latest"]),
             ReleaseVersion::Tag(tag) => self.url(&base, &["releases", "tags", tag]),
         };
-        match self.get_json::<ApiRelease>(&url).await {
+        match self.get_json::<ApiRelease>(&url, observer).await {
             Ok(api) => Ok(self.convert(&repo_path, api)),
-            Err(ForgeError::Status { status, .. }) if status == StatusCode::NOT_FOUND => {
-                Err(self.explain_not_found(owner, repo, version).await)
+            Err(e) if is_not_found(&e) => {
+                Err(self.explain_not_found(owner, repo, version, observer).await)
             }
             Err(e) => Err(e),
         }
@@ -112,6 +123,7 @@ impl ForgeClient {
         owner: &str,
         repo: &str,
         version: &ReleaseVersion,
+        observer: &mut ForgeObserver<'_>,
     ) -> ForgeError {
         let repo_path = format!("{owner}/{repo}");
         let base = self.config.kind.repo_api_path(owner, repo);
@@ -123,9 +135,9 @@ impl ForgeClient {
         url.query_pairs_mut()
             .append_pair(page_param, &LIST_LIMIT.to_string());
         let host = display_host(&self.config.base_url);
-        let releases = match self.get_json::<Vec<ApiRelease>>(&url).await {
+        let releases = match self.get_json::<Vec<ApiRelease>>(&url, observer).await {
             Ok(r) => r,
-            Err(ForgeError::Status { status, .. }) if status == StatusCode::NOT_FOUND => {
+            Err(e) if is_not_found(&e) => {
                 let hint = if self.config.token.is_some() {
                     " (or the token cannot see it; check FORGE_TOKEN)".to_string()
                 } else {
@@ -241,7 +253,11 @@ impl ForgeClient {
     /// a checksum file. Each file that applies must vouch for the asset: one that cannot (an
     /// HTML page, no line for it, malformed) is recorded on the asset, whose download is
     /// then refused. Sources that disagree about an asset are an error.
-    async fn attach_checksums(&self, release: &mut ResolvedRelease) -> Result<(), ForgeError> {
+    async fn attach_checksums(
+        &self,
+        release: &mut ResolvedRelease,
+        observer: &mut ForgeObserver<'_>,
+    ) -> Result<(), ForgeError> {
         let files: Vec<(String, String, ChecksumFile)> = release
             .assets
             .iter()
@@ -258,7 +274,7 @@ impl ForgeClient {
                 url: name.clone(),
                 source,
             })?;
-            let (content_type, body) = self.get_small(&url, CHECKSUM_LIMIT).await?;
+            let (content_type, body) = self.get_small(&url, CHECKSUM_LIMIT, observer).await?;
             let lone = match &kind {
                 ChecksumFile::Sidecar { asset } => Some(asset.as_str()),
                 ChecksumFile::Aggregate => None,
@@ -325,16 +341,13 @@ impl ForgeClient {
     }
 
     /// GETs JSON, with retries.
-    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &Url) -> Result<T, ForgeError> {
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &Url,
+        observer: &mut ForgeObserver<'_>,
+    ) -> Result<T, ForgeError> {
         let accept = self.config.kind.accept();
-        let body = self
-            .retrying(|| async {
-                let deadline = Deadline::for_attempt(&self.config);
-                let (resp, final_url) = self.get_once(url, accept, deadline).await?;
-                let watch = TransferWatch::start(&final_url, &self.config, deadline);
-                read_limited(resp, &final_url, JSON_LIMIT, watch).await
-            })
-            .await?;
+        let (_, body) = self.get_text(url, accept, JSON_LIMIT, observer).await?;
         serde_json::from_slice(&body).map_err(|e| ForgeError::InvalidJson {
             url: display_url(url),
             detail: e.to_string(),
@@ -342,61 +355,38 @@ impl ForgeClient {
     }
 
     /// GETs a small file (a checksum list), with retries: its `Content-Type` and bytes.
-    async fn get_small(&self, url: &Url, limit: u64) -> Result<(String, Vec<u8>), ForgeError> {
-        self.retrying(|| async {
-            let deadline = Deadline::for_attempt(&self.config);
-            let (resp, final_url) = self.get_once(url, "*/*", deadline).await?;
-            let content_type = header_text(&resp, CONTENT_TYPE);
-            let watch = TransferWatch::start(&final_url, &self.config, deadline);
-            let body = read_limited(resp, &final_url, limit, watch).await?;
-            Ok((content_type, body))
-        })
-        .await
-    }
-
-    /// Runs `op` until it succeeds, fails for good, or runs out of attempts.
-    async fn retrying<T, F, Fut>(&self, mut op: F) -> Result<T, ForgeError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, ForgeError>>,
-    {
-        let mut attempt = 1;
-        loop {
-            match op().await {
-                Ok(v) => return Ok(v),
-                Err(e) => {
-                    let delay = self.retry_delay(e, attempt)?;
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-            }
-        }
-    }
-
-    /// How long to wait before trying again after `err` on attempt `attempt`, or `err`
-    /// back when trying again is pointless.
-    pub(crate) fn retry_delay(
+    async fn get_small(
         &self,
-        err: ForgeError,
-        attempt: u32,
-    ) -> Result<Duration, ForgeError> {
-        if !err.is_transient() || attempt >= self.config.max_attempts {
-            return Err(err);
-        }
-        match err {
-            ForgeError::Status {
-                url,
-                retry_after: Some(after),
-                ..
-            } if after > self.config.max_retry_after => Err(ForgeError::RateLimited {
-                url,
-                retry_after: after,
-            }),
-            ForgeError::Status {
-                retry_after: Some(after),
-                ..
-            } => Ok(after),
-            _ => Ok(self.config.backoff(attempt)),
+        url: &Url,
+        limit: u64,
+        observer: &mut ForgeObserver<'_>,
+    ) -> Result<(String, Vec<u8>), ForgeError> {
+        self.get_text(url, "*/*", limit, observer).await
+    }
+
+    /// GETs a whole body of at most `limit` bytes, attempt after attempt.
+    async fn get_text(
+        &self,
+        url: &Url,
+        accept: &str,
+        limit: u64,
+        observer: &mut ForgeObserver<'_>,
+    ) -> Result<(String, Vec<u8>), ForgeError> {
+        let mut attempts = Attempts::start(&self.config, format!("GET {}", display_url(url)));
+        loop {
+            let deadline = Deadline::for_attempt(&self.config);
+            let result = async {
+                let (resp, final_url) = self.get_once(url, accept, deadline).await?;
+                let content_type = header_text(&resp, CONTENT_TYPE);
+                let watch = TransferWatch::start(&final_url, &self.config, deadline);
+                let body = read_limited(resp, &final_url, limit, watch).await?;
+                Ok((content_type, body))
+            }
+            .await;
+            match result {
+                Ok(v) => return Ok(v),
+                Err(e) => attempts.retry_after(e, observer).await?,
+            }
         }
     }
 
@@ -581,6 +571,14 @@ pub(crate) fn body_error(
             source: source.without_url(),
         },
     }
+}
+
+/// Whether the (last attempt of the) request answered 404.
+fn is_not_found(err: &ForgeError) -> bool {
+    matches!(
+        err.last_attempt(),
+        ForgeError::Status { status, .. } if *status == StatusCode::NOT_FOUND
+    )
 }
 
 fn join_tags(releases: &[&ApiRelease]) -> String {

@@ -150,6 +150,17 @@ pub enum ForgeError {
         /// The deadline of one attempt.
         limit: Duration,
     },
+    /// The request was tried more than once and the last attempt failed with `source`.
+    #[error("failed after {attempts} attempts in {}", format_duration(*.elapsed))]
+    GaveUp {
+        /// Attempts made, the first included.
+        attempts: u32,
+        /// From the first attempt's start to the last one's failure, waits included.
+        elapsed: Duration,
+        /// The last attempt's error.
+        #[source]
+        source: Box<ForgeError>,
+    },
     /// A checksum file the release lists for the asset cannot vouch for it.
     #[error(
         "the release's checksum file {file} cannot verify {asset}, so it is not installed; fix the checksum file, or pick another version"
@@ -317,10 +328,38 @@ impl ForgeError {
             | ForgeError::DeadlineExceeded { .. }
             | ForgeError::Truncated { .. }
             | ForgeError::Body { .. } => true,
+            ForgeError::GaveUp { source, .. } => source.is_transient(),
             ForgeError::Status { status, .. } => {
                 status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS
             }
             _ => false,
+        }
+    }
+}
+
+impl ForgeError {
+    /// The error of the last attempt: the cause of [`GaveUp`](ForgeError::GaveUp), else
+    /// the error itself.
+    pub fn last_attempt(&self) -> &ForgeError {
+        match self {
+            ForgeError::GaveUp { source, .. } => source.last_attempt(),
+            other => other,
+        }
+    }
+
+    /// Replaces the last attempt's error with `f(it)`, keeping the count of attempts.
+    pub fn map_last_attempt(self, f: impl FnOnce(ForgeError) -> ForgeError) -> ForgeError {
+        match self {
+            ForgeError::GaveUp {
+                attempts,
+                elapsed,
+                source,
+            } => ForgeError::GaveUp {
+                attempts,
+                elapsed,
+                source: Box::new(source.map_last_attempt(f)),
+            },
+            other => f(other),
         }
     }
 }

@@ -21,16 +21,24 @@
 //!    deadline), refusing HTML pages, and checking the expected sha256.
 //!    Whatever goes wrong, the staging file is gone.
 //!
+//! Both operations report to a [`ForgeObserver`] while they run ([`ForgeEvent`]: bytes
+//! received, and every retry — attempt n of N, the reason, the wait — before it waits), and
+//! a request that gives up after several attempts says how many and how long they took
+//! ([`ForgeError::GaveUp`]).
+//!
 //! The task kinds [`ResolveRelease`](crate::tasks::ResolveRelease) and
-//! [`DownloadAsset`](crate::tasks::DownloadAsset) wrap steps 2 and 4 for plans.
+//! [`DownloadAsset`](crate::tasks::DownloadAsset) wrap steps 2 and 4 for plans and show the
+//! events as the task's progress and log lines.
 
 pub mod asset_name;
+mod attempts;
 pub mod checksums;
 mod chunk_writer;
 mod download;
 mod forge_client;
 mod forge_config;
 mod forge_error;
+mod forge_event;
 mod forge_kind;
 mod forge_token;
 mod release_source;
@@ -44,6 +52,7 @@ pub use download::{DownloadRequest, Downloaded, is_staging_file};
 pub use forge_client::ForgeClient;
 pub use forge_config::{DEFAULT_FORGE_URL, ForgeConfig};
 pub use forge_error::ForgeError;
+pub use forge_event::{ForgeEvent, ForgeObserver, RetryNotice};
 pub use forge_kind::ForgeKind;
 pub use forge_token::ForgeToken;
 pub use release_source::{ReleaseSource, ReleaseVersion};

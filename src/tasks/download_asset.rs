@@ -12,6 +12,10 @@
 //! to the asset but cannot vouch for it (an HTML page, no line for it, malformed) fails
 //! the task permanently before a byte is downloaded.
 //!
+//! Retries of the download are shown while they wait (a log line and the progress
+//! message: attempt n of N, the reason, the wait); a download that gives up says how many
+//! attempts it made and how long they took.
+//!
 //! Fingerprint: bin dir, binary, asset name, and the asset's URL, size, update/publish time
 //! and expected sha256.
 //!
@@ -27,7 +31,7 @@ use std::path::PathBuf;
 
 use reqwest::StatusCode;
 
-use super::resolve_release::forge_task_error;
+use super::resolve_release::{forge_task_error, show_forge_events};
 use super::{
     Artifact, FileDigest, Freshness, LogStream, ResolveRelease, ResourceClass, TaskContext,
     TaskError, TaskKey, TaskKind, TaskOutput,
@@ -218,22 +222,23 @@ impl TaskKind for DownloadAsset {
             expected_size: Some(asset.size),
             expect_binary: true,
         };
-        let mut progress = |done: u64, total: Option<u64>| ctx.progress(done, total, None);
         let downloaded = client
-            .download(&request, &mut progress)
+            .download(&request, &mut show_forge_events(ctx))
             .await
-            .map_err(|e| match e {
-                ForgeError::Status { url, status, .. }
-                    if status == StatusCode::NOT_FOUND || status == StatusCode::GONE =>
-                {
-                    ForgeError::AssetGone {
-                        asset: asset.name.clone(),
-                        tag: release.tag.clone(),
-                        url,
-                        status,
+            .map_err(|e| {
+                e.map_last_attempt(|e| match e {
+                    ForgeError::Status { url, status, .. }
+                        if status == StatusCode::NOT_FOUND || status == StatusCode::GONE =>
+                    {
+                        ForgeError::AssetGone {
+                            asset: asset.name.clone(),
+                            tag: release.tag.clone(),
+                            url,
+                            status,
+                        }
                     }
-                }
-                e => e,
+                    e => e,
+                })
             })
             .map_err(fail)?;
         Ok(TaskOutput::Artifact(Artifact {

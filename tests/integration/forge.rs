@@ -38,11 +38,10 @@ fn host_asset(bin: &str) -> String {
 async fn resolve(cfg: &ForgeConfig, version: &str) -> Result<ResolvedRelease, ForgeError> {
     let client = ForgeClient::new(cfg.clone()).unwrap();
     client
-        .resolve_release(&ReleaseSource::release(
-            OWNER,
-            REPO,
-            ReleaseVersion::parse(version),
-        ))
+        .resolve_release(
+            &ReleaseSource::release(OWNER, REPO, ReleaseVersion::parse(version)),
+            &mut |_| {},
+        )
         .await
 }
 
@@ -67,7 +66,12 @@ async fn fetch(
         expected_size: Some(a.size),
         expect_binary: true,
     };
-    client.download(&request, &mut |_, _| {}).await
+    client.download(&request, &mut |_| {}).await
+}
+
+/// An error and its causes, joined as the reports show them.
+fn chain(err: &ForgeError) -> String {
+    hero_svc::tasks::error_chain(err).join(": ")
 }
 
 /// The names in `dir`, sorted.
@@ -183,11 +187,10 @@ async fn latest_on_a_prerelease_only_repo_says_what_to_do() {
     let cfg = empty.config_with_token("x");
     let err = ForgeClient::new(cfg)
         .unwrap()
-        .resolve_release(&ReleaseSource::release(
-            "someone",
-            "norel",
-            ReleaseVersion::Latest,
-        ))
+        .resolve_release(
+            &ReleaseSource::release("someone", "norel", ReleaseVersion::Latest),
+            &mut |_| {},
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, ForgeError::NoReleases { .. }), "{err:?}");
@@ -546,8 +549,15 @@ async fn a_truncated_body_is_refused_after_retries() {
     let err = fetch(&forge.config(), "latest", &host_asset("tool"), &bin)
         .await
         .unwrap_err();
-    assert!(matches!(err, ForgeError::Truncated { .. }), "{err:?}");
-    assert!(err.to_string().contains("ended early"), "{err}");
+    assert!(
+        matches!(err.last_attempt(), ForgeError::Truncated { .. }),
+        "{err:?}"
+    );
+    assert!(chain(&err).contains("ended early"), "{err}");
+    assert!(
+        chain(&err).starts_with("failed after 3 attempts in "),
+        "{err}"
+    );
     let storage_hits = forge
         .requests()
         .iter()
@@ -588,7 +598,7 @@ async fn server_errors_are_retried_until_success() {
     let err = fetch(&forge.config(), "latest", &host_asset("tool"), &bin)
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("500"), "{err}");
+    assert!(chain(&err).contains("500"), "{err}");
     assert_untouched(&bin);
 }
 
@@ -641,12 +651,15 @@ async fn unsafe_asset_names_are_refused() {
     }
     let err = ForgeClient::new(forge.config())
         .unwrap()
-        .resolve_release(&ReleaseSource::GenericPackage {
-            owner: OWNER.into(),
-            package: "p".into(),
-            version: "1".into(),
-            files: vec!["../../etc/passwd".into()],
-        })
+        .resolve_release(
+            &ReleaseSource::GenericPackage {
+                owner: OWNER.into(),
+                package: "p".into(),
+                version: "1".into(),
+                files: vec!["../../etc/passwd".into()],
+            },
+            &mut |_| {},
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, ForgeError::UnsafeAssetName { .. }), "{err:?}");
@@ -732,6 +745,22 @@ fn logged(events: &Collector, key: &str) -> Vec<String> {
         .iter()
         .filter_map(|e| match &e.kind {
             EventKind::TaskLogged { task, line, .. } if task.as_str() == key => Some(line.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The progress messages a run's task reported.
+fn progress_messages(events: &Collector, key: &str) -> Vec<String> {
+    events
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TaskProgressed {
+                task,
+                message: Some(m),
+                ..
+            } if task.as_str() == key => Some(m.clone()),
             _ => None,
         })
         .collect()
@@ -902,9 +931,13 @@ async fn a_trickling_download_fails_on_the_minimum_rate_and_is_retried() {
     .expect("the trickle was cut off")
     .unwrap_err();
     eprintln!("trickling download failed after {:?}", started.elapsed());
-    assert!(matches!(err, ForgeError::TooSlow { .. }), "{err:?}");
+    assert!(
+        matches!(err.last_attempt(), ForgeError::TooSlow { .. }),
+        "{err:?}"
+    );
     assert!(err.is_transient(), "a stall is transient");
-    let msg = err.to_string();
+    let msg = chain(&err);
+    assert!(msg.starts_with("failed after 3 attempts in "), "{msg}");
     assert!(
         msg.contains("below the minimum rate of 1 KiB/s over 500ms (HERO_SVC_DOWNLOAD_MIN_RATE)"),
         "{msg}"
@@ -953,4 +986,163 @@ async fn an_attempt_deadline_bounds_a_download_whatever_its_rate() {
         "{msg}"
     );
     assert_untouched(&bin);
+}
+
+#[tokio::test]
+async fn a_trickling_release_api_fails_the_resolve_and_says_so_while_retrying() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    forge.set_mode(|m| m.trickle_api = Some(Duration::from_millis(100)));
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = trickle_config(&forge).retries(2, Duration::from_millis(20));
+    let (report, events) = tokio::time::timeout(
+        NEVER_BEFORE,
+        run_plan(&cfg, "latest", &tmp.path().join("bin"), tmp.path()),
+    )
+    .await
+    .expect("the resolve was cut off");
+    let key = format!("release:{OWNER}/{REPO}@latest");
+    let resolve = report.task(&key).unwrap();
+    assert_eq!(resolve.status, TaskStatus::Failed, "{report:#?}");
+    let msg = resolve.error.join(": ");
+    assert!(
+        msg.starts_with(&format!(
+            "could not resolve {OWNER}/{REPO}@latest: failed after 2 attempts in "
+        )),
+        "{msg}"
+    );
+    assert!(msg.contains("below the minimum rate"), "{msg}");
+    let lines = logged(&events, &key);
+    let url = format!("{}/api/v1/repos/{OWNER}/{REPO}/releases/latest", forge.url);
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!(
+            "GET {url}: attempt 1 of 2 failed: {url} sent only "
+        )) && l.ends_with("; trying again in 20ms")),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn retries_are_reported_while_they_happen_and_the_final_error_counts_them() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    forge.set_mode(|m| m.stall = true);
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = bin_dir_with_previous(tmp.path());
+    // A long wait after the first stalled attempt: the notice must be out before it ends.
+    let cfg = forge
+        .config()
+        .timeouts(Duration::from_secs(5), Duration::from_millis(300))
+        .retries(2, Duration::from_secs(3));
+    let store = StateStore::open(tmp.path().join("state.db")).unwrap();
+    let executor = Executor::new(ExecutorConfig::default(), store);
+    let events = Collector::new();
+    let plan = plan_for(&cfg, "latest", &bin);
+    let run = {
+        let sink = events.sink();
+        tokio::spawn(async move {
+            executor
+                .run(&plan, RunRequest::new("install").sink(sink))
+                .await
+        })
+    };
+    let key = download_key("latest");
+    let notice = format!(
+        "download of {}: attempt 1 of 2 failed: ",
+        host_asset("tool")
+    );
+    let line = crate::support::wait::wait_until(
+        "the first retry to be reported",
+        crate::support::wait::DEADLINE,
+        || {
+            let line = logged(&events, &key)
+                .into_iter()
+                .find(|l| l.starts_with(&notice));
+            async move { line }
+        },
+    )
+    .await;
+    // Reported while it waits: the download has not finished.
+    assert!(
+        !events.events().iter().any(|e| matches!(
+            &e.kind,
+            EventKind::TaskFinished { task, .. } if task.as_str() == key
+        )),
+        "reported only at the end"
+    );
+    assert!(line.contains("idle timeout"), "{line}");
+    assert!(line.ends_with("; trying again in 3s"), "{line}");
+    assert!(
+        progress_messages(&events, &key).contains(&line),
+        "the progress message shows it too"
+    );
+
+    let report = run.await.unwrap();
+    let failed = report.task(&key).unwrap();
+    assert_eq!(failed.status, TaskStatus::Failed);
+    let msg = failed.error.join(": ");
+    assert!(
+        msg.starts_with(&format!(
+            "could not download {}: failed after 2 attempts in 3.",
+            host_asset("tool")
+        )),
+        "{msg}"
+    );
+    assert!(msg.contains("idle timeout"), "{msg}");
+    assert_untouched(&bin);
+}
+
+#[tokio::test]
+async fn retried_api_requests_are_reported_too() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    forge.set_mode(|m| {
+        m.api_fail_next = 1;
+        m.fail_next = 1;
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let (report, events) = run_plan(
+        &forge.config(),
+        "latest",
+        &tmp.path().join("bin"),
+        tmp.path(),
+    )
+    .await;
+    assert!(report.failed().next().is_none(), "{report:#?}");
+    let url = format!("{}/api/v1/repos/{OWNER}/{REPO}/releases/latest", forge.url);
+    let resolve_lines = logged(&events, &format!("release:{OWNER}/{REPO}@latest"));
+    assert_eq!(
+        resolve_lines,
+        vec![format!(
+            "GET {url}: attempt 1 of 3 failed: {url} answered 502 Bad Gateway: Bad Gateway; trying again in 20ms"
+        )]
+    );
+    let download_lines = logged(&events, &download_key("latest"));
+    assert!(
+        download_lines.iter().any(|l| l.starts_with(&format!(
+            "download of {}: attempt 1 of 3 failed: {}/blobs/",
+            host_asset("tool"),
+            forge.storage_url
+        )) && l.contains("answered 500 Internal Server Error")
+            && !l.contains("X-Amz-Signature")),
+        "{download_lines:?}"
+    );
 }

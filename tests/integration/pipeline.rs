@@ -151,7 +151,10 @@ impl Setup {
     async fn available(&self, binary: &str) -> AvailableBinary {
         let client = ForgeClient::new(self.cfg.clone()).unwrap();
         let release = client
-            .resolve_release(&ReleaseSource::release(OWNER, REPO, ReleaseVersion::Latest))
+            .resolve_release(
+                &ReleaseSource::release(OWNER, REPO, ReleaseVersion::Latest),
+                &mut |_| {},
+            )
             .await
             .unwrap();
         AvailableBinary {

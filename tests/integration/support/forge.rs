@@ -3,10 +3,10 @@
 //! bodies, private repositories that 404 without the right token and 401 with a wrong one),
 //! serves release downloads with a `303 See Other` to a second "storage" server on another
 //! port (like Forgejo with `SERVE_DIRECT` object storage), and serves the generic package
-//! registry. Failure modes are switchable: 500s before success, a stalled body, a trickling
-//! body (one byte at a time, never silent for long), an HTML page with 200 (for every
-//! download or for one release file, e.g. its `SHA256SUMS`), a truncated body. Every request
-//! is recorded with its headers.
+//! registry. Failure modes are switchable: 500s before success (downloads or the API), a
+//! stalled body, a trickling body (one byte at a time, never silent for long), an HTML page
+//! with 200 (for every download or for one release file, e.g. its `SHA256SUMS`), a truncated
+//! body. Every request is recorded with its headers.
 //!
 //! GitHub-shaped routes (`/repos/{o}/{r}/releases/…`, assets with `digest`) are served too.
 
@@ -48,6 +48,10 @@ pub struct Mode {
     /// Send the headers and the first KiB of a download, then one byte per interval: never
     /// silent for as long as the interval, far too slow to ever finish.
     pub trickle: Option<Duration>,
+    /// Send the release API's answers one byte per interval, from the first byte on.
+    pub trickle_api: Option<Duration>,
+    /// Answer this many release API requests with 502 before answering them properly.
+    pub api_fail_next: u32,
 }
 
 impl Default for Mode {
@@ -61,6 +65,8 @@ impl Default for Mode {
             not_found: false,
             html_for: None,
             trickle: None,
+            trickle_api: None,
+            api_fail_next: 0,
         }
     }
 }
@@ -452,6 +458,19 @@ fn newest_first(releases: &[Release]) -> Vec<Release> {
     v
 }
 
+/// `resp` with its body sent one byte per `interval`.
+async fn trickled(resp: Response, interval: Duration) -> Response {
+    let (parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    let stream = futures::stream::iter(bytes.to_vec()).then(move |b| async move {
+        tokio::time::sleep(interval).await;
+        Ok::<_, Infallible>(Bytes::from(vec![b]))
+    });
+    let mut resp = Response::from_parts(parts, Body::from_stream(stream));
+    resp.headers_mut().remove(header::CONTENT_LENGTH);
+    resp
+}
+
 async fn forge_handler(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     record(&shared, "forge", &req);
     let path = req.uri().path().to_string();
@@ -461,6 +480,26 @@ async fn forge_handler(State(shared): State<Arc<Shared>>, req: Request) -> Respo
         .map(decode)
         .collect();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let is_api = matches!(segs.as_slice(), ["api", "v1", "repos", ..] | ["repos", ..]);
+    let (trickle_api, fail_api) = {
+        let mut inner = shared.inner.lock().unwrap();
+        let fail_api = is_api && inner.mode.api_fail_next > 0;
+        if fail_api {
+            inner.mode.api_fail_next -= 1;
+        }
+        (inner.mode.trickle_api, fail_api)
+    };
+    if fail_api {
+        return plain(StatusCode::BAD_GATEWAY, "Bad Gateway");
+    }
+    if is_api && let Some(interval) = trickle_api {
+        let resp = match segs.as_slice() {
+            ["api", "v1", "repos", o, r, rest @ ..] => api(&shared, &req, o, r, rest, false),
+            ["repos", o, r, rest @ ..] => api(&shared, &req, o, r, rest, true),
+            _ => unreachable!("an API path"),
+        };
+        return trickled(resp, interval).await;
+    }
     match segs.as_slice() {
         ["api", "v1", "repos", o, r, rest @ ..] => api(&shared, &req, o, r, rest, false),
         ["repos", o, r, rest @ ..] => api(&shared, &req, o, r, rest, true),
