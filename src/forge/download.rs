@@ -94,6 +94,18 @@ impl ForgeClient {
         request: &DownloadRequest<'_>,
         observer: &mut ForgeObserver<'_>,
     ) -> Result<Downloaded, ForgeError> {
+        let redactor = self.redactor();
+        let mut observer = |event: ForgeEvent| observer(event.redact_with(&redactor));
+        self.download_unredacted(request, &mut observer)
+            .await
+            .map_err(|e| e.redact_with(&redactor))
+    }
+
+    async fn download_unredacted(
+        &self,
+        request: &DownloadRequest<'_>,
+        observer: &mut ForgeObserver<'_>,
+    ) -> Result<Downloaded, ForgeError> {
         let url = Url::parse(request.url).map_err(|source| ForgeError::InvalidUrl {
             url: request.asset.to_string(),
             source,

@@ -4,7 +4,10 @@
 //! deadline: [`TransferWatch`]), error bodies turned into messages, and release
 //! resolution.
 //!
-//! Every public operation takes a [`ForgeObserver`] and reports to it while it runs.
+//! Every public operation takes a [`ForgeObserver`] and passes its result and its events
+//! through the [`Redactor`] of the configured token on the way out: whatever the forge
+//! echoes (an `Authorization` header quoted in an error page), the token never reaches a
+//! message, a log line or a stored release.
 //!
 //! Redirects are never followed by the HTTP library: every hop is a new request, and the
 //! `Authorization` header is added only when that hop's origin (scheme, host, port) is the
@@ -20,7 +23,8 @@ use tokio::time::Instant;
 use super::attempts::Attempts;
 use super::checksums::{self, ChecksumFile, ChecksumList, ChecksumProblem, UnusableChecksum};
 use super::forge_error::{display_host, display_url};
-use super::forge_event::ForgeObserver;
+use super::forge_event::{ForgeEvent, ForgeObserver};
+use super::redaction::Redactor;
 use super::transfer_watch::{Deadline, TransferWatch};
 use super::wire::{ApiErrorBody, ApiRelease};
 use super::{
@@ -63,6 +67,12 @@ impl ForgeClient {
         &self.config
     }
 
+    /// The redactor of the configured token: every public operation hands its result and
+    /// its events out through it.
+    pub(crate) fn redactor(&self) -> Redactor<'_> {
+        Redactor::new(self.config.token.as_ref())
+    }
+
     /// Looks a release up and collects the sha256 each asset must have. See
     /// [`ReleaseSource`] for what can be looked up; checksum files of the release are
     /// downloaded and read here, so the result is complete: each asset has its expected
@@ -70,6 +80,19 @@ impl ForgeClient {
     /// for it ([`ReleaseAsset::expected_sha256`] refuses those). Retries are reported to
     /// `observer` as they happen.
     pub async fn resolve_release(
+        &self,
+        source: &ReleaseSource,
+        observer: &mut ForgeObserver<'_>,
+    ) -> Result<ResolvedRelease, ForgeError> {
+        let redactor = self.redactor();
+        let mut observer = |event: ForgeEvent| observer(event.redact_with(&redactor));
+        match self.resolve_unredacted(source, &mut observer).await {
+            Ok(release) => Ok(release.redact_with(&redactor)),
+            Err(e) => Err(e.redact_with(&redactor)),
+        }
+    }
+
+    async fn resolve_unredacted(
         &self,
         source: &ReleaseSource,
         observer: &mut ForgeObserver<'_>,

@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::{StatusCode, Url};
 
 use super::checksums::ChecksumProblem;
+use super::redaction::Redactor;
 use super::transfer_limits::{
     LimitParseError, MIN_RATE_ENV, MinRate, TIMEOUT_ENV, format_bytes, format_duration,
 };
@@ -360,6 +361,195 @@ impl ForgeError {
                 source: Box::new(source.map_last_attempt(f)),
             },
             other => f(other),
+        }
+    }
+
+    /// The error without the token in any of its texts. Every variant is listed, so a new
+    /// one cannot be forgotten; causes from other crates (transport and I/O errors) carry
+    /// no text from the server.
+    pub(crate) fn redact_with(self, r: &Redactor<'_>) -> Self {
+        use ForgeError as E;
+        let t = |s: String| r.text(s);
+        match self {
+            E::InvalidUrl { url, source } => E::InvalidUrl {
+                url: t(url),
+                source,
+            },
+            E::UnsupportedUrl { url } => E::UnsupportedUrl { url: t(url) },
+            E::NotFound { what, host, hint } => E::NotFound {
+                what: t(what),
+                host: t(host),
+                hint: t(hint),
+            },
+            E::OnlyPrereleases { repo, tags } => E::OnlyPrereleases {
+                repo: t(repo),
+                tags: t(tags),
+            },
+            E::NoReleases { repo } => E::NoReleases { repo: t(repo) },
+            E::AssetMissing {
+                repo,
+                tag,
+                asset,
+                available,
+            } => E::AssetMissing {
+                repo: t(repo),
+                tag: t(tag),
+                asset: t(asset),
+                available: t(available),
+            },
+            E::UnsafeAssetName { name } => E::UnsafeAssetName { name: t(name) },
+            E::Unauthorized {
+                host,
+                status,
+                message,
+            } => E::Unauthorized {
+                host: t(host),
+                status,
+                message: t(message),
+            },
+            E::Status {
+                url,
+                status,
+                message,
+                retry_after,
+            } => E::Status {
+                url: t(url),
+                status,
+                message: t(message),
+                retry_after,
+            },
+            E::RateLimited { url, retry_after } => E::RateLimited {
+                url: t(url),
+                retry_after,
+            },
+            E::Connect { url, source } => E::Connect {
+                url: t(url),
+                source,
+            },
+            E::IdleTimeout { url, idle } => E::IdleTimeout { url: t(url), idle },
+            E::TooSlow {
+                url,
+                received,
+                span,
+                min_rate,
+            } => E::TooSlow {
+                url: t(url),
+                received,
+                span,
+                min_rate,
+            },
+            E::DeadlineExceeded { url, limit } => E::DeadlineExceeded { url: t(url), limit },
+            E::GaveUp {
+                attempts,
+                elapsed,
+                source,
+            } => E::GaveUp {
+                attempts,
+                elapsed,
+                source: Box::new(source.redact_with(r)),
+            },
+            E::UnusableChecksum {
+                file,
+                asset,
+                problem,
+            } => E::UnusableChecksum {
+                file: t(file),
+                asset: t(asset),
+                problem: match problem {
+                    ChecksumProblem::Malformed { detail } => {
+                        ChecksumProblem::Malformed { detail: t(detail) }
+                    }
+                    other => other,
+                },
+            },
+            E::InvalidSetting {
+                variable,
+                value,
+                source,
+            } => E::InvalidSetting {
+                variable,
+                value: t(value),
+                source,
+            },
+            E::Truncated {
+                url,
+                received,
+                expected,
+            } => E::Truncated {
+                url: t(url),
+                received,
+                expected,
+            },
+            E::Body {
+                url,
+                received,
+                source,
+            } => E::Body {
+                url: t(url),
+                received,
+                source,
+            },
+            E::Redirect { url, reason } => E::Redirect {
+                url: t(url),
+                reason: t(reason),
+            },
+            E::HtmlInsteadOfBinary { url } => E::HtmlInsteadOfBinary { url: t(url) },
+            E::TextInsteadOfBinary { url, content_type } => E::TextInsteadOfBinary {
+                url: t(url),
+                content_type: t(content_type),
+            },
+            E::ChecksumMismatch {
+                asset,
+                source_name,
+                expected,
+                actual,
+            } => E::ChecksumMismatch {
+                asset: t(asset),
+                source_name: t(source_name),
+                expected: t(expected),
+                actual,
+            },
+            E::ChecksumConflict { tag, asset, detail } => E::ChecksumConflict {
+                tag: t(tag),
+                asset: t(asset),
+                detail: t(detail),
+            },
+            E::AssetGone {
+                asset,
+                tag,
+                url,
+                status,
+            } => E::AssetGone {
+                asset: t(asset),
+                tag: t(tag),
+                url: t(url),
+                status,
+            },
+            E::SizeMismatch {
+                asset,
+                expected,
+                actual,
+            } => E::SizeMismatch {
+                asset: t(asset),
+                expected,
+                actual,
+            },
+            E::TooLarge { url, limit } => E::TooLarge { url: t(url), limit },
+            E::InvalidJson { url, detail } => E::InvalidJson {
+                url: t(url),
+                detail: t(detail),
+            },
+            E::Io {
+                action,
+                path,
+                source,
+            } => E::Io {
+                action,
+                path: t(path),
+                source,
+            },
+            E::InvalidToken => E::InvalidToken,
+            E::Client(source) => E::Client(source),
         }
     }
 }

@@ -3,11 +3,13 @@
 //!
 //! The client knows nothing about tasks or terminals: each public operation takes a
 //! [`ForgeObserver`] (a callback) and hands it events as they happen. The task kinds turn
-//! them into progress and log lines; tests collect them.
+//! them into progress and log lines; tests collect them. Events pass the same redaction as
+//! errors before the observer sees them, so they never hold the token.
 
 use std::fmt;
 use std::time::Duration;
 
+use super::redaction::Redactor;
 use super::transfer_limits::format_duration;
 
 /// The callback a forge operation reports to. Called on the operation's task: keep it
@@ -57,6 +59,20 @@ impl fmt::Display for RetryNotice {
             self.reason,
             format_duration(self.delay)
         )
+    }
+}
+
+impl ForgeEvent {
+    /// The event without the token in any text.
+    pub(crate) fn redact_with(self, redactor: &Redactor<'_>) -> Self {
+        match self {
+            ForgeEvent::Progressed { .. } => self,
+            ForgeEvent::Retrying(notice) => ForgeEvent::Retrying(RetryNotice {
+                request: redactor.text(notice.request),
+                reason: redactor.text(notice.reason),
+                ..notice
+            }),
+        }
     }
 }
 

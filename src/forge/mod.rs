@@ -18,13 +18,14 @@
 //! 4. [`ForgeClient::download`] streams an asset into a staging file next to its final place,
 //!    hashing as it goes, following redirects without handing the token to other hosts,
 //!    retrying transient failures (stalls included: idle, below the minimum rate, past the
-//!    deadline), refusing HTML pages, and checking the expected sha256.
-//!    Whatever goes wrong, the staging file is gone.
+//!    deadline), refusing HTML pages, and checking the expected sha256. Whatever goes
+//!    wrong, the staging file is gone.
 //!
 //! Both operations report to a [`ForgeObserver`] while they run ([`ForgeEvent`]: bytes
 //! received, and every retry — attempt n of N, the reason, the wait — before it waits), and
 //! a request that gives up after several attempts says how many and how long they took
-//! ([`ForgeError::GaveUp`]).
+//! ([`ForgeError::GaveUp`]). Everything they hand out — results, errors, events — has the
+//! configured token replaced by [`REDACTED`], whatever the forge echoed.
 //!
 //! The task kinds [`ResolveRelease`](crate::tasks::ResolveRelease) and
 //! [`DownloadAsset`](crate::tasks::DownloadAsset) wrap steps 2 and 4 for plans and show the
@@ -41,6 +42,7 @@ mod forge_error;
 mod forge_event;
 mod forge_kind;
 mod forge_token;
+mod redaction;
 mod release_source;
 mod resolved_release;
 pub mod transfer_limits;
@@ -55,6 +57,7 @@ pub use forge_error::ForgeError;
 pub use forge_event::{ForgeEvent, ForgeObserver, RetryNotice};
 pub use forge_kind::ForgeKind;
 pub use forge_token::ForgeToken;
+pub use redaction::REDACTED;
 pub use release_source::{ReleaseSource, ReleaseVersion};
 pub use resolved_release::{ReleaseAsset, ResolvedRelease};
 pub use transfer_limits::MinRate;

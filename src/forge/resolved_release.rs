@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::checksums::UnusableChecksum;
+use super::redaction::Redactor;
 use super::{ForgeError, ForgeKind};
 
 /// A release found on a forge: what [`ResolveRelease`](crate::tasks::ResolveRelease)
@@ -98,6 +99,42 @@ impl ResolvedRelease {
                 .collect::<Vec<_>>()
                 .join(", ")
         }
+    }
+
+    /// The release without the token in any text the forge sent, except the asset URLs the
+    /// downloads need (messages never show them whole: see `display_url`).
+    pub(crate) fn redact_with(mut self, r: &Redactor<'_>) -> Self {
+        r.in_place(&mut self.repo);
+        r.in_place(&mut self.tag);
+        r.in_place(&mut self.name);
+        for text in [&mut self.published_at, &mut self.html_url]
+            .into_iter()
+            .flatten()
+        {
+            r.in_place(text);
+        }
+        self.checksum_files.iter_mut().for_each(|f| r.in_place(f));
+        for a in &mut self.assets {
+            r.in_place(&mut a.name);
+            for text in [
+                &mut a.digest,
+                &mut a.sha256,
+                &mut a.sha256_source,
+                &mut a.updated_at,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                r.in_place(text);
+            }
+            for u in &mut a.unusable_checksums {
+                r.in_place(&mut u.file);
+                if let super::checksums::ChecksumProblem::Malformed { detail } = &mut u.problem {
+                    r.in_place(detail);
+                }
+            }
+        }
+        self
     }
 
     /// `release v0.3.2 of owner/repo`, for artifacts' origin and messages.

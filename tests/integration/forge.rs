@@ -5,8 +5,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use hero_svc::forge::{
-    DownloadRequest, Downloaded, ForgeClient, ForgeConfig, ForgeError, MinRate, ReleaseSource,
-    ReleaseVersion, ResolvedRelease, asset_name,
+    DownloadRequest, Downloaded, ForgeClient, ForgeConfig, ForgeError, ForgeEvent, MinRate,
+    ReleaseSource, ReleaseVersion, ResolvedRelease, asset_name,
 };
 use hero_svc::graph::{
     EventKind, ExecutionReport, Executor, ExecutorConfig, PlanBuilder, RunRequest, TaskStatus,
@@ -15,7 +15,7 @@ use hero_svc::state::StateStore;
 use hero_svc::tasks::{DownloadAsset, ResolveRelease, TaskKey, TaskOutput};
 
 use crate::support::events::Collector;
-use crate::support::forge::{StandInForge, asset, sha256_hex};
+use crate::support::forge::{Echo, StandInForge, asset, sha256_hex};
 
 const OWNER: &str = "lhumina_code";
 const REPO: &str = "hero_tool";
@@ -1144,5 +1144,107 @@ async fn retried_api_requests_are_reported_too() {
         )) && l.contains("answered 500 Internal Server Error")
             && !l.contains("X-Amz-Signature")),
         "{download_lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_forge_that_echoes_the_token_never_gets_it_shown_logged_or_stored() {
+    for echo in [
+        // The API answers 502 with the header quoted in plain text: retried, then failed.
+        Echo {
+            status: axum::http::StatusCode::BAD_GATEWAY,
+            json: false,
+            downloads_only: false,
+        },
+        // The API answers, the download 403 with a JSON message quoting the header.
+        Echo {
+            status: axum::http::StatusCode::FORBIDDEN,
+            json: true,
+            downloads_only: true,
+        },
+        // The download answers 500 with the header quoted: retried, then failed.
+        Echo {
+            status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            json: false,
+            downloads_only: true,
+        },
+    ] {
+        let forge = StandInForge::start().await;
+        forge.private_repo(OWNER, REPO, TOKEN);
+        forge.release(
+            OWNER,
+            REPO,
+            "v1.0.0",
+            false,
+            vec![asset(&host_asset("tool"), &elf())],
+        );
+        let case = format!("{echo:?}");
+        forge.set_mode(|m| m.echo_auth = Some(echo));
+        let tmp = tempfile::tempdir().unwrap();
+        let bin = bin_dir_with_previous(tmp.path());
+        let cfg = forge.config_with_token(TOKEN);
+        let (report, events) = run_plan(&cfg, "latest", &bin, tmp.path()).await;
+
+        let failed: Vec<_> = report.failed().collect();
+        assert_eq!(failed.len(), 1, "{case}: {report:#?}");
+        let msg = failed[0].error.join(": ");
+        assert!(
+            msg.contains("[redacted]"),
+            "{case}: the echo is there, redacted: {msg}"
+        );
+        assert!(!msg.contains(TOKEN), "{case}: {msg}");
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(!json.contains(TOKEN), "{case}: the report holds the token");
+        for e in events.events() {
+            let line = serde_json::to_string(&e).unwrap();
+            assert!(
+                !line.contains(TOKEN),
+                "{case}: an event holds the token: {line}"
+            );
+        }
+        // The forge did get the token (and echoed it).
+        assert!(
+            forge
+                .requests()
+                .iter()
+                .any(|r| r.header("authorization") == Some(format!("token {TOKEN}").as_str())),
+            "{case}"
+        );
+        assert_untouched(&bin);
+    }
+
+    // The client's own errors and notices, without an executor around them.
+    let forge = StandInForge::start().await;
+    forge.private_repo(OWNER, REPO, TOKEN);
+    forge.set_mode(|m| {
+        m.echo_auth = Some(Echo {
+            status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            json: true,
+            downloads_only: false,
+        })
+    });
+    let mut notices = Vec::new();
+    let err = ForgeClient::new(forge.config_with_token(TOKEN))
+        .unwrap()
+        .resolve_release(
+            &ReleaseSource::release(OWNER, REPO, ReleaseVersion::Latest),
+            &mut |e| {
+                if let ForgeEvent::Retrying(n) = e {
+                    notices.push(n.to_string());
+                }
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        chain(&err).contains("invalid credentials: Authorization: token [redacted]"),
+        "{err}"
+    );
+    assert!(!format!("{err:?}").contains(TOKEN));
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(
+        notices
+            .iter()
+            .all(|n| n.contains("[redacted]") && !n.contains(TOKEN))
     );
 }

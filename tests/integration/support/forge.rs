@@ -6,7 +6,8 @@
 //! registry. Failure modes are switchable: 500s before success (downloads or the API), a
 //! stalled body, a trickling body (one byte at a time, never silent for long), an HTML page
 //! with 200 (for every download or for one release file, e.g. its `SHA256SUMS`), a truncated
-//! body. Every request is recorded with its headers.
+//! body, and error answers that echo the request's `Authorization` header. Every request is
+//! recorded with its headers.
 //!
 //! GitHub-shaped routes (`/repos/{o}/{r}/releases/…`, assets with `digest`) are served too.
 
@@ -52,6 +53,20 @@ pub struct Mode {
     pub trickle_api: Option<Duration>,
     /// Answer this many release API requests with 502 before answering them properly.
     pub api_fail_next: u32,
+    /// Answer requests to the forge (not the storage host) with an error whose body quotes
+    /// the request's `Authorization` header, as a misconfigured proxy or debug page does.
+    pub echo_auth: Option<Echo>,
+}
+
+/// An error answer that echoes the request's `Authorization` header.
+#[derive(Clone, Debug)]
+pub struct Echo {
+    /// The status to answer with.
+    pub status: StatusCode,
+    /// A Forgejo JSON error body (`{"message": …}`) instead of plain text.
+    pub json: bool,
+    /// Only release downloads (`/{owner}/{repo}/releases/download/…`); the API answers.
+    pub downloads_only: bool,
 }
 
 impl Default for Mode {
@@ -67,6 +82,7 @@ impl Default for Mode {
             trickle: None,
             trickle_api: None,
             api_fail_next: 0,
+            echo_auth: None,
         }
     }
 }
@@ -458,6 +474,29 @@ fn newest_first(releases: &[Release]) -> Vec<Release> {
     v
 }
 
+/// The error answer of [`Echo`]: the request's `Authorization` header quoted in the body.
+fn echo(echo: &Echo, req: &Request) -> Response {
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+    if echo.json {
+        json_response(
+            echo.status,
+            &json!({"message": format!("invalid credentials: Authorization: {auth}"), "url": ""}),
+        )
+    } else {
+        plain(
+            echo.status,
+            &format!(
+                "upstream said no to GET {} with authorization: {auth}",
+                req.uri()
+            ),
+        )
+    }
+}
+
 /// `resp` with its body sent one byte per `interval`.
 async fn trickled(resp: Response, interval: Duration) -> Response {
     let (parts, body) = resp.into_parts();
@@ -481,14 +520,23 @@ async fn forge_handler(State(shared): State<Arc<Shared>>, req: Request) -> Respo
         .collect();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let is_api = matches!(segs.as_slice(), ["api", "v1", "repos", ..] | ["repos", ..]);
-    let (trickle_api, fail_api) = {
+    let is_download = matches!(segs.as_slice(), [_, _, "releases", "download", _, _]);
+    let (echoing, trickle_api, fail_api) = {
         let mut inner = shared.inner.lock().unwrap();
+        let echoing = inner
+            .mode
+            .echo_auth
+            .clone()
+            .filter(|e| is_download || !e.downloads_only);
         let fail_api = is_api && inner.mode.api_fail_next > 0;
         if fail_api {
             inner.mode.api_fail_next -= 1;
         }
-        (inner.mode.trickle_api, fail_api)
+        (echoing, inner.mode.trickle_api, fail_api)
     };
+    if let Some(e) = echoing {
+        return echo(&e, &req);
+    }
     if fail_api {
         return plain(StatusCode::BAD_GATEWAY, "Bad Gateway");
     }
