@@ -41,7 +41,7 @@ pub enum DaemonError {
     #[error("could not open the process supervisor")]
     Supervisor(#[source] crate::supervisor::SupervisorError),
     /// The forge configuration is invalid.
-    #[error("invalid forge configuration (FORGE_URL)")]
+    #[error("invalid forge configuration")]
     Forge(#[source] crate::forge::ForgeError),
     /// A catalog is invalid.
     #[error("invalid catalog")]

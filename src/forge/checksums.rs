@@ -8,6 +8,10 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
+use super::download::looks_like_html;
+
 /// What kind of checksum file a release asset is, judged by its name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ChecksumFile {
@@ -39,32 +43,158 @@ impl ChecksumFile {
     }
 }
 
-/// Parses `sha256sum` output into basename → lowercase hex. A line that is only a hash is
-/// filed under `lone_name` (the asset of a sidecar), when given. Lines that do not parse
-/// are ignored.
-pub fn parse(text: &str, lone_name: Option<&str>) -> BTreeMap<String, String> {
-    let mut out = BTreeMap::new();
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
+/// Why a checksum file the release lists for an asset cannot vouch for it. A release that
+/// publishes a checksum file promises verification; a file that cannot keep the promise
+/// fails the download (like one that cannot be fetched) instead of letting the bytes in
+/// unverified.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum ChecksumProblem {
+    /// The file is an HTML page (a sign-in or error page served with 200).
+    #[error("it is an HTML page, not a checksum list")]
+    HtmlPage,
+    /// The file is a checksum list, but holds no line for the asset.
+    #[error("it has no line for that asset")]
+    NoLine,
+    /// The file is not `sha256sum` output (or its line for the asset holds no sha256).
+    #[error("it is malformed: {detail}")]
+    Malformed {
+        /// What is wrong, quoting a little of the file.
+        detail: String,
+    },
+}
+
+/// A checksum file of the release that applies to an asset but cannot vouch for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnusableChecksum {
+    /// The checksum file (`SHA256SUMS`, `tool-linux-amd64.sha256`).
+    pub file: String,
+    /// What is wrong with it, for this asset.
+    #[serde(flatten)]
+    pub problem: ChecksumProblem,
+}
+
+/// What one checksum file says, asset by asset.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChecksumList {
+    /// Basename → lowercase hex.
+    hashes: BTreeMap<String, String>,
+    /// Basename → the text standing where its sha256 should be.
+    malformed: BTreeMap<String, String>,
+    /// The first line that is not `HEX  name` at all.
+    first_unreadable: Option<String>,
+    /// Lines that are neither blank nor comments.
+    lines: usize,
+}
+
+/// Most characters of a file quoted in a message.
+const QUOTE_LIMIT: usize = 40;
+
+impl ChecksumList {
+    /// Parses `sha256sum` output. A line that is only a hash is filed under `lone_name`
+    /// (the asset of a sidecar), when given; a sidecar speaks only for that asset.
+    pub fn parse(text: &str, lone_name: Option<&str>) -> Self {
+        let mut list = Self::default();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            list.lines += 1;
+            let (hash, rest) = match line.split_once(char::is_whitespace) {
+                Some((h, r)) => (h, r.trim_start()),
+                None => (line, ""),
+            };
+            let hex = normalize_hex(hash);
+            if hex.is_none() {
+                list.first_unreadable.get_or_insert_with(|| quote(line));
+            }
+            let name = rest.strip_prefix('*').unwrap_or(rest);
+            let name = name.rsplit('/').next().unwrap_or(name);
+            let name = match (name.is_empty(), lone_name) {
+                (false, _) => name,
+                (true, Some(lone)) => lone,
+                (true, None) => {
+                    // A lone hash in a list: for which file?
+                    list.first_unreadable.get_or_insert_with(|| quote(line));
+                    continue;
+                }
+            };
+            if lone_name.is_some_and(|l| l != name) {
+                continue;
+            }
+            match hex {
+                Some(hex) => {
+                    list.hashes.insert(name.to_string(), hex);
+                }
+                None => {
+                    list.malformed
+                        .entry(name.to_string())
+                        .or_insert_with(|| quote(hash));
+                }
+            }
         }
-        let (hash, rest) = match line.split_once(char::is_whitespace) {
-            Some((h, r)) => (h, r.trim_start()),
-            None => (line, ""),
-        };
-        let Some(hash) = normalize_hex(hash) else {
-            continue;
-        };
-        let name = rest.strip_prefix('*').unwrap_or(rest);
-        let name = name.rsplit('/').next().unwrap_or(name);
-        if !name.is_empty() {
-            out.insert(name.to_string(), hash);
-        } else if let Some(lone) = lone_name {
-            out.insert(lone.to_string(), hash);
+        list
+    }
+
+    /// The sha256 the list gives `asset`, or why it gives none.
+    pub fn sha256_of(&self, asset: &str) -> Result<&str, ChecksumProblem> {
+        if let Some(hex) = self.hashes.get(asset) {
+            return Ok(hex);
+        }
+        if let Some(bad) = self.malformed.get(asset) {
+            return Err(ChecksumProblem::Malformed {
+                detail: format!(
+                    "its line for {asset} holds `{bad}` where a 64-digit sha256 belongs"
+                ),
+            });
+        }
+        match (&self.first_unreadable, self.hashes.is_empty()) {
+            (Some(line), true) => Err(ChecksumProblem::Malformed {
+                detail: format!("it holds `{line}`, not `<sha256>  <name>` lines"),
+            }),
+            _ if self.lines == 0 => Err(ChecksumProblem::Malformed {
+                detail: "it is empty".to_string(),
+            }),
+            _ => Err(ChecksumProblem::NoLine),
         }
     }
-    out
+
+    /// Every basename with its sha256.
+    pub fn hashes(&self) -> &BTreeMap<String, String> {
+        &self.hashes
+    }
+}
+
+/// Reads a checksum file as served: `Err` when the whole file is unusable (an HTML page,
+/// or not text), else the list. A sidecar covering `lone_name` accepts a lone hash.
+pub fn read(
+    body: &[u8],
+    content_type: &str,
+    lone_name: Option<&str>,
+) -> Result<ChecksumList, ChecksumProblem> {
+    let content_type = content_type.to_ascii_lowercase();
+    if content_type.starts_with("text/html")
+        || content_type.starts_with("application/xhtml")
+        || looks_like_html(body)
+    {
+        return Err(ChecksumProblem::HtmlPage);
+    }
+    let Ok(text) = std::str::from_utf8(body) else {
+        return Err(ChecksumProblem::Malformed {
+            detail: "it is not text".to_string(),
+        });
+    };
+    Ok(ChecksumList::parse(text, lone_name))
+}
+
+/// A little of `text`, safe to put in a message.
+fn quote(text: &str) -> String {
+    let mut q: String = text.chars().take(QUOTE_LIMIT).collect();
+    if q.len() < text.len() {
+        q.push('…');
+    }
+    q.escape_debug().to_string()
 }
 
 /// The sha256 of a GitHub `digest` (`sha256:<hex>`); `None` for other algorithms.
@@ -112,13 +242,75 @@ mod tests {
     fn parses_sha256sum_formats() {
         let upper = H.to_uppercase();
         let text = format!("{H}  a\n{upper} *b\n{H}  ./dir/c\n# comment\nnot a line\n");
-        let m = parse(&text, None);
+        let list = ChecksumList::parse(&text, None);
+        let m = list.hashes();
         assert_eq!(m.len(), 3);
         assert_eq!(m["a"], H);
         assert_eq!(m["b"], H);
         assert_eq!(m["c"], H);
-        let lone = parse(&format!("{H}\n"), Some("tool"));
-        assert_eq!(lone["tool"], H);
+        assert_eq!(list.sha256_of("c"), Ok(H));
+        assert_eq!(list.sha256_of("d"), Err(ChecksumProblem::NoLine));
+        let lone = ChecksumList::parse(&format!("{H}\n"), Some("tool"));
+        assert_eq!(lone.sha256_of("tool"), Ok(H));
+    }
+
+    #[test]
+    fn says_why_a_file_cannot_vouch_for_an_asset() {
+        let html = b"<!DOCTYPE html>\n<html><body>Sign in</body></html>";
+        assert_eq!(
+            read(html, "text/html; charset=utf-8", None),
+            Err(ChecksumProblem::HtmlPage)
+        );
+        assert_eq!(
+            read(html, "application/octet-stream", None),
+            Err(ChecksumProblem::HtmlPage)
+        );
+        assert!(matches!(
+            read(b"\xff\xfe\x00", "", None),
+            Err(ChecksumProblem::Malformed { detail }) if detail == "it is not text"
+        ));
+
+        // A sidecar that holds something else than a hash, or a short one.
+        let sidecar = read(b"Not Found\n", "text/plain", Some("tool")).unwrap();
+        assert_eq!(
+            sidecar.sha256_of("tool"),
+            Err(ChecksumProblem::Malformed {
+                detail: "it holds `Not Found`, not `<sha256>  <name>` lines".into()
+            })
+        );
+        let short = read(b"abc123\n", "", Some("tool")).unwrap();
+        assert_eq!(
+            short.sha256_of("tool"),
+            Err(ChecksumProblem::Malformed {
+                detail: "its line for tool holds `abc123` where a 64-digit sha256 belongs".into()
+            })
+        );
+        // A sidecar that names another file says nothing about its own asset.
+        let other = read(format!("{H}  other\n").as_bytes(), "", Some("tool")).unwrap();
+        assert_eq!(other.sha256_of("tool"), Err(ChecksumProblem::NoLine));
+
+        // A list without the asset's line, an empty one, one with a broken line for it.
+        let list = read(format!("{H}  other\n").as_bytes(), "", None).unwrap();
+        assert_eq!(list.sha256_of("tool"), Err(ChecksumProblem::NoLine));
+        let empty = read(b"\n", "", None).unwrap();
+        assert!(matches!(
+            empty.sha256_of("tool"),
+            Err(ChecksumProblem::Malformed { detail }) if detail == "it is empty"
+        ));
+        let broken = read(format!("{H}  other\nxyz  tool\n").as_bytes(), "", None).unwrap();
+        assert!(matches!(
+            broken.sha256_of("tool"),
+            Err(ChecksumProblem::Malformed { detail }) if detail.contains("holds `xyz`")
+        ));
+        let long = "x".repeat(100);
+        let quoted = read(long.as_bytes(), "", None).unwrap();
+        let Err(ChecksumProblem::Malformed { detail }) = quoted.sha256_of("tool") else {
+            panic!("not malformed");
+        };
+        assert!(
+            detail.contains(&format!("`{}…`", "x".repeat(40))),
+            "{detail}"
+        );
     }
 
     #[test]

@@ -17,13 +17,15 @@ use std::io::{Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use reqwest::Url;
 use reqwest::header::CONTENT_TYPE;
 
+use super::attempts::Attempts;
 use super::chunk_writer::ChunkWriter;
-use super::forge_client::body_error;
+use super::forge_client::{body_error, header_text};
 use super::forge_error::display_url;
+use super::forge_event::{ForgeEvent, ForgeObserver};
+use super::transfer_watch::{Deadline, TransferWatch};
 use super::verified_staging;
 use super::{ForgeClient, ForgeError};
 
@@ -82,13 +84,27 @@ pub fn is_staging_file(path: &Path, file_name: &str) -> bool {
 
 impl ForgeClient {
     /// Downloads `request.url` into a staging file in `request.dest_dir`, reporting
-    /// `progress(done, total)` as bytes arrive (throttled to every 256 KiB or 50 ms, plus
-    /// the start and the end). Transient failures (connection errors, stalls, truncated
-    /// bodies, 5xx, 429) are retried from the start with backoff; 4xx are not.
+    /// [`ForgeEvent::Progressed`] to `observer` as bytes arrive (throttled to every 256 KiB
+    /// or 50 ms, plus the start and the end). Transient failures (connection errors,
+    /// stalls — idle, below the minimum rate, past the attempt's deadline —, truncated
+    /// bodies, 5xx, 429) are retried from the start with backoff, each retry reported as
+    /// [`ForgeEvent::Retrying`] before the wait; 4xx are not retried.
     pub async fn download(
         &self,
         request: &DownloadRequest<'_>,
-        progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
+        observer: &mut ForgeObserver<'_>,
+    ) -> Result<Downloaded, ForgeError> {
+        let redactor = self.redactor();
+        let mut observer = |event: ForgeEvent| observer(event.redact_with(&redactor));
+        self.download_unredacted(request, &mut observer)
+            .await
+            .map_err(|e| e.redact_with(&redactor))
+    }
+
+    async fn download_unredacted(
+        &self,
+        request: &DownloadRequest<'_>,
+        observer: &mut ForgeObserver<'_>,
     ) -> Result<Downloaded, ForgeError> {
         let url = Url::parse(request.url).map_err(|source| ForgeError::InvalidUrl {
             url: request.asset.to_string(),
@@ -111,24 +127,22 @@ impl ForgeClient {
             .tempfile_in(dir)
             .map_err(io("create a staging file in"))?;
 
-        let mut attempt = 1;
+        let mut attempts = Attempts::start(self.config(), format!("download of {}", request.asset));
         let (sha256, bytes) = loop {
+            if attempts.number() > 1 {
+                let mut file = staging.as_file();
+                file.set_len(0)
+                    .map_err(io("truncate the staging file in"))?;
+                file.seek(SeekFrom::Start(0))
+                    .map_err(io("rewind the staging file in"))?;
+            }
             let file = staging
                 .as_file()
                 .try_clone()
                 .map_err(io("open the staging file in"))?;
-            match self.download_once(&url, request, file, progress).await {
+            match self.download_once(&url, request, file, observer).await {
                 Ok(done) => break done,
-                Err(e) => {
-                    let delay = self.retry_delay(e, attempt)?;
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                    let mut file = staging.as_file();
-                    file.set_len(0)
-                        .map_err(io("truncate the staging file in"))?;
-                    file.seek(SeekFrom::Start(0))
-                        .map_err(io("rewind the staging file in"))?;
-                }
+                Err(e) => attempts.retry_after(e, observer).await?,
             }
         };
 
@@ -165,28 +179,27 @@ impl ForgeClient {
     }
 
     /// One attempt: request, check what comes back, stream it into `file` (at its current
-    /// offset) through a [`ChunkWriter`], which hashes and writes on a thread of its own.
+    /// offset) through a [`ChunkWriter`], which hashes and writes on a thread of its own,
+    /// under a [`TransferWatch`] (idle timeout, minimum rate, the attempt's deadline).
     async fn download_once(
         &self,
         url: &Url,
         request: &DownloadRequest<'_>,
         file: std::fs::File,
-        progress: &mut (dyn FnMut(u64, Option<u64>) + Send),
+        observer: &mut ForgeObserver<'_>,
     ) -> Result<(String, u64), ForgeError> {
-        let (response, final_url) = self.get_once(url, "application/octet-stream").await?;
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let deadline = Deadline::for_attempt(self.config());
+        let (response, final_url) = self
+            .get_once(url, "application/octet-stream", deadline)
+            .await?;
+        let content_type = header_text(&response, CONTENT_TYPE).to_ascii_lowercase();
         if content_type.starts_with("text/html") || content_type.starts_with("application/xhtml") {
             return Err(ForgeError::HtmlInsteadOfBinary {
                 url: display_url(&final_url),
             });
         }
         let total = response.content_length();
-        let idle = self.config().idle_timeout;
+        let mut watch = TransferWatch::start(&final_url, self.config(), deadline);
         let mut stream = response.bytes_stream();
         let mut writer = ChunkWriter::start(file);
         let write_error = |source| ForgeError::Io {
@@ -198,15 +211,9 @@ impl ForgeClient {
         let mut head: Vec<u8> = Vec::with_capacity(SNIFF_LEN);
         let mut sniffed = false;
         let mut reported = (0u64, Instant::now());
+        let mut progress = |done, total| observer(ForgeEvent::Progressed { done, total });
         progress(0, total);
-        loop {
-            let next = tokio::time::timeout(idle, stream.next())
-                .await
-                .map_err(|_| ForgeError::IdleTimeout {
-                    url: display_url(&final_url),
-                    idle,
-                })?;
-            let Some(chunk) = next else { break };
+        while let Some(chunk) = watch.next(&mut stream).await? {
             let chunk = chunk.map_err(|e| body_error(&final_url, received, total, e))?;
             if !sniffed {
                 let take = (SNIFF_LEN - head.len()).min(chunk.len());
@@ -274,7 +281,7 @@ fn sniff(
 }
 
 /// Whether `head` starts like an HTML (or XML) document.
-fn looks_like_html(head: &[u8]) -> bool {
+pub(crate) fn looks_like_html(head: &[u8]) -> bool {
     let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
     let start = head
         .iter()

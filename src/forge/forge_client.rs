@@ -1,21 +1,31 @@
 //! [`ForgeClient`]: HTTP to a forge — requests with the token only for the forge's own
-//! origin, redirects followed by hand, retries of transient failures, error bodies turned
-//! into messages, and release resolution.
+//! origin, redirects followed by hand, retries of transient failures (reported as they
+//! happen, see [`Attempts`]), bounded time per attempt (idle timeout, minimum rate,
+//! deadline: [`TransferWatch`]), error bodies turned into messages, and release
+//! resolution.
+//!
+//! Every public operation takes a [`ForgeObserver`] and passes its result and its events
+//! through the [`Redactor`] of the configured token on the way out: whatever the forge
+//! echoes (an `Authorization` header quoted in an error page), the token never reaches a
+//! message, a log line or a stored release.
 //!
 //! Redirects are never followed by the HTTP library: every hop is a new request, and the
 //! `Authorization` header is added only when that hop's origin (scheme, host, port) is the
 //! forge's. A release download that Forgejo answers with `303 See Other` to object storage
 //! (or to an external asset URL) therefore reaches the storage host without the token.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
-use futures::StreamExt;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION, RETRY_AFTER};
 use reqwest::{Response, StatusCode, Url};
+use tokio::time::Instant;
 
-use super::checksums::{self, ChecksumFile};
+use super::attempts::Attempts;
+use super::checksums::{self, ChecksumFile, ChecksumList, ChecksumProblem, UnusableChecksum};
 use super::forge_error::{display_host, display_url};
+use super::forge_event::{ForgeEvent, ForgeObserver};
+use super::redaction::Redactor;
+use super::transfer_watch::{Deadline, TransferWatch};
 use super::wire::{ApiErrorBody, ApiRelease};
 use super::{
     ForgeConfig, ForgeError, ForgeKind, ReleaseAsset, ReleaseSource, ReleaseVersion,
@@ -57,19 +67,45 @@ impl ForgeClient {
         &self.config
     }
 
+    /// The redactor of the configured token: every public operation hands its result and
+    /// its events out through it.
+    pub(crate) fn redactor(&self) -> Redactor<'_> {
+        Redactor::new(self.config.token.as_ref())
+    }
+
     /// Looks a release up and collects the sha256 each asset must have. See
     /// [`ReleaseSource`] for what can be looked up; checksum files of the release are
-    /// downloaded and parsed here, so the result is complete.
+    /// downloaded and read here, so the result is complete: each asset has its expected
+    /// sha256, or none published, or the checksum files that apply to it but cannot vouch
+    /// for it ([`ReleaseAsset::expected_sha256`] refuses those). Retries are reported to
+    /// `observer` as they happen.
     pub async fn resolve_release(
         &self,
         source: &ReleaseSource,
+        observer: &mut ForgeObserver<'_>,
+    ) -> Result<ResolvedRelease, ForgeError> {
+        let redactor = self.redactor();
+        let mut observer = |event: ForgeEvent| observer(event.redact_with(&redactor));
+        match self.resolve_unredacted(source, &mut observer).await {
+            Ok(release) => Ok(release.redact_with(&redactor)),
+            Err(e) => Err(e.redact_with(&redactor)),
+        }
+    }
+
+    async fn resolve_unredacted(
+        &self,
+        source: &ReleaseSource,
+        observer: &mut ForgeObserver<'_>,
     ) -> Result<ResolvedRelease, ForgeError> {
         let mut release = match source {
             ReleaseSource::Release {
                 owner,
                 repo,
                 version,
-            } => self.resolve_repo_release(owner, repo, version).await?,
+            } => {
+                self.resolve_repo_release(owner, repo, version, observer)
+                    .await?
+            }
             ReleaseSource::GenericPackage {
                 owner,
                 package,
@@ -77,7 +113,7 @@ impl ForgeClient {
                 files,
             } => self.generic_package(owner, package, version, files)?,
         };
-        self.attach_checksums(&mut release).await?;
+        self.attach_checksums(&mut release, observer).await?;
         Ok(release)
     }
 
@@ -86,6 +122,7 @@ impl ForgeClient {
         owner: &str,
         repo: &str,
         version: &ReleaseVersion,
+        observer: &mut ForgeObserver<'_>,
     ) -> Result<ResolvedRelease, ForgeError> {
         let repo_path = format!("{owner}/{repo}");
         let base = self.config.kind.repo_api_path(owner, repo);
@@ -93,10 +130,10 @@ impl ForgeClient {
             ReleaseVersion::Latest => self.url(&base, &["releases", "latest"]),
             ReleaseVersion::Tag(tag) => self.url(&base, &["releases", "tags", tag]),
         };
-        match self.get_json::<ApiRelease>(&url).await {
+        match self.get_json::<ApiRelease>(&url, observer).await {
             Ok(api) => Ok(self.convert(&repo_path, api)),
-            Err(ForgeError::Status { status, .. }) if status == StatusCode::NOT_FOUND => {
-                Err(self.explain_not_found(owner, repo, version).await)
+            Err(e) if is_not_found(&e) => {
+                Err(self.explain_not_found(owner, repo, version, observer).await)
             }
             Err(e) => Err(e),
         }
@@ -109,6 +146,7 @@ impl ForgeClient {
         owner: &str,
         repo: &str,
         version: &ReleaseVersion,
+        observer: &mut ForgeObserver<'_>,
     ) -> ForgeError {
         let repo_path = format!("{owner}/{repo}");
         let base = self.config.kind.repo_api_path(owner, repo);
@@ -120,9 +158,9 @@ impl ForgeClient {
         url.query_pairs_mut()
             .append_pair(page_param, &LIST_LIMIT.to_string());
         let host = display_host(&self.config.base_url);
-        let releases = match self.get_json::<Vec<ApiRelease>>(&url).await {
+        let releases = match self.get_json::<Vec<ApiRelease>>(&url, observer).await {
             Ok(r) => r,
-            Err(ForgeError::Status { status, .. }) if status == StatusCode::NOT_FOUND => {
+            Err(e) if is_not_found(&e) => {
                 let hint = if self.config.token.is_some() {
                     " (or the token cannot see it; check FORGE_TOKEN)".to_string()
                 } else {
@@ -180,6 +218,7 @@ impl ForgeClient {
                 sha256: None,
                 sha256_source: None,
                 updated_at: None,
+                unusable_checksums: Vec::new(),
             });
         }
         assets.sort_by(|a, b| a.name.cmp(&b.name));
@@ -212,6 +251,7 @@ impl ForgeClient {
                 url: a.browser_download_url,
                 digest: a.digest,
                 updated_at: a.updated_at.or(a.created_at),
+                unusable_checksums: Vec::new(),
             })
             .collect();
         assets.sort_by(|a, b| a.name.cmp(&b.name));
@@ -232,10 +272,15 @@ impl ForgeClient {
     }
 
     /// Downloads the release's checksum files and fills in each asset's expected sha256.
-    /// Sources that disagree about an asset are an error.
-    async fn attach_checksums(&self, release: &mut ResolvedRelease) -> Result<(), ForgeError> {
-        // asset name → (source, sha256), every claim kept to detect conflicts.
-        let mut claims: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    /// A sidecar applies to its asset, an aggregate list to every asset that is not itself
+    /// a checksum file. Each file that applies must vouch for the asset: one that cannot (an
+    /// HTML page, no line for it, malformed) is recorded on the asset, whose download is
+    /// then refused. Sources that disagree about an asset are an error.
+    async fn attach_checksums(
+        &self,
+        release: &mut ResolvedRelease,
+        observer: &mut ForgeObserver<'_>,
+    ) -> Result<(), ForgeError> {
         let files: Vec<(String, String, ChecksumFile)> = release
             .assets
             .iter()
@@ -244,50 +289,57 @@ impl ForgeClient {
                 ChecksumFile::classify(&a.name).map(|k| (a.name.clone(), a.url.clone(), k))
             })
             .collect();
-        for (name, url, kind) in &files {
-            let url = Url::parse(url).map_err(|source| ForgeError::InvalidUrl {
+        // (file name, kind, what it says), sidecars before aggregate lists.
+        let mut lists: Vec<(String, ChecksumFile, Result<ChecksumList, ChecksumProblem>)> =
+            Vec::new();
+        for (name, url, kind) in files {
+            let url = Url::parse(&url).map_err(|source| ForgeError::InvalidUrl {
                 url: name.clone(),
                 source,
             })?;
-            let body = self.get_small(&url, CHECKSUM_LIMIT).await?;
-            let text = String::from_utf8_lossy(&body);
-            let lone = match kind {
+            let (content_type, body) = self.get_small(&url, CHECKSUM_LIMIT, observer).await?;
+            let lone = match &kind {
                 ChecksumFile::Sidecar { asset } => Some(asset.as_str()),
                 ChecksumFile::Aggregate => None,
             };
-            for (asset, sha) in checksums::parse(&text, lone) {
-                // A sidecar only speaks for its own asset.
-                if lone.is_some_and(|l| l != asset) {
-                    continue;
-                }
-                claims.entry(asset).or_default().push((name.clone(), sha));
-            }
+            let list = checksums::read(&body, &content_type, lone);
             release.checksum_files.push(name.clone());
+            lists.push((name, kind, list));
         }
+        lists.sort_by_key(|(_, kind, _)| matches!(kind, ChecksumFile::Aggregate));
         for asset in &mut release.assets {
-            let mut all: Vec<(String, String)> = Vec::new();
+            let is_checksum_file = ChecksumFile::classify(&asset.name).is_some();
+            // Every (source, sha256) claim, to detect conflicts.
+            let mut claims: Vec<(String, String)> = Vec::new();
             if let Some(sha) = &asset.sha256 {
-                all.push(("digest".to_string(), sha.clone()));
+                claims.push(("digest".to_string(), sha.clone()));
             }
-            if let Some(more) = claims.remove(&asset.name) {
-                // Sidecars before aggregate lists.
-                let (side, agg): (Vec<_>, Vec<_>) = more.into_iter().partition(|(src, _)| {
-                    matches!(
-                        ChecksumFile::classify(src),
-                        Some(ChecksumFile::Sidecar { .. })
-                    )
-                });
-                all.extend(side);
-                all.extend(agg);
+            for (file, kind, list) in &lists {
+                let applies = match kind {
+                    ChecksumFile::Sidecar { asset: covered } => *covered == asset.name,
+                    ChecksumFile::Aggregate => !is_checksum_file,
+                };
+                let said = list
+                    .as_ref()
+                    .map_err(Clone::clone)
+                    .and_then(|l| l.sha256_of(&asset.name));
+                match said {
+                    Ok(sha) => claims.push((file.clone(), sha.to_string())),
+                    Err(problem) if applies => asset.unusable_checksums.push(UnusableChecksum {
+                        file: file.clone(),
+                        problem,
+                    }),
+                    Err(_) => {}
+                }
             }
-            let Some((source, sha)) = all.first().cloned() else {
+            let Some((source, sha)) = claims.first().cloned() else {
                 continue;
             };
-            if all.iter().any(|(_, s)| *s != sha) {
+            if claims.iter().any(|(_, s)| *s != sha) {
                 return Err(ForgeError::ChecksumConflict {
                     tag: release.tag.clone(),
                     asset: asset.name.clone(),
-                    detail: all
+                    detail: claims
                         .iter()
                         .map(|(src, s)| format!("{src}: {}", crate::tasks::short_hash(s)))
                         .collect::<Vec<_>>()
@@ -312,82 +364,64 @@ impl ForgeClient {
     }
 
     /// GETs JSON, with retries.
-    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &Url) -> Result<T, ForgeError> {
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &Url,
+        observer: &mut ForgeObserver<'_>,
+    ) -> Result<T, ForgeError> {
         let accept = self.config.kind.accept();
-        let body = self
-            .retrying(|| async {
-                let (resp, final_url) = self.get_once(url, accept).await?;
-                read_limited(resp, &final_url, JSON_LIMIT, self.config.idle_timeout).await
-            })
-            .await?;
+        let (_, body) = self.get_text(url, accept, JSON_LIMIT, observer).await?;
         serde_json::from_slice(&body).map_err(|e| ForgeError::InvalidJson {
             url: display_url(url),
             detail: e.to_string(),
         })
     }
 
-    /// GETs a small file (a checksum list), with retries.
-    async fn get_small(&self, url: &Url, limit: u64) -> Result<Vec<u8>, ForgeError> {
-        self.retrying(|| async {
-            let (resp, final_url) = self.get_once(url, "*/*").await?;
-            read_limited(resp, &final_url, limit, self.config.idle_timeout).await
-        })
-        .await
-    }
-
-    /// Runs `op` until it succeeds, fails for good, or runs out of attempts.
-    async fn retrying<T, F, Fut>(&self, mut op: F) -> Result<T, ForgeError>
-    where
-        F: FnMut() -> Fut,
-        Fut: Future<Output = Result<T, ForgeError>>,
-    {
-        let mut attempt = 1;
-        loop {
-            match op().await {
-                Ok(v) => return Ok(v),
-                Err(e) => {
-                    let delay = self.retry_delay(e, attempt)?;
-                    tokio::time::sleep(delay).await;
-                    attempt += 1;
-                }
-            }
-        }
-    }
-
-    /// How long to wait before trying again after `err` on attempt `attempt`, or `err`
-    /// back when trying again is pointless.
-    pub(crate) fn retry_delay(
+    /// GETs a small file (a checksum list), with retries: its `Content-Type` and bytes.
+    async fn get_small(
         &self,
-        err: ForgeError,
-        attempt: u32,
-    ) -> Result<Duration, ForgeError> {
-        if !err.is_transient() || attempt >= self.config.max_attempts {
-            return Err(err);
-        }
-        match err {
-            ForgeError::Status {
-                url,
-                retry_after: Some(after),
-                ..
-            } if after > self.config.max_retry_after => Err(ForgeError::RateLimited {
-                url,
-                retry_after: after,
-            }),
-            ForgeError::Status {
-                retry_after: Some(after),
-                ..
-            } => Ok(after),
-            _ => Ok(self.config.backoff(attempt)),
+        url: &Url,
+        limit: u64,
+        observer: &mut ForgeObserver<'_>,
+    ) -> Result<(String, Vec<u8>), ForgeError> {
+        self.get_text(url, "*/*", limit, observer).await
+    }
+
+    /// GETs a whole body of at most `limit` bytes, attempt after attempt.
+    async fn get_text(
+        &self,
+        url: &Url,
+        accept: &str,
+        limit: u64,
+        observer: &mut ForgeObserver<'_>,
+    ) -> Result<(String, Vec<u8>), ForgeError> {
+        let mut attempts = Attempts::start(&self.config, format!("GET {}", display_url(url)));
+        loop {
+            let deadline = Deadline::for_attempt(&self.config);
+            let result = async {
+                let (resp, final_url) = self.get_once(url, accept, deadline).await?;
+                let content_type = header_text(&resp, CONTENT_TYPE);
+                let watch = TransferWatch::start(&final_url, &self.config, deadline);
+                let body = read_limited(resp, &final_url, limit, watch).await?;
+                Ok((content_type, body))
+            }
+            .await;
+            match result {
+                Ok(v) => return Ok(v),
+                Err(e) => attempts.retry_after(e, observer).await?,
+            }
         }
     }
 
     /// One request, following redirects by hand: the token goes only to the forge's
     /// origin. Returns a 2xx response and the URL that answered it; any other status is an
-    /// error carrying the server's message.
+    /// error carrying the server's message. Each hop waits at most the idle timeout for
+    /// its headers, and all of them together end at `deadline`.
     pub(crate) async fn get_once(
         &self,
         url: &Url,
         accept: &str,
+        deadline: Option<Deadline>,
     ) -> Result<(Response, Url), ForgeError> {
         let mut current = url.clone();
         for _ in 0..=MAX_REDIRECTS {
@@ -400,22 +434,29 @@ impl ForgeClient {
                 value.set_sensitive(true);
                 request = request.header(AUTHORIZATION, value);
             }
-            let response =
-                match tokio::time::timeout(self.config.idle_timeout, request.send()).await {
-                    Err(_) => {
-                        return Err(ForgeError::IdleTimeout {
-                            url: display_url(&current),
-                            idle: self.config.idle_timeout,
-                        });
+            let idle = self.config.idle_timeout;
+            let wait = match &deadline {
+                Some(d) => idle.min(d.at().saturating_duration_since(Instant::now())),
+                None => idle,
+            };
+            let response = match tokio::time::timeout(wait, request.send()).await {
+                Err(_) => {
+                    if let Some(d) = deadline.filter(Deadline::has_passed) {
+                        return Err(d.exceeded(&current));
                     }
-                    Ok(Err(source)) => {
-                        return Err(ForgeError::Connect {
-                            url: display_url(&current),
-                            source: source.without_url(),
-                        });
-                    }
-                    Ok(Ok(r)) => r,
-                };
+                    return Err(ForgeError::IdleTimeout {
+                        url: display_url(&current),
+                        idle,
+                    });
+                }
+                Ok(Err(source)) => {
+                    return Err(ForgeError::Connect {
+                        url: display_url(&current),
+                        source: source.without_url(),
+                    });
+                }
+                Ok(Ok(r)) => r,
+            };
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let next = response
@@ -436,7 +477,7 @@ impl ForgeClient {
             if status.is_success() {
                 return Ok((response, current));
             }
-            return Err(self.status_error(response, &current).await);
+            return Err(self.status_error(response, &current, deadline).await);
         }
         Err(ForgeError::Redirect {
             url: display_url(url),
@@ -445,7 +486,12 @@ impl ForgeClient {
     }
 
     /// Turns an error response into an error with the server's own message.
-    async fn status_error(&self, response: Response, url: &Url) -> ForgeError {
+    async fn status_error(
+        &self,
+        response: Response,
+        url: &Url,
+        deadline: Option<Deadline>,
+    ) -> ForgeError {
         let status = response.status();
         let retry_after = response
             .headers()
@@ -458,7 +504,8 @@ impl ForgeClient {
             .get(CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.contains("json"));
-        let body = read_limited(response, url, ERROR_BODY_LIMIT, self.config.idle_timeout)
+        let watch = TransferWatch::start(url, &self.config, deadline);
+        let body = read_limited(response, url, ERROR_BODY_LIMIT, watch)
             .await
             .unwrap_or_default();
         let message = is_json
@@ -494,24 +541,28 @@ fn first_line(body: &[u8], status: StatusCode) -> String {
     }
 }
 
-/// Reads a whole body of at most `limit` bytes, each read under the idle timeout.
+/// A response header as text (empty when absent or not text).
+pub(crate) fn header_text(response: &Response, name: reqwest::header::HeaderName) -> String {
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Reads a whole body of at most `limit` bytes under `watch` (idle timeout, minimum rate,
+/// deadline).
 async fn read_limited(
     response: Response,
     url: &Url,
     limit: u64,
-    idle: Duration,
+    mut watch: TransferWatch,
 ) -> Result<Vec<u8>, ForgeError> {
     let expected = response.content_length();
     let mut stream = response.bytes_stream();
     let mut body = Vec::new();
-    loop {
-        let next = tokio::time::timeout(idle, stream.next())
-            .await
-            .map_err(|_| ForgeError::IdleTimeout {
-                url: display_url(url),
-                idle,
-            })?;
-        let Some(chunk) = next else { break };
+    while let Some(chunk) = watch.next(&mut stream).await? {
         let chunk = chunk.map_err(|source| body_error(url, body.len() as u64, expected, source))?;
         if body.len() as u64 + chunk.len() as u64 > limit {
             return Err(ForgeError::TooLarge {
@@ -543,6 +594,14 @@ pub(crate) fn body_error(
             source: source.without_url(),
         },
     }
+}
+
+/// Whether the (last attempt of the) request answered 404.
+fn is_not_found(err: &ForgeError) -> bool {
+    matches!(
+        err.last_attempt(),
+        ForgeError::Status { status, .. } if *status == StatusCode::NOT_FOUND
+    )
 }
 
 fn join_tags(releases: &[&ApiRelease]) -> String {

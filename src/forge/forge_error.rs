@@ -6,6 +6,12 @@ use std::time::Duration;
 
 use reqwest::{StatusCode, Url};
 
+use super::checksums::ChecksumProblem;
+use super::redaction::Redactor;
+use super::transfer_limits::{
+    LimitParseError, MIN_RATE_ENV, MinRate, TIMEOUT_ENV, format_bytes, format_duration,
+};
+
 /// A failure to resolve or download a release asset.
 #[derive(Debug, thiserror::Error)]
 pub enum ForgeError {
@@ -117,6 +123,68 @@ pub enum ForgeError {
         url: String,
         /// The idle timeout.
         idle: Duration,
+    },
+    /// Bytes arrived, but slower than the minimum rate for a whole window: a trickle the
+    /// idle timeout cannot see.
+    #[error(
+        "{url} sent only {} in {} ({}/s), below the minimum rate of {min_rate} ({MIN_RATE_ENV}); the transfer stalled, try again later",
+        format_bytes(*.received), format_duration(*.span), format_bytes(average_rate(*.received, *.span))
+    )]
+    TooSlow {
+        /// Where (no query string).
+        url: String,
+        /// Bytes received in `span`.
+        received: u64,
+        /// How long the rate was averaged over (at least the window).
+        span: Duration,
+        /// The limit.
+        min_rate: MinRate,
+    },
+    /// The attempt ran out of its time, whatever the rate.
+    #[error(
+        "{url} did not finish within {} ({TIMEOUT_ENV}, per attempt); the server or the network is too slow, try again later",
+        format_duration(*.limit)
+    )]
+    DeadlineExceeded {
+        /// Where (no query string).
+        url: String,
+        /// The deadline of one attempt.
+        limit: Duration,
+    },
+    /// The request was tried more than once and the last attempt failed with `source`.
+    #[error("failed after {attempts} attempts in {}", format_duration(*.elapsed))]
+    GaveUp {
+        /// Attempts made, the first included.
+        attempts: u32,
+        /// From the first attempt's start to the last one's failure, waits included.
+        elapsed: Duration,
+        /// The last attempt's error.
+        #[source]
+        source: Box<ForgeError>,
+    },
+    /// A checksum file the release lists for the asset cannot vouch for it.
+    #[error(
+        "the release's checksum file {file} cannot verify {asset}, so it is not installed; fix the checksum file, or pick another version"
+    )]
+    UnusableChecksum {
+        /// The checksum file.
+        file: String,
+        /// The asset.
+        asset: String,
+        /// What is wrong with the file.
+        #[source]
+        problem: ChecksumProblem,
+    },
+    /// A setting from the environment does not parse.
+    #[error("{variable}=`{value}` is not a valid setting")]
+    InvalidSetting {
+        /// The variable.
+        variable: &'static str,
+        /// Its value (no secret: only limits are parsed this way).
+        value: String,
+        /// What was expected.
+        #[source]
+        source: LimitParseError,
     },
     /// The body ended before it was complete.
     #[error("the download from {url} ended early after {received} of {expected} bytes; try again")]
@@ -257,13 +325,243 @@ impl ForgeError {
         match self {
             ForgeError::Connect { .. }
             | ForgeError::IdleTimeout { .. }
+            | ForgeError::TooSlow { .. }
+            | ForgeError::DeadlineExceeded { .. }
             | ForgeError::Truncated { .. }
             | ForgeError::Body { .. } => true,
+            ForgeError::GaveUp { source, .. } => source.is_transient(),
             ForgeError::Status { status, .. } => {
                 status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS
             }
             _ => false,
         }
+    }
+}
+
+impl ForgeError {
+    /// The error of the last attempt: the cause of [`GaveUp`](ForgeError::GaveUp), else
+    /// the error itself.
+    pub fn last_attempt(&self) -> &ForgeError {
+        match self {
+            ForgeError::GaveUp { source, .. } => source.last_attempt(),
+            other => other,
+        }
+    }
+
+    /// Replaces the last attempt's error with `f(it)`, keeping the count of attempts.
+    pub fn map_last_attempt(self, f: impl FnOnce(ForgeError) -> ForgeError) -> ForgeError {
+        match self {
+            ForgeError::GaveUp {
+                attempts,
+                elapsed,
+                source,
+            } => ForgeError::GaveUp {
+                attempts,
+                elapsed,
+                source: Box::new(source.map_last_attempt(f)),
+            },
+            other => f(other),
+        }
+    }
+
+    /// The error without the token in any of its texts. Every variant is listed, so a new
+    /// one cannot be forgotten; causes from other crates (transport and I/O errors) carry
+    /// no text from the server.
+    pub(crate) fn redact_with(self, r: &Redactor<'_>) -> Self {
+        use ForgeError as E;
+        let t = |s: String| r.text(s);
+        match self {
+            E::InvalidUrl { url, source } => E::InvalidUrl {
+                url: t(url),
+                source,
+            },
+            E::UnsupportedUrl { url } => E::UnsupportedUrl { url: t(url) },
+            E::NotFound { what, host, hint } => E::NotFound {
+                what: t(what),
+                host: t(host),
+                hint: t(hint),
+            },
+            E::OnlyPrereleases { repo, tags } => E::OnlyPrereleases {
+                repo: t(repo),
+                tags: t(tags),
+            },
+            E::NoReleases { repo } => E::NoReleases { repo: t(repo) },
+            E::AssetMissing {
+                repo,
+                tag,
+                asset,
+                available,
+            } => E::AssetMissing {
+                repo: t(repo),
+                tag: t(tag),
+                asset: t(asset),
+                available: t(available),
+            },
+            E::UnsafeAssetName { name } => E::UnsafeAssetName { name: t(name) },
+            E::Unauthorized {
+                host,
+                status,
+                message,
+            } => E::Unauthorized {
+                host: t(host),
+                status,
+                message: t(message),
+            },
+            E::Status {
+                url,
+                status,
+                message,
+                retry_after,
+            } => E::Status {
+                url: t(url),
+                status,
+                message: t(message),
+                retry_after,
+            },
+            E::RateLimited { url, retry_after } => E::RateLimited {
+                url: t(url),
+                retry_after,
+            },
+            E::Connect { url, source } => E::Connect {
+                url: t(url),
+                source,
+            },
+            E::IdleTimeout { url, idle } => E::IdleTimeout { url: t(url), idle },
+            E::TooSlow {
+                url,
+                received,
+                span,
+                min_rate,
+            } => E::TooSlow {
+                url: t(url),
+                received,
+                span,
+                min_rate,
+            },
+            E::DeadlineExceeded { url, limit } => E::DeadlineExceeded { url: t(url), limit },
+            E::GaveUp {
+                attempts,
+                elapsed,
+                source,
+            } => E::GaveUp {
+                attempts,
+                elapsed,
+                source: Box::new(source.redact_with(r)),
+            },
+            E::UnusableChecksum {
+                file,
+                asset,
+                problem,
+            } => E::UnusableChecksum {
+                file: t(file),
+                asset: t(asset),
+                problem: match problem {
+                    ChecksumProblem::Malformed { detail } => {
+                        ChecksumProblem::Malformed { detail: t(detail) }
+                    }
+                    other => other,
+                },
+            },
+            E::InvalidSetting {
+                variable,
+                value,
+                source,
+            } => E::InvalidSetting {
+                variable,
+                value: t(value),
+                source,
+            },
+            E::Truncated {
+                url,
+                received,
+                expected,
+            } => E::Truncated {
+                url: t(url),
+                received,
+                expected,
+            },
+            E::Body {
+                url,
+                received,
+                source,
+            } => E::Body {
+                url: t(url),
+                received,
+                source,
+            },
+            E::Redirect { url, reason } => E::Redirect {
+                url: t(url),
+                reason: t(reason),
+            },
+            E::HtmlInsteadOfBinary { url } => E::HtmlInsteadOfBinary { url: t(url) },
+            E::TextInsteadOfBinary { url, content_type } => E::TextInsteadOfBinary {
+                url: t(url),
+                content_type: t(content_type),
+            },
+            E::ChecksumMismatch {
+                asset,
+                source_name,
+                expected,
+                actual,
+            } => E::ChecksumMismatch {
+                asset: t(asset),
+                source_name: t(source_name),
+                expected: t(expected),
+                actual,
+            },
+            E::ChecksumConflict { tag, asset, detail } => E::ChecksumConflict {
+                tag: t(tag),
+                asset: t(asset),
+                detail: t(detail),
+            },
+            E::AssetGone {
+                asset,
+                tag,
+                url,
+                status,
+            } => E::AssetGone {
+                asset: t(asset),
+                tag: t(tag),
+                url: t(url),
+                status,
+            },
+            E::SizeMismatch {
+                asset,
+                expected,
+                actual,
+            } => E::SizeMismatch {
+                asset: t(asset),
+                expected,
+                actual,
+            },
+            E::TooLarge { url, limit } => E::TooLarge { url: t(url), limit },
+            E::InvalidJson { url, detail } => E::InvalidJson {
+                url: t(url),
+                detail: t(detail),
+            },
+            E::Io {
+                action,
+                path,
+                source,
+            } => E::Io {
+                action,
+                path: t(path),
+                source,
+            },
+            E::InvalidToken => E::InvalidToken,
+            E::Client(source) => E::Client(source),
+        }
+    }
+}
+
+/// Bytes per second, for messages.
+fn average_rate(bytes: u64, span: Duration) -> u64 {
+    let secs = span.as_secs_f64();
+    if secs > 0.0 {
+        // A float-to-int cast saturates.
+        (bytes as f64 / secs) as u64
+    } else {
+        bytes
     }
 }
 

@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ForgeKind;
+use super::checksums::UnusableChecksum;
+use super::redaction::Redactor;
+use super::{ForgeError, ForgeKind};
 
 /// A release found on a forge: what [`ResolveRelease`](crate::tasks::ResolveRelease)
 /// hands to its dependents. It holds nothing that changes between two look-ups of the same
@@ -53,6 +55,31 @@ pub struct ReleaseAsset {
     /// When the asset last changed (GitHub `updated_at`, else its creation time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+    /// Checksum files of the release that apply to this asset but cannot vouch for it (an
+    /// HTML page, no line for it, malformed). Downloading the asset is then refused: see
+    /// [`expected_sha256`](Self::expected_sha256).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unusable_checksums: Vec<UnusableChecksum>,
+}
+
+impl ReleaseAsset {
+    /// The sha256 the bytes must have and where it came from (`SHA256SUMS`), `None` when
+    /// the release publishes none for this asset (only the size, the HTML check and the ELF
+    /// check guard it then), or an error when a checksum file applies to it but cannot
+    /// vouch for it: a release that promises verification is never installed unverified.
+    pub fn expected_sha256(&self) -> Result<Option<(&str, &str)>, ForgeError> {
+        if let Some(bad) = self.unusable_checksums.first() {
+            return Err(ForgeError::UnusableChecksum {
+                file: bad.file.clone(),
+                asset: self.name.clone(),
+                problem: bad.problem.clone(),
+            });
+        }
+        Ok(self
+            .sha256
+            .as_deref()
+            .map(|sha| (sha, self.sha256_source.as_deref().unwrap_or("the release"))))
+    }
 }
 
 impl ResolvedRelease {
@@ -72,6 +99,42 @@ impl ResolvedRelease {
                 .collect::<Vec<_>>()
                 .join(", ")
         }
+    }
+
+    /// The release without the token in any text the forge sent, except the asset URLs the
+    /// downloads need (messages never show them whole: see `display_url`).
+    pub(crate) fn redact_with(mut self, r: &Redactor<'_>) -> Self {
+        r.in_place(&mut self.repo);
+        r.in_place(&mut self.tag);
+        r.in_place(&mut self.name);
+        for text in [&mut self.published_at, &mut self.html_url]
+            .into_iter()
+            .flatten()
+        {
+            r.in_place(text);
+        }
+        self.checksum_files.iter_mut().for_each(|f| r.in_place(f));
+        for a in &mut self.assets {
+            r.in_place(&mut a.name);
+            for text in [
+                &mut a.digest,
+                &mut a.sha256,
+                &mut a.sha256_source,
+                &mut a.updated_at,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                r.in_place(text);
+            }
+            for u in &mut a.unusable_checksums {
+                r.in_place(&mut u.file);
+                if let super::checksums::ChecksumProblem::Malformed { detail } = &mut u.problem {
+                    r.in_place(detail);
+                }
+            }
+        }
+        self
     }
 
     /// `release v0.3.2 of owner/repo`, for artifacts' origin and messages.

@@ -8,7 +8,13 @@
 //! `<bin_dir>/.<binary>.download-<random>`; the install task renames it over
 //! `<bin_dir>/<binary>`. The staging file exists only after a complete, verified download
 //! (size, the release's sha256 when it publishes one, not an HTML page); a failed or
-//! cancelled download leaves nothing in the bin dir.
+//! cancelled download leaves nothing in the bin dir. A release whose checksum file applies
+//! to the asset but cannot vouch for it (an HTML page, no line for it, malformed) fails
+//! the task permanently before a byte is downloaded.
+//!
+//! Retries of the download are shown while they wait (a log line and the progress
+//! message: attempt n of N, the reason, the wait); a download that gives up says how many
+//! attempts it made and how long they took.
 //!
 //! Fingerprint: bin dir, binary, asset name, and the asset's URL, size, update/publish time
 //! and expected sha256.
@@ -25,7 +31,7 @@ use std::path::PathBuf;
 
 use reqwest::StatusCode;
 
-use super::resolve_release::forge_task_error;
+use super::resolve_release::{forge_task_error, show_forge_events};
 use super::{
     Artifact, FileDigest, Freshness, LogStream, ResolveRelease, ResourceClass, TaskContext,
     TaskError, TaskKey, TaskKind, TaskOutput,
@@ -188,15 +194,17 @@ impl TaskKind for DownloadAsset {
         })?;
         let asset = self.find_asset(release).map_err(fail)?;
         let client = ForgeClient::new(self.forge.clone()).map_err(fail)?;
-        match (&asset.sha256, &asset.sha256_source) {
-            (Some(_), Some(source)) => ctx.log(
+        // A checksum file that applies to the asset but cannot vouch for it stops here.
+        let expected = asset.expected_sha256().map_err(fail)?;
+        match expected {
+            Some((_, source)) => ctx.log(
                 LogStream::Info,
                 format!(
                     "{} will be checked against the sha256 from {source}",
                     asset.name
                 ),
             ),
-            _ => ctx.log(
+            None => ctx.log(
                 LogStream::Info,
                 format!(
                     "{} of {} publishes no sha256 for {}; only the ELF check guards it",
@@ -209,27 +217,28 @@ impl TaskKind for DownloadAsset {
             asset: &asset.name,
             dest_dir: &self.bin_dir,
             file_name: &self.binary,
-            expected_sha256: asset.sha256.as_deref(),
-            sha256_source: asset.sha256_source.as_deref(),
+            expected_sha256: expected.map(|(sha, _)| sha),
+            sha256_source: expected.map(|(_, source)| source),
             expected_size: Some(asset.size),
             expect_binary: true,
         };
-        let mut progress = |done: u64, total: Option<u64>| ctx.progress(done, total, None);
         let downloaded = client
-            .download(&request, &mut progress)
+            .download(&request, &mut show_forge_events(ctx))
             .await
-            .map_err(|e| match e {
-                ForgeError::Status { url, status, .. }
-                    if status == StatusCode::NOT_FOUND || status == StatusCode::GONE =>
-                {
-                    ForgeError::AssetGone {
-                        asset: asset.name.clone(),
-                        tag: release.tag.clone(),
-                        url,
-                        status,
+            .map_err(|e| {
+                e.map_last_attempt(|e| match e {
+                    ForgeError::Status { url, status, .. }
+                        if status == StatusCode::NOT_FOUND || status == StatusCode::GONE =>
+                    {
+                        ForgeError::AssetGone {
+                            asset: asset.name.clone(),
+                            tag: release.tag.clone(),
+                            url,
+                            status,
+                        }
                     }
-                }
-                e => e,
+                    e => e,
+                })
             })
             .map_err(fail)?;
         Ok(TaskOutput::Artifact(Artifact {

@@ -60,7 +60,7 @@ pub use cargo_build::CargoBuild;
 pub use command::Command;
 pub use context::{LogStream, TaskContext};
 pub use download_asset::DownloadAsset;
-pub use error::{BoxError, TaskError};
+pub use error::{BoxError, TaskError, error_chain};
 pub use freshness::Freshness;
 pub use git_checkout::{GitCheckout, GitRef};
 pub use install_binary::InstallBinary;

@@ -200,16 +200,28 @@ impl TaskOutput {
                 f.bytes,
                 short_hash(&f.sha256)
             )),
-            TaskOutput::Release(r) => Some(format!(
-                "{} ({} assets{})",
-                r.describe(),
-                r.assets.len(),
-                if r.checksum_files.is_empty() {
-                    String::new()
-                } else {
-                    format!(", checksums from {}", r.checksum_files.join(", "))
-                }
-            )),
+            TaskOutput::Release(r) => {
+                let unverifiable = r
+                    .assets
+                    .iter()
+                    .filter(|a| !a.unusable_checksums.is_empty())
+                    .count();
+                Some(format!(
+                    "{} ({} assets{}{})",
+                    r.describe(),
+                    r.assets.len(),
+                    if r.checksum_files.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", checksums from {}", r.checksum_files.join(", "))
+                    },
+                    if unverifiable == 0 {
+                        String::new()
+                    } else {
+                        format!(", {unverifiable} that they cannot verify")
+                    }
+                ))
+            }
             TaskOutput::Artifact(a) => Some(format!(
                 "{} {} ({} bytes, sha256 {})",
                 a.binary,

@@ -6,15 +6,19 @@
 //! times, expected sha256s), so when nothing changed on the forge the output digest is the
 //! same and the downloads that depend on it stay up to date (early cut-off).
 //!
-//! Transient failures (connection errors, 5xx, 429) are retried by the client and then by
-//! the executor; "not found", "only prereleases" and token problems are permanent.
+//! Transient failures (connection errors, stalls, 5xx, 429) are retried by the client —
+//! each retry shown as a log line and a progress message while it waits — and then by the
+//! executor; "not found", "only prereleases" and token problems are permanent.
 
 use std::time::Duration;
 
 use super::{
-    Freshness, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput,
+    Freshness, LogStream, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey, TaskKind,
+    TaskOutput,
 };
-use crate::forge::{ForgeClient, ForgeConfig, ForgeError, ReleaseSource, ReleaseVersion};
+use crate::forge::{
+    ForgeClient, ForgeConfig, ForgeError, ForgeEvent, ReleaseSource, ReleaseVersion,
+};
 use crate::graph::Fingerprint;
 
 /// Resolves `source` on the forge `forge`.
@@ -67,6 +71,20 @@ pub(crate) fn forge_task_error(message: String, err: ForgeError) -> TaskError {
     if permanent { e.permanent() } else { e }
 }
 
+/// Shows what a forge operation reports as the running task's events: bytes as progress,
+/// each retry (attempt n of N, the reason, the wait) as an `info` log line and as the
+/// progress message, so the terminal, the NDJSON output and the RPC stream all see it.
+pub(crate) fn show_forge_events(ctx: &TaskContext) -> impl FnMut(ForgeEvent) + Send + '_ {
+    move |event| match event {
+        ForgeEvent::Progressed { done, total } => ctx.progress(done, total, None),
+        ForgeEvent::Retrying(notice) => {
+            let line = notice.to_string();
+            ctx.log(LogStream::Info, line.clone());
+            ctx.progress(0, None, Some(line));
+        }
+    }
+}
+
 impl TaskKind for ResolveRelease {
     const KIND: &'static str = "resolve_release";
 
@@ -109,7 +127,8 @@ impl TaskKind for ResolveRelease {
         let Ok(client) = ForgeClient::new(self.forge.clone()) else {
             return Freshness::Stale("no forge client".to_string());
         };
-        match client.resolve_release(&self.source).await {
+        // Nothing is shown: a freshness check runs before the task has started.
+        match client.resolve_release(&self.source, &mut |_| {}).await {
             Ok(now) if now == *before => {
                 Freshness::Fresh(format!("release {} of {} is unchanged", now.tag, now.repo))
             }
@@ -118,12 +137,12 @@ impl TaskKind for ResolveRelease {
         }
     }
 
-    async fn run(&self, _ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
+    async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
         let what = format!("could not resolve {}", self.source);
         let client =
             ForgeClient::new(self.forge.clone()).map_err(|e| forge_task_error(what.clone(), e))?;
         let release = client
-            .resolve_release(&self.source)
+            .resolve_release(&self.source, &mut show_forge_events(ctx))
             .await
             .map_err(|e| forge_task_error(what, e))?;
         Ok(TaskOutput::Release(release))

@@ -2,10 +2,11 @@
 //! host), directly through the client and through the executor.
 
 use std::path::Path;
+use std::time::Duration;
 
 use hero_svc::forge::{
-    DownloadRequest, Downloaded, ForgeClient, ForgeConfig, ForgeError, ReleaseSource,
-    ReleaseVersion, ResolvedRelease, asset_name,
+    DownloadRequest, Downloaded, ForgeClient, ForgeConfig, ForgeError, ForgeEvent, MinRate,
+    ReleaseSource, ReleaseVersion, ResolvedRelease, asset_name,
 };
 use hero_svc::graph::{
     EventKind, ExecutionReport, Executor, ExecutorConfig, PlanBuilder, RunRequest, TaskStatus,
@@ -14,7 +15,7 @@ use hero_svc::state::StateStore;
 use hero_svc::tasks::{DownloadAsset, ResolveRelease, TaskKey, TaskOutput};
 
 use crate::support::events::Collector;
-use crate::support::forge::{StandInForge, asset, sha256_hex};
+use crate::support::forge::{Echo, StandInForge, asset, sha256_hex};
 
 const OWNER: &str = "lhumina_code";
 const REPO: &str = "hero_tool";
@@ -37,11 +38,10 @@ fn host_asset(bin: &str) -> String {
 async fn resolve(cfg: &ForgeConfig, version: &str) -> Result<ResolvedRelease, ForgeError> {
     let client = ForgeClient::new(cfg.clone()).unwrap();
     client
-        .resolve_release(&ReleaseSource::release(
-            OWNER,
-            REPO,
-            ReleaseVersion::parse(version),
-        ))
+        .resolve_release(
+            &ReleaseSource::release(OWNER, REPO, ReleaseVersion::parse(version)),
+            &mut |_| {},
+        )
         .await
 }
 
@@ -54,18 +54,24 @@ async fn fetch(
 ) -> Result<Downloaded, ForgeError> {
     let release = resolve(cfg, version).await?;
     let a = release.asset(asset).unwrap().clone();
+    let expected = a.expected_sha256()?;
     let client = ForgeClient::new(cfg.clone()).unwrap();
     let request = DownloadRequest {
         url: &a.url,
         asset: &a.name,
         dest_dir: bin_dir,
         file_name: "tool",
-        expected_sha256: a.sha256.as_deref(),
-        sha256_source: a.sha256_source.as_deref(),
+        expected_sha256: expected.map(|(sha, _)| sha),
+        sha256_source: expected.map(|(_, source)| source),
         expected_size: Some(a.size),
         expect_binary: true,
     };
-    client.download(&request, &mut |_, _| {}).await
+    client.download(&request, &mut |_| {}).await
+}
+
+/// An error and its causes, joined as the reports show them.
+fn chain(err: &ForgeError) -> String {
+    hero_svc::tasks::error_chain(err).join(": ")
 }
 
 /// The names in `dir`, sorted.
@@ -181,11 +187,10 @@ async fn latest_on_a_prerelease_only_repo_says_what_to_do() {
     let cfg = empty.config_with_token("x");
     let err = ForgeClient::new(cfg)
         .unwrap()
-        .resolve_release(&ReleaseSource::release(
-            "someone",
-            "norel",
-            ReleaseVersion::Latest,
-        ))
+        .resolve_release(
+            &ReleaseSource::release("someone", "norel", ReleaseVersion::Latest),
+            &mut |_| {},
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, ForgeError::NoReleases { .. }), "{err:?}");
@@ -544,8 +549,15 @@ async fn a_truncated_body_is_refused_after_retries() {
     let err = fetch(&forge.config(), "latest", &host_asset("tool"), &bin)
         .await
         .unwrap_err();
-    assert!(matches!(err, ForgeError::Truncated { .. }), "{err:?}");
-    assert!(err.to_string().contains("ended early"), "{err}");
+    assert!(
+        matches!(err.last_attempt(), ForgeError::Truncated { .. }),
+        "{err:?}"
+    );
+    assert!(chain(&err).contains("ended early"), "{err}");
+    assert!(
+        chain(&err).starts_with("failed after 3 attempts in "),
+        "{err}"
+    );
     let storage_hits = forge
         .requests()
         .iter()
@@ -586,7 +598,7 @@ async fn server_errors_are_retried_until_success() {
     let err = fetch(&forge.config(), "latest", &host_asset("tool"), &bin)
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("500"), "{err}");
+    assert!(chain(&err).contains("500"), "{err}");
     assert_untouched(&bin);
 }
 
@@ -639,12 +651,15 @@ async fn unsafe_asset_names_are_refused() {
     }
     let err = ForgeClient::new(forge.config())
         .unwrap()
-        .resolve_release(&ReleaseSource::GenericPackage {
-            owner: OWNER.into(),
-            package: "p".into(),
-            version: "1".into(),
-            files: vec!["../../etc/passwd".into()],
-        })
+        .resolve_release(
+            &ReleaseSource::GenericPackage {
+                owner: OWNER.into(),
+                package: "p".into(),
+                version: "1".into(),
+                files: vec!["../../etc/passwd".into()],
+            },
+            &mut |_| {},
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, ForgeError::UnsafeAssetName { .. }), "{err:?}");
@@ -721,4 +736,515 @@ async fn a_cancelled_download_leaves_nothing() {
     task.abort();
     assert!(task.await.unwrap_err().is_cancelled());
     assert_untouched(&bin);
+}
+
+/// The log lines a run's task logged.
+fn logged(events: &Collector, key: &str) -> Vec<String> {
+    events
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TaskLogged { task, line, .. } if task.as_str() == key => Some(line.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The progress messages a run's task reported.
+fn progress_messages(events: &Collector, key: &str) -> Vec<String> {
+    events
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::TaskProgressed {
+                task,
+                message: Some(m),
+                ..
+            } if task.as_str() == key => Some(m.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Requests for `name` (a release file) that reached either server.
+fn requests_for(forge: &StandInForge, name: &str) -> usize {
+    forge
+        .requests()
+        .iter()
+        .filter(|r| r.server == "forge" && r.uri.ends_with(&format!("/{name}")))
+        .count()
+}
+
+#[tokio::test]
+async fn a_checksum_file_that_cannot_vouch_for_the_asset_fails_the_download() {
+    let name = host_asset("tool");
+    let sidecar = format!("{name}.sha256");
+    let data = elf();
+    // (case, the checksum file published beside the asset, whether it is served as an
+    // HTML page, what the error must say)
+    let cases = [
+        (
+            "SHA256SUMS is an HTML page",
+            asset("SHA256SUMS", b""),
+            true,
+            "SHA256SUMS cannot verify",
+        ),
+        (
+            "the sidecar is an HTML page",
+            asset(&sidecar, b""),
+            true,
+            "it is an HTML page, not a checksum list",
+        ),
+        (
+            "SHA256SUMS lists other files only",
+            asset(
+                "SHA256SUMS",
+                format!("{}  tool-darwin-arm64\n", sha256_hex(b"x")).as_bytes(),
+            ),
+            false,
+            "it has no line for that asset",
+        ),
+        (
+            "the sidecar holds text, not a hash",
+            asset(&sidecar, b"Not Found\n"),
+            false,
+            "it is malformed: it holds `Not Found`",
+        ),
+        (
+            "the sidecar holds a short hash",
+            asset(&sidecar, b"9f86d08188\n"),
+            false,
+            "holds `9f86d08188` where a 64-digit sha256 belongs",
+        ),
+    ];
+    for (case, checksum_file, as_html, says) in cases {
+        let forge = StandInForge::start().await;
+        let html_for = as_html.then(|| checksum_file.0.clone());
+        forge.release(
+            OWNER,
+            REPO,
+            "v1.0.0",
+            false,
+            vec![asset(&name, &data), checksum_file],
+        );
+        forge.set_mode(|m| m.html_for = html_for);
+        let tmp = tempfile::tempdir().unwrap();
+        let bin = bin_dir_with_previous(tmp.path());
+        let (report, events) = run_plan(&forge.config(), "latest", &bin, tmp.path()).await;
+
+        let failed = report.task(&download_key("latest")).unwrap();
+        assert_eq!(failed.status, TaskStatus::Failed, "{case}: {report:#?}");
+        assert_eq!(failed.attempts, 1, "{case}: permanent, not retried");
+        let msg = failed.error.join(": ");
+        assert!(
+            msg.starts_with(&format!("could not download {name}")),
+            "{case}: {msg}"
+        );
+        assert!(msg.contains("checksum file"), "{case}: {msg}");
+        assert!(
+            msg.contains(&format!("cannot verify {name}")),
+            "{case}: {msg}"
+        );
+        assert!(msg.contains(says), "{case}: {msg}");
+        assert!(
+            logged(&events, &download_key("latest"))
+                .iter()
+                .all(|l| !l.contains("publishes no sha256")),
+            "{case}"
+        );
+        assert_eq!(
+            requests_for(&forge, &name),
+            0,
+            "{case}: not a byte downloaded"
+        );
+        assert_untouched(&bin);
+    }
+}
+
+#[tokio::test]
+async fn a_release_without_checksum_files_is_guarded_by_its_size_and_the_elf_check_only() {
+    // Today's behaviour, kept: nothing to verify against, so the download says so and goes
+    // on; the listed size, the HTML check and (in an install) the ELF check still apply.
+    let forge = StandInForge::start().await;
+    let data = elf();
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &data)],
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    let (report, events) = run_plan(&forge.config(), "latest", &bin, tmp.path()).await;
+    assert!(report.failed().next().is_none(), "{report:#?}");
+    let lines = logged(&events, &download_key("latest"));
+    assert!(
+        lines.iter().any(|l| l.contains(&format!(
+            "v1.0.0 of {OWNER}/{REPO} publishes no sha256 for {}; only the ELF check guards it",
+            host_asset("tool")
+        ))),
+        "{lines:?}"
+    );
+    let artifact = recorded_artifact(tmp.path(), &download_key("latest"));
+    assert_eq!(artifact.sha256, sha256_hex(&data));
+}
+
+/// A configuration whose stall limits are short enough for a test: idle 2 s (the trickle
+/// below never stays silent that long), at least 1 KiB/s over 500 ms.
+fn trickle_config(forge: &StandInForge) -> ForgeConfig {
+    forge
+        .config()
+        .timeouts(Duration::from_secs(5), Duration::from_secs(2))
+        .min_rate(Some(MinRate {
+            bytes_per_sec: 1024,
+            window: Duration::from_millis(500),
+        }))
+        .retries(3, Duration::from_millis(20))
+}
+
+/// Generous bound for operations that, before the minimum rate and the deadline, never
+/// ended at all.
+const NEVER_BEFORE: Duration = Duration::from_secs(60);
+
+#[tokio::test]
+async fn a_trickling_download_fails_on_the_minimum_rate_and_is_retried() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    // One byte every 100 ms: the idle timeout never fires.
+    forge.set_mode(|m| m.trickle = Some(Duration::from_millis(100)));
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = bin_dir_with_previous(tmp.path());
+    let cfg = trickle_config(&forge);
+    let started = std::time::Instant::now();
+    let err = tokio::time::timeout(
+        NEVER_BEFORE,
+        fetch(&cfg, "latest", &host_asset("tool"), &bin),
+    )
+    .await
+    .expect("the trickle was cut off")
+    .unwrap_err();
+    eprintln!("trickling download failed after {:?}", started.elapsed());
+    assert!(
+        matches!(err.last_attempt(), ForgeError::TooSlow { .. }),
+        "{err:?}"
+    );
+    assert!(err.is_transient(), "a stall is transient");
+    let msg = chain(&err);
+    assert!(msg.starts_with("failed after 3 attempts in "), "{msg}");
+    assert!(
+        msg.contains("below the minimum rate of 1 KiB/s over 500ms (HERO_SVC_DOWNLOAD_MIN_RATE)"),
+        "{msg}"
+    );
+    let storage_hits = forge
+        .requests()
+        .iter()
+        .filter(|r| r.server == "storage")
+        .count();
+    assert_eq!(storage_hits, 3, "retried like other stalls");
+    assert_untouched(&bin);
+}
+
+#[tokio::test]
+async fn an_attempt_deadline_bounds_a_download_whatever_its_rate() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    forge.set_mode(|m| m.trickle = Some(Duration::from_millis(20)));
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = bin_dir_with_previous(tmp.path());
+    let cfg = trickle_config(&forge)
+        .min_rate(None)
+        .attempt_timeout(Some(Duration::from_millis(700)))
+        .retries(1, Duration::ZERO);
+    let err = tokio::time::timeout(
+        NEVER_BEFORE,
+        fetch(&cfg, "latest", &host_asset("tool"), &bin),
+    )
+    .await
+    .expect("the attempt was cut off")
+    .unwrap_err();
+    assert!(
+        matches!(err, ForgeError::DeadlineExceeded { .. }),
+        "{err:?}"
+    );
+    assert!(err.is_transient());
+    let msg = err.to_string();
+    assert!(
+        msg.contains("did not finish within 700ms (HERO_SVC_DOWNLOAD_TIMEOUT, per attempt)"),
+        "{msg}"
+    );
+    assert_untouched(&bin);
+}
+
+#[tokio::test]
+async fn a_trickling_release_api_fails_the_resolve_and_says_so_while_retrying() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    forge.set_mode(|m| m.trickle_api = Some(Duration::from_millis(100)));
+    let tmp = tempfile::tempdir().unwrap();
+    let cfg = trickle_config(&forge).retries(2, Duration::from_millis(20));
+    let (report, events) = tokio::time::timeout(
+        NEVER_BEFORE,
+        run_plan(&cfg, "latest", &tmp.path().join("bin"), tmp.path()),
+    )
+    .await
+    .expect("the resolve was cut off");
+    let key = format!("release:{OWNER}/{REPO}@latest");
+    let resolve = report.task(&key).unwrap();
+    assert_eq!(resolve.status, TaskStatus::Failed, "{report:#?}");
+    let msg = resolve.error.join(": ");
+    assert!(
+        msg.starts_with(&format!(
+            "could not resolve {OWNER}/{REPO}@latest: failed after 2 attempts in "
+        )),
+        "{msg}"
+    );
+    assert!(msg.contains("below the minimum rate"), "{msg}");
+    let lines = logged(&events, &key);
+    let url = format!("{}/api/v1/repos/{OWNER}/{REPO}/releases/latest", forge.url);
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!(
+            "GET {url}: attempt 1 of 2 failed: {url} sent only "
+        )) && l.ends_with("; trying again in 20ms")),
+        "{lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn retries_are_reported_while_they_happen_and_the_final_error_counts_them() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    forge.set_mode(|m| m.stall = true);
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = bin_dir_with_previous(tmp.path());
+    // A long wait after the first stalled attempt: the notice must be out before it ends.
+    let cfg = forge
+        .config()
+        .timeouts(Duration::from_secs(5), Duration::from_millis(300))
+        .retries(2, Duration::from_secs(3));
+    let store = StateStore::open(tmp.path().join("state.db")).unwrap();
+    let executor = Executor::new(ExecutorConfig::default(), store);
+    let events = Collector::new();
+    let plan = plan_for(&cfg, "latest", &bin);
+    let run = {
+        let sink = events.sink();
+        tokio::spawn(async move {
+            executor
+                .run(&plan, RunRequest::new("install").sink(sink))
+                .await
+        })
+    };
+    let key = download_key("latest");
+    let notice = format!(
+        "download of {}: attempt 1 of 2 failed: ",
+        host_asset("tool")
+    );
+    let line = crate::support::wait::wait_until(
+        "the first retry to be reported",
+        crate::support::wait::DEADLINE,
+        || {
+            let line = logged(&events, &key)
+                .into_iter()
+                .find(|l| l.starts_with(&notice));
+            async move { line }
+        },
+    )
+    .await;
+    // Reported while it waits: the download has not finished.
+    assert!(
+        !events.events().iter().any(|e| matches!(
+            &e.kind,
+            EventKind::TaskFinished { task, .. } if task.as_str() == key
+        )),
+        "reported only at the end"
+    );
+    assert!(line.contains("idle timeout"), "{line}");
+    assert!(line.ends_with("; trying again in 3s"), "{line}");
+    assert!(
+        progress_messages(&events, &key).contains(&line),
+        "the progress message shows it too"
+    );
+
+    let report = run.await.unwrap();
+    let failed = report.task(&key).unwrap();
+    assert_eq!(failed.status, TaskStatus::Failed);
+    let msg = failed.error.join(": ");
+    assert!(
+        msg.starts_with(&format!(
+            "could not download {}: failed after 2 attempts in 3.",
+            host_asset("tool")
+        )),
+        "{msg}"
+    );
+    assert!(msg.contains("idle timeout"), "{msg}");
+    assert_untouched(&bin);
+}
+
+#[tokio::test]
+async fn retried_api_requests_are_reported_too() {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), &elf())],
+    );
+    forge.set_mode(|m| {
+        m.api_fail_next = 1;
+        m.fail_next = 1;
+    });
+    let tmp = tempfile::tempdir().unwrap();
+    let (report, events) = run_plan(
+        &forge.config(),
+        "latest",
+        &tmp.path().join("bin"),
+        tmp.path(),
+    )
+    .await;
+    assert!(report.failed().next().is_none(), "{report:#?}");
+    let url = format!("{}/api/v1/repos/{OWNER}/{REPO}/releases/latest", forge.url);
+    let resolve_lines = logged(&events, &format!("release:{OWNER}/{REPO}@latest"));
+    assert_eq!(
+        resolve_lines,
+        vec![format!(
+            "GET {url}: attempt 1 of 3 failed: {url} answered 502 Bad Gateway: Bad Gateway; trying again in 20ms"
+        )]
+    );
+    let download_lines = logged(&events, &download_key("latest"));
+    assert!(
+        download_lines.iter().any(|l| l.starts_with(&format!(
+            "download of {}: attempt 1 of 3 failed: {}/blobs/",
+            host_asset("tool"),
+            forge.storage_url
+        )) && l.contains("answered 500 Internal Server Error")
+            && !l.contains("X-Amz-Signature")),
+        "{download_lines:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_forge_that_echoes_the_token_never_gets_it_shown_logged_or_stored() {
+    for echo in [
+        // The API answers 502 with the header quoted in plain text: retried, then failed.
+        Echo {
+            status: axum::http::StatusCode::BAD_GATEWAY,
+            json: false,
+            downloads_only: false,
+        },
+        // The API answers, the download 403 with a JSON message quoting the header.
+        Echo {
+            status: axum::http::StatusCode::FORBIDDEN,
+            json: true,
+            downloads_only: true,
+        },
+        // The download answers 500 with the header quoted: retried, then failed.
+        Echo {
+            status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            json: false,
+            downloads_only: true,
+        },
+    ] {
+        let forge = StandInForge::start().await;
+        forge.private_repo(OWNER, REPO, TOKEN);
+        forge.release(
+            OWNER,
+            REPO,
+            "v1.0.0",
+            false,
+            vec![asset(&host_asset("tool"), &elf())],
+        );
+        let case = format!("{echo:?}");
+        forge.set_mode(|m| m.echo_auth = Some(echo));
+        let tmp = tempfile::tempdir().unwrap();
+        let bin = bin_dir_with_previous(tmp.path());
+        let cfg = forge.config_with_token(TOKEN);
+        let (report, events) = run_plan(&cfg, "latest", &bin, tmp.path()).await;
+
+        let failed: Vec<_> = report.failed().collect();
+        assert_eq!(failed.len(), 1, "{case}: {report:#?}");
+        let msg = failed[0].error.join(": ");
+        assert!(
+            msg.contains("[redacted]"),
+            "{case}: the echo is there, redacted: {msg}"
+        );
+        assert!(!msg.contains(TOKEN), "{case}: {msg}");
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(!json.contains(TOKEN), "{case}: the report holds the token");
+        for e in events.events() {
+            let line = serde_json::to_string(&e).unwrap();
+            assert!(
+                !line.contains(TOKEN),
+                "{case}: an event holds the token: {line}"
+            );
+        }
+        // The forge did get the token (and echoed it).
+        assert!(
+            forge
+                .requests()
+                .iter()
+                .any(|r| r.header("authorization") == Some(format!("token {TOKEN}").as_str())),
+            "{case}"
+        );
+        assert_untouched(&bin);
+    }
+
+    // The client's own errors and notices, without an executor around them.
+    let forge = StandInForge::start().await;
+    forge.private_repo(OWNER, REPO, TOKEN);
+    forge.set_mode(|m| {
+        m.echo_auth = Some(Echo {
+            status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            json: true,
+            downloads_only: false,
+        })
+    });
+    let mut notices = Vec::new();
+    let err = ForgeClient::new(forge.config_with_token(TOKEN))
+        .unwrap()
+        .resolve_release(
+            &ReleaseSource::release(OWNER, REPO, ReleaseVersion::Latest),
+            &mut |e| {
+                if let ForgeEvent::Retrying(n) = e {
+                    notices.push(n.to_string());
+                }
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        chain(&err).contains("invalid credentials: Authorization: token [redacted]"),
+        "{err}"
+    );
+    assert!(!format!("{err:?}").contains(TOKEN));
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert!(
+        notices
+            .iter()
+            .all(|n| n.contains("[redacted]") && !n.contains(TOKEN))
+    );
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use hero_svc::forge::{
-    ForgeClient, ForgeConfig, ReleaseSource, ReleaseVersion, asset_name, is_staging_file,
+    ForgeClient, ForgeConfig, MinRate, ReleaseSource, ReleaseVersion, asset_name, is_staging_file,
 };
 use hero_svc::graph::{
     ExecutionReport, Executor, ExecutorConfig, PlanBuilder, RunRequest, TaskStatus,
@@ -151,7 +151,10 @@ impl Setup {
     async fn available(&self, binary: &str) -> AvailableBinary {
         let client = ForgeClient::new(self.cfg.clone()).unwrap();
         let release = client
-            .resolve_release(&ReleaseSource::release(OWNER, REPO, ReleaseVersion::Latest))
+            .resolve_release(
+                &ReleaseSource::release(OWNER, REPO, ReleaseVersion::Latest),
+                &mut |_| {},
+            )
             .await
             .unwrap();
         AvailableBinary {
@@ -326,6 +329,10 @@ async fn two_binaries_install_then_are_up_to_date_then_upgrade_keeping_the_previ
 enum Bad {
     /// `SHA256SUMS` lists other bytes.
     ChecksumMismatch,
+    /// `SHA256SUMS` answers 200 with an HTML sign-in page.
+    ChecksumHtml,
+    /// The download trickles: one byte every 50 ms, never idle, far below the minimum rate.
+    Trickle,
     /// The download answers 200 with an HTML sign-in page.
     Html,
     /// The asset is an ELF file for another machine.
@@ -339,7 +346,17 @@ enum Bad {
 /// Installs v1 of `tool`, publishes a v2 that fails as `bad`, runs the install again and
 /// checks that nothing changed. Returns the failed task's error chain, joined.
 async fn failing_upgrade(bad: Bad) -> (String, String) {
-    let s = Setup::new().await;
+    let mut s = Setup::new().await;
+    if matches!(bad, Bad::Trickle) {
+        s.cfg = s
+            .cfg
+            .clone()
+            .timeouts(Duration::from_secs(5), Duration::from_secs(2))
+            .min_rate(Some(MinRate {
+                bytes_per_sec: 1024,
+                window: Duration::from_millis(400),
+            }));
+    }
     let v1 = padded_elf(300_000, 1);
     s.forge.release(
         OWNER,
@@ -359,14 +376,20 @@ async fn failing_upgrade(bad: Bad) -> (String, String) {
             let lie = sums(&[asset(&name, &v1)]);
             vec![asset(&name, &v2), lie]
         }
+        Bad::ChecksumHtml => {
+            let honest = sums(&[asset(&name, &v2)]);
+            vec![asset(&name, &v2), honest]
+        }
         Bad::WrongArch => vec![asset(&name, &foreign_elf())],
-        Bad::Html | Bad::Gone | Bad::Stalled => vec![asset(&name, &v2)],
+        Bad::Html | Bad::Gone | Bad::Stalled | Bad::Trickle => vec![asset(&name, &v2)],
     };
     s.forge.release(OWNER, REPO, "v2.0.0", false, files);
     s.forge.set_mode(|m| match bad {
         Bad::Html => m.html = true,
+        Bad::ChecksumHtml => m.html_for = Some("SHA256SUMS".to_string()),
         Bad::Gone => m.not_found = true,
         Bad::Stalled => m.stall = true,
+        Bad::Trickle => m.trickle = Some(Duration::from_millis(50)),
         Bad::ChecksumMismatch | Bad::WrongArch => {}
     });
 
@@ -402,6 +425,37 @@ async fn a_checksum_mismatch_installs_nothing() {
     assert!(error.contains("checksum mismatch"), "{error}");
     assert!(error.contains("SHA256SUMS says sha256"), "{error}");
     assert!(error.contains("nothing was installed"), "{error}");
+}
+
+#[tokio::test]
+async fn a_checksum_file_that_is_an_html_page_installs_nothing() {
+    let (task, error) = failing_upgrade(Bad::ChecksumHtml).await;
+    assert_eq!(task, download_key("tool"));
+    assert!(
+        error.contains(&format!(
+            "the release's checksum file SHA256SUMS cannot verify {}, so it is not installed",
+            host_asset("tool")
+        )),
+        "{error}"
+    );
+    assert!(
+        error.ends_with("it is an HTML page, not a checksum list"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_trickling_download_installs_nothing() {
+    let (task, error) =
+        tokio::time::timeout(Duration::from_secs(60), failing_upgrade(Bad::Trickle))
+            .await
+            .expect("the trickle was cut off");
+    assert_eq!(task, download_key("tool"));
+    assert!(
+        error.contains("below the minimum rate of 1 KiB/s over 400ms"),
+        "{error}"
+    );
+    assert!(error.contains("try again later"), "{error}");
 }
 
 #[tokio::test]

@@ -3,8 +3,11 @@
 //! bodies, private repositories that 404 without the right token and 401 with a wrong one),
 //! serves release downloads with a `303 See Other` to a second "storage" server on another
 //! port (like Forgejo with `SERVE_DIRECT` object storage), and serves the generic package
-//! registry. Failure modes are switchable: 500s before success, a stalled body, an HTML page
-//! with 200, a truncated body. Every request is recorded with its headers.
+//! registry. Failure modes are switchable: 500s before success (downloads or the API), a
+//! stalled body, a trickling body (one byte at a time, never silent for long), an HTML page
+//! with 200 (for every download or for one release file, e.g. its `SHA256SUMS`), a truncated
+//! body, and error answers that echo the request's `Authorization` header. Every request is
+//! recorded with its headers.
 //!
 //! GitHub-shaped routes (`/repos/{o}/{r}/releases/…`, assets with `digest`) are served too.
 
@@ -40,6 +43,30 @@ pub struct Mode {
     pub redirect: bool,
     /// Answer downloads with 404 (an asset deleted after the release was read).
     pub not_found: bool,
+    /// Answer downloads of the release file with this name (e.g. `SHA256SUMS`) with 200 and
+    /// an HTML sign-in page; other files are served as usual.
+    pub html_for: Option<String>,
+    /// Send the headers and the first KiB of a download, then one byte per interval: never
+    /// silent for as long as the interval, far too slow to ever finish.
+    pub trickle: Option<Duration>,
+    /// Send the release API's answers one byte per interval, from the first byte on.
+    pub trickle_api: Option<Duration>,
+    /// Answer this many release API requests with 502 before answering them properly.
+    pub api_fail_next: u32,
+    /// Answer requests to the forge (not the storage host) with an error whose body quotes
+    /// the request's `Authorization` header, as a misconfigured proxy or debug page does.
+    pub echo_auth: Option<Echo>,
+}
+
+/// An error answer that echoes the request's `Authorization` header.
+#[derive(Clone, Debug)]
+pub struct Echo {
+    /// The status to answer with.
+    pub status: StatusCode,
+    /// A Forgejo JSON error body (`{"message": …}`) instead of plain text.
+    pub json: bool,
+    /// Only release downloads (`/{owner}/{repo}/releases/download/…`); the API answers.
+    pub downloads_only: bool,
 }
 
 impl Default for Mode {
@@ -51,6 +78,11 @@ impl Default for Mode {
             truncate: false,
             redirect: true,
             not_found: false,
+            html_for: None,
+            trickle: None,
+            trickle_api: None,
+            api_fail_next: 0,
+            echo_auth: None,
         }
     }
 }
@@ -104,6 +136,8 @@ struct Inner {
     repos: BTreeMap<(String, String), Repo>,
     packages: BTreeMap<String, Vec<u8>>,
     blobs: BTreeMap<String, Vec<u8>>,
+    /// uuid → the release file's name.
+    blob_names: BTreeMap<String, String>,
     requests: Vec<Recorded>,
     mode: Mode,
     next_id: i64,
@@ -240,6 +274,7 @@ impl StandInForge {
             let aid = inner.next_id;
             let uuid = format!("00000000-0000-4000-8000-{aid:012}");
             inner.blobs.insert(uuid.clone(), data.clone());
+            inner.blob_names.insert(uuid.clone(), name.clone());
             list.push(Asset {
                 id: aid,
                 name,
@@ -439,6 +474,42 @@ fn newest_first(releases: &[Release]) -> Vec<Release> {
     v
 }
 
+/// The error answer of [`Echo`]: the request's `Authorization` header quoted in the body.
+fn echo(echo: &Echo, req: &Request) -> Response {
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .unwrap_or_default();
+    if echo.json {
+        json_response(
+            echo.status,
+            &json!({"message": format!("invalid credentials: Authorization: {auth}"), "url": ""}),
+        )
+    } else {
+        plain(
+            echo.status,
+            &format!(
+                "upstream said no to GET {} with authorization: {auth}",
+                req.uri()
+            ),
+        )
+    }
+}
+
+/// `resp` with its body sent one byte per `interval`.
+async fn trickled(resp: Response, interval: Duration) -> Response {
+    let (parts, body) = resp.into_parts();
+    let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+    let stream = futures::stream::iter(bytes.to_vec()).then(move |b| async move {
+        tokio::time::sleep(interval).await;
+        Ok::<_, Infallible>(Bytes::from(vec![b]))
+    });
+    let mut resp = Response::from_parts(parts, Body::from_stream(stream));
+    resp.headers_mut().remove(header::CONTENT_LENGTH);
+    resp
+}
+
 async fn forge_handler(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     record(&shared, "forge", &req);
     let path = req.uri().path().to_string();
@@ -448,6 +519,35 @@ async fn forge_handler(State(shared): State<Arc<Shared>>, req: Request) -> Respo
         .map(decode)
         .collect();
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let is_api = matches!(segs.as_slice(), ["api", "v1", "repos", ..] | ["repos", ..]);
+    let is_download = matches!(segs.as_slice(), [_, _, "releases", "download", _, _]);
+    let (echoing, trickle_api, fail_api) = {
+        let mut inner = shared.inner.lock().unwrap();
+        let echoing = inner
+            .mode
+            .echo_auth
+            .clone()
+            .filter(|e| is_download || !e.downloads_only);
+        let fail_api = is_api && inner.mode.api_fail_next > 0;
+        if fail_api {
+            inner.mode.api_fail_next -= 1;
+        }
+        (echoing, inner.mode.trickle_api, fail_api)
+    };
+    if let Some(e) = echoing {
+        return echo(&e, &req);
+    }
+    if fail_api {
+        return plain(StatusCode::BAD_GATEWAY, "Bad Gateway");
+    }
+    if is_api && let Some(interval) = trickle_api {
+        let resp = match segs.as_slice() {
+            ["api", "v1", "repos", o, r, rest @ ..] => api(&shared, &req, o, r, rest, false),
+            ["repos", o, r, rest @ ..] => api(&shared, &req, o, r, rest, true),
+            _ => unreachable!("an API path"),
+        };
+        return trickled(resp, interval).await;
+    }
     match segs.as_slice() {
         ["api", "v1", "repos", o, r, rest @ ..] => api(&shared, &req, o, r, rest, false),
         ["repos", o, r, rest @ ..] => api(&shared, &req, o, r, rest, true),
@@ -585,12 +685,19 @@ async fn storage_handler(State(shared): State<Arc<Shared>>, req: Request) -> Res
     record(&shared, "storage", &req);
     let path = req.uri().path().to_string();
     let segs: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let data = match segs.as_slice() {
-        ["blobs", uuid] => shared.inner.lock().unwrap().blobs.get(*uuid).cloned(),
+    let found = match segs.as_slice() {
+        ["blobs", uuid] => {
+            let inner = shared.inner.lock().unwrap();
+            inner
+                .blobs
+                .get(*uuid)
+                .cloned()
+                .zip(inner.blob_names.get(*uuid).cloned())
+        }
         _ => None,
     };
-    match data {
-        Some(d) => serve_blob(&shared, segs[1], d),
+    match found {
+        Some((d, name)) => serve_blob(&shared, &name, d),
         None => plain(StatusCode::NOT_FOUND, "Not Found"),
     }
 }
@@ -611,7 +718,7 @@ fn serve_blob(shared: &Shared, name: &str, data: Vec<u8>) -> Response {
     if mode.not_found {
         return plain(StatusCode::NOT_FOUND, "Not Found");
     }
-    if mode.html {
+    if mode.html || mode.html_for.as_deref() == Some(name) {
         return Response::builder()
             .status(StatusCode::OK)
             .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
@@ -633,6 +740,18 @@ fn serve_blob(shared: &Shared, name: &str, data: Vec<u8>) -> Response {
         let first = Bytes::from(data[..len.min(1024)].to_vec());
         let stream = futures::stream::once(async move { Ok::<_, Infallible>(first) })
             .chain(futures::stream::pending());
+        return builder.body(Body::from_stream(stream)).unwrap();
+    }
+    if let Some(interval) = mode.trickle {
+        let split = len.min(1024);
+        let first = Bytes::from(data[..split].to_vec());
+        let rest = data[split..].to_vec();
+        let stream = futures::stream::once(async move { Ok::<_, Infallible>(first) }).chain(
+            futures::stream::iter(rest).then(move |b| async move {
+                tokio::time::sleep(interval).await;
+                Ok::<_, Infallible>(Bytes::from(vec![b]))
+            }),
+        );
         return builder.body(Body::from_stream(stream)).unwrap();
     }
     if mode.truncate {
