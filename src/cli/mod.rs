@@ -13,19 +13,51 @@ pub use args::{Cli, Command};
 pub use exit_code::ExitCode;
 pub use sample::sample_plan;
 
+use std::io::Write;
+
 use clap::Parser;
+
+/// Prints to standard output; when the reader has gone (`hero_svc status | head -1`), the
+/// command ends quietly instead of panicking.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*), false)
+    };
+}
+
+/// [`out!`] with a newline.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(format_args!($($arg)*), true)
+    };
+}
+
+pub(crate) use {out, outln};
+
+/// Writes to standard output; exits the process (status 0) when the pipe is closed.
+pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
+    let mut stdout = std::io::stdout().lock();
+    let written = stdout
+        .write_fmt(args)
+        .and_then(|()| {
+            if newline {
+                stdout.write_all(b"\n")
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|()| stdout.flush());
+    if let Err(e) = written
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
 
 /// Entry point of the `hero_svc` binary.
 pub fn main() {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Serve(_)) {
-        // A command whose output is piped into `head` or `true` ends quietly when the pipe
-        // closes, as command-line tools do (the daemon keeps ignoring SIGPIPE).
-        // SAFETY: resetting a signal disposition before any thread exists.
-        unsafe {
-            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-        }
-    }
+
     let code = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

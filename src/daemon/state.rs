@@ -101,6 +101,8 @@ impl Daemon {
         let store = StateStore::open(options.paths.state_db())?;
         let interruptions = Interruptions::recover(&store);
         crate::tasks::end_leftover_groups(&store);
+        // No download of this daemon runs yet: every staging file in the bin dir is stale.
+        crate::forge::sweep_stale_staging(&options.paths.bin, None);
         let config = options.supervisor.unwrap_or_else(|| {
             let mut config = BuiltinConfig::new(options.paths.log_dir());
             config.secrets = SecretSource::env_file(options.paths.env_file());

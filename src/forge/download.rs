@@ -26,8 +26,8 @@ use super::forge_client::{body_error, header_text};
 use super::forge_error::display_url;
 use super::forge_event::{ForgeEvent, ForgeObserver};
 use super::transfer_watch::{Deadline, TransferWatch};
-use super::verified_staging;
 use super::{ForgeClient, ForgeError};
+use super::{stale_staging, verified_staging};
 
 /// Progress is reported at most every this many bytes…
 const PROGRESS_BYTES: u64 = 256 * 1024;
@@ -122,10 +122,13 @@ impl ForgeClient {
         tokio::fs::create_dir_all(dir)
             .await
             .map_err(io("create the directory"))?;
+        // Earlier staging files of this binary that no download finishes any more.
+        stale_staging::sweep(dir, Some(request.file_name));
         let staging = tempfile::Builder::new()
             .prefix(&staging_prefix(request.file_name))
             .tempfile_in(dir)
             .map_err(io("create a staging file in"))?;
+        let live = stale_staging::Live::new(staging.path());
 
         let mut attempts = Attempts::start(self.config(), format!("download of {}", request.asset));
         let (sha256, bytes) = loop {
@@ -171,6 +174,7 @@ impl ForgeClient {
             source: e.error,
         })?;
         verified_staging::remember(&path, &sha256);
+        live.keep();
         Ok(Downloaded {
             path,
             sha256,

@@ -19,7 +19,9 @@
 //!    hashing as it goes, following redirects without handing the token to other hosts,
 //!    retrying transient failures (stalls included: idle, below the minimum rate, past the
 //!    deadline), refusing HTML pages, and checking the expected sha256. Whatever goes
-//!    wrong, the staging file is gone.
+//!    wrong, the staging file is gone; staging files a killed daemon left behind are swept
+//!    at the next daemon's start and before the next download of the same binary
+//!    ([`sweep_stale_staging`]).
 //!
 //! Both operations report to a [`ForgeObserver`] while they run ([`ForgeEvent`]: bytes
 //! received, and every retry — attempt n of N, the reason, the wait — before it waits), and
@@ -45,6 +47,7 @@ mod forge_token;
 mod redaction;
 mod release_source;
 mod resolved_release;
+mod stale_staging;
 pub mod transfer_limits;
 mod transfer_watch;
 mod verified_staging;
@@ -60,5 +63,6 @@ pub use forge_token::ForgeToken;
 pub use redaction::REDACTED;
 pub use release_source::{ReleaseSource, ReleaseVersion};
 pub use resolved_release::{ReleaseAsset, ResolvedRelease};
+pub use stale_staging::sweep as sweep_stale_staging;
 pub use transfer_limits::MinRate;
 pub use verified_staging::verified_sha256;

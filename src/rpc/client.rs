@@ -132,7 +132,51 @@ impl RpcClient {
         &self.socket
     }
 
+    /// Sends `req`, asking again (with backoff, within the client's timeout) while the
+    /// daemon refuses the connection because all its slots are busy. The daemon refuses
+    /// before it reads anything, so even a call that changes something is safe to send
+    /// again then. When the connection fails without an answer, `idempotent` requests
+    /// (queries) are sent again too; others are not (the daemon may have acted on them).
     async fn send(
+        &self,
+        req: Request<Full<Bytes>>,
+        idempotent: bool,
+    ) -> Result<hyper::Response<Incoming>, ClientError> {
+        let mut delay = Duration::from_millis(20);
+        let mut transport_retries = 0;
+        loop {
+            let resp = match self.send_once(req.clone()).await {
+                Ok(r) => r,
+                Err(ClientError::Transport(e))
+                    if transport_retries < 5 && (idempotent || answered_before_asked(&e)) =>
+                {
+                    transport_retries += 1;
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_millis(500));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if resp.status() != hyper::StatusCode::SERVICE_UNAVAILABLE {
+                return Ok(resp);
+            }
+            let (status, body) = Self::body(resp).await?;
+            let overloaded = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v["error"]["code"].as_i64())
+                == Some(super::jsonrpc::codes::OVERLOADED);
+            if !overloaded {
+                return Err(ClientError::Http {
+                    status,
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                });
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_millis(500));
+        }
+    }
+
+    async fn send_once(
         &self,
         req: Request<Full<Bytes>>,
     ) -> Result<hyper::Response<Incoming>, ClientError> {
@@ -183,7 +227,7 @@ impl RpcClient {
         let body = json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params });
         let req = Self::request("POST", "/rpc", Bytes::from(body.to_string()))?;
         let (status, bytes) = self
-            .bounded(async { Self::body(self.send(req).await?).await })
+            .bounded(async { Self::body(self.send(req, is_query(method)).await?).await })
             .await?;
         let mut answer: Value = serde_json::from_slice(&bytes).map_err(|_| ClientError::Http {
             status,
@@ -209,7 +253,7 @@ impl RpcClient {
     /// `GET path`: the status and the body.
     pub async fn get(&self, path: &str) -> Result<(u16, Bytes), ClientError> {
         let req = Self::request("GET", path, Bytes::new())?;
-        self.bounded(async { Self::body(self.send(req).await?).await })
+        self.bounded(async { Self::body(self.send(req, true).await?).await })
             .await
     }
 
@@ -219,7 +263,7 @@ impl RpcClient {
         path: &str,
     ) -> Result<impl Stream<Item = Result<Value, ClientError>> + Send + 'static, ClientError> {
         let req = Self::request("GET", path, Bytes::new())?;
-        let resp = self.bounded(self.send(req)).await?;
+        let resp = self.bounded(self.send(req, true)).await?;
         if !resp.status().is_success() {
             let (status, body) = self.bounded(Self::body(resp)).await?;
             return Err(ClientError::Http {
@@ -279,4 +323,36 @@ impl RpcClient {
             },
         ))
     }
+}
+
+/// Whether `method` only reads (and so may be sent twice).
+fn is_query(method: &str) -> bool {
+    matches!(
+        method,
+        "service.list"
+            | "service.inspect"
+            | "service.status"
+            | "service.health"
+            | "service.logs"
+            | "service.troubleshoot"
+            | "service.plan"
+            | "rpc.discover"
+            | "rpc.health"
+            | "execution.list"
+            | "execution.get"
+            | "execution.events"
+    )
+}
+
+/// Whether the connection failed because the daemon answered before the request was sent:
+/// a refusal written at once (every slot busy), so the request was never read.
+fn answered_before_asked(e: &hyper::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.to_string().contains("unexpected message") {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }

@@ -42,6 +42,10 @@ use tower::ServiceExt;
 
 /// Descriptors kept for everything but client connections.
 const FD_RESERVE: u64 = 512;
+/// A connection must have been idle this long before a new one may take its place: a
+/// client that just connected has its request on the way (a flood of new connections must
+/// not push out the one real client among them).
+const EVICTABLE_AFTER: Duration = Duration::from_millis(500);
 /// The most connections served at once, whatever the descriptor limit.
 const MAX_CONNECTIONS: usize = 4096;
 
@@ -165,15 +169,21 @@ impl Slots {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// A slot for a new connection: a free one, or the one idle longest, closed for it.
-    /// `None` when the cap is reached and every connection is busy.
+    /// A slot for a new connection: a free one, or the one idle longest (for at least
+    /// [`EVICTABLE_AFTER`]), closed for it. `None` when the cap is reached and no
+    /// connection may be closed.
     fn take(&self, cap: usize) -> Option<(u64, CancellationToken)> {
+        self.take_at(cap, Instant::now())
+    }
+
+    fn take_at(&self, cap: usize, now: Instant) -> Option<(u64, CancellationToken)> {
         let mut inner = self.lock();
         if inner.open.len() >= cap {
             let oldest = inner
                 .open
                 .iter()
                 .filter_map(|(id, s)| s.idle_since.map(|t| (t, *id)))
+                .filter(|(t, _)| now.saturating_duration_since(*t) >= EVICTABLE_AFTER)
                 .min()
                 .map(|(_, id)| id)?;
             if let Some(evicted) = inner.open.remove(&oldest) {
@@ -429,13 +439,16 @@ mod tests {
         let (a, a_close) = slots.take(2).unwrap();
         let (b, _) = slots.take(2).unwrap();
         slots.set_busy(b, true);
-        // Full: the idle one (a) makes room.
-        let (c, _) = slots.take(2).unwrap();
+        // Full, and the idle one is too young to be pushed out.
+        assert!(slots.take(2).is_none());
+        // Later: the idle one (a) makes room.
+        let later = Instant::now() + EVICTABLE_AFTER;
+        let (c, _) = slots.take_at(2, later).unwrap();
         assert!(a_close.is_cancelled());
         assert_ne!(a, c);
         slots.set_busy(c, true);
         // Full and all busy: refused.
-        assert!(slots.take(2).is_none());
+        assert!(slots.take_at(2, later).is_none());
         slots.release(b);
         assert!(slots.take(2).is_some());
     }

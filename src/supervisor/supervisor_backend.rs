@@ -73,7 +73,8 @@ impl SupervisorBackend {
     }
 
     /// Opens the chosen backend: the builtin supervisor on `store` with `builtin`, or a
-    /// client of zinit (with [`ZinitConfig::new`] defaults) that checks zinit answers.
+    /// client of zinit (with [`ZinitConfig::new`] defaults and `builtin`'s secret source)
+    /// that checks zinit answers.
     pub async fn open(
         &self,
         builtin: BuiltinConfig,
@@ -81,9 +82,11 @@ impl SupervisorBackend {
     ) -> Result<AnySupervisor, SupervisorError> {
         Ok(match self {
             Self::Builtin => BuiltinSupervisor::open(builtin, store).await?.into(),
-            Self::Zinit { socket } => ZinitSupervisor::open(ZinitConfig::new(socket))
-                .await?
-                .into(),
+            Self::Zinit { socket } => {
+                let mut config = ZinitConfig::new(socket);
+                config.secrets = builtin.secrets.clone();
+                ZinitSupervisor::open(config).await?.into()
+            }
         })
     }
 }

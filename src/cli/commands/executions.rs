@@ -1,5 +1,6 @@
 //! `hero_svc executions [list | show <id> | cancel <id>]`.
 
+use crate::cli::{out, outln};
 use serde_json::json;
 
 use crate::cli::args::ExecutionsAction;
@@ -27,13 +28,13 @@ pub async fn executions(cli: &Cli, action: Option<&ExecutionsAction>) -> ExitCod
         Err(e) => return report_client_error(&e),
     };
     if cli.json {
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         return ExitCode::Success;
     }
     match action {
         None | Some(ExecutionsAction::List { .. }) => {
             for e in v.as_array().into_iter().flatten() {
-                println!(
+                outln!(
                     "{}  {:<9} {:<10} {}",
                     e["id"].as_str().unwrap_or_default(),
                     e["operation"].as_str().unwrap_or_default(),
@@ -44,15 +45,15 @@ pub async fn executions(cli: &Cli, action: Option<&ExecutionsAction>) -> ExitCod
         }
         Some(ExecutionsAction::Show { id }) => {
             match serde_json::from_value::<ExecutionReport>(v["report"].clone()) {
-                Ok(r) => print!("{}", render_summary(&r)),
-                Err(_) => println!("execution {id} is still running"),
+                Ok(r) => out!("{}", render_summary(&r)),
+                Err(_) => outln!("execution {id} is still running"),
             }
         }
         Some(ExecutionsAction::Cancel { id }) => {
             if v["cancelled"].as_bool().unwrap_or(false) {
-                println!("cancelled {id}");
+                outln!("cancelled {id}");
             } else {
-                println!("{id} had already ended");
+                outln!("{id} had already ended");
             }
         }
     }

@@ -8,6 +8,7 @@ mod query;
 mod run;
 mod serve;
 
+use crate::cli::outln;
 use clap::CommandFactory;
 
 use super::{Cli, Command, ExitCode};
@@ -60,7 +61,7 @@ pub(crate) fn finish_run(
     }
     if json {
         match serde_json::to_string_pretty(report) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => report_error(&e),
         }
     }

@@ -1,6 +1,7 @@
 //! The mutating commands (`build`, `install`, `start`, …, `deploy`): start the operation in
 //! the daemon, render its events live, end with the summary and the exit code.
 
+use crate::cli::outln;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
@@ -84,9 +85,9 @@ pub async fn run(cli: &Cli, operation: Operation, targets: &Targets) -> ExitCode
     };
     if targets.detach {
         if cli.json {
-            println!("{started}");
+            outln!("{started}");
         } else {
-            println!("{id}");
+            outln!("{id}");
         }
         return ExitCode::Success;
     }

@@ -1,6 +1,7 @@
 //! `hero_svc plan`: shows the plan of an operation (asked of the daemon) or of the sample,
 //! without running anything.
 
+use crate::cli::{out, outln};
 use std::path::PathBuf;
 
 use crate::cli::args::{PlanArgs, PlanFormatArg};
@@ -20,7 +21,7 @@ pub async fn plan(cli: &Cli, args: &PlanArgs) -> ExitCode {
             .unwrap_or_else(|_| PathBuf::from("sample"));
         return match sample_plan(&dir) {
             Ok(plan) => {
-                print!("{}", plan.render(args.format.into()));
+                out!("{}", plan.render(args.format.into()));
                 ExitCode::Success
             }
             Err(e) => {
@@ -50,11 +51,11 @@ pub async fn plan(cli: &Cli, args: &PlanArgs) -> ExitCode {
     match client.call("service.plan", p).await {
         Ok(v) => {
             match (args.format, v["rendered"].as_str()) {
-                (PlanFormatArg::Json, _) | (_, None) => println!(
+                (PlanFormatArg::Json, _) | (_, None) => outln!(
                     "{}",
                     serde_json::to_string_pretty(&v["plan"]).unwrap_or_default()
                 ),
-                (_, Some(r)) => print!("{r}"),
+                (_, Some(r)) => out!("{r}"),
             }
             ExitCode::Success
         }

@@ -1,6 +1,7 @@
 //! The read-only commands: `list`, `status`, `inspect`, `health`, `logs`, `troubleshoot`.
 //! Each is one JSON-RPC call; `--json` prints the answer as it came, otherwise a table.
 
+use crate::cli::{out, outln};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
@@ -26,9 +27,9 @@ async fn query(
     match client.call(method, params).await {
         Ok(v) => {
             if cli.json {
-                println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+                outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
             } else {
-                print!("{}", render(&v));
+                out!("{}", render(&v));
             }
             ExitCode::Success
         }
@@ -202,7 +203,7 @@ pub async fn health(cli: &Cli, services: &[String]) -> ExitCode {
         }
     }
     if cli.json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&results).unwrap_or_default()
         );
@@ -228,7 +229,7 @@ pub async fn health(cli: &Cli, services: &[String]) -> ExitCode {
                 s(&r["detail"]),
             ]);
         }
-        print!("{}", table(rows));
+        out!("{}", table(rows));
     }
     if all_healthy {
         ExitCode::Success
@@ -284,7 +285,7 @@ pub async fn logs(cli: &Cli, service: &str, lines: usize, follow: bool) -> ExitC
                     eprintln!("({})", s(&v["end"]));
                     return ExitCode::Success;
                 }
-                Some(Ok(v)) => println!("{}: {}", s(&v["process"]), s(&v["line"])),
+                Some(Ok(v)) => outln!("{}: {}", s(&v["process"]), s(&v["line"])),
                 Some(Err(e)) => { report_error(&e); return ExitCode::DaemonUnreachable; }
                 None => return ExitCode::Success,
             },

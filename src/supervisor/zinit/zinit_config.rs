@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::supervisor::SecretSource;
+
 /// The zinit backend's settings. zinit keeps the restart policy per service, so the
 /// backoff and restart budget below are written into every service config it is given.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,6 +32,9 @@ pub struct ZinitConfig {
     pub log_buffer_lines: usize,
     /// How often `stop` polls for the end of a process and `follow` for new lines.
     pub poll_interval: Duration,
+    /// Where secret values come from. zinit is given them in the service config it runs a
+    /// process with (zinit keeps that config in its memory and config directory).
+    pub secrets: SecretSource,
 }
 
 impl ZinitConfig {
@@ -47,6 +52,7 @@ impl ZinitConfig {
             stability_period: Duration::from_secs(10),
             log_buffer_lines: 1000,
             poll_interval: Duration::from_millis(50),
+            secrets: SecretSource::default(),
         }
     }
 }

@@ -198,19 +198,26 @@ impl ZinitSupervisor {
         Ok(status)
     }
 
-    /// The config zinit should run `name` with: from the registered spec, else the parked
-    /// one.
-    fn wanted_config(&self, name: &str) -> Result<Option<Value>, SupervisorError> {
-        let local = self.local();
-        let Some(entry) = local.get(name) else {
-            return Ok(None);
+    /// The config zinit should run `name` with: from the registered spec (its secrets
+    /// resolved now: zinit needs the values in its config), else the parked one.
+    async fn wanted_config(&self, name: &str) -> Result<Option<Value>, SupervisorError> {
+        let (spec, parked) = {
+            let local = self.local();
+            let Some(entry) = local.get(name) else {
+                return Ok(None);
+            };
+            (entry.spec.clone(), entry.parked.clone())
         };
-        match &entry.spec {
+        match spec {
             Some(spec) => {
-                let env = environment(spec, |n| std::env::var(n).ok());
-                service_config(spec, &env, &self.config).map(Some)
+                let mut env = environment(&spec, |n| std::env::var(n).ok());
+                for (var, value) in self.config.secrets.resolve(&spec).await? {
+                    env.retain(|(n, _)| *n != var);
+                    env.push((var, value));
+                }
+                service_config(&spec, &env, &self.config).map(Some)
             }
-            None => Ok(entry.parked.clone()),
+            None => Ok(parked),
         }
     }
 
@@ -424,7 +431,7 @@ impl Supervisor for ZinitSupervisor {
     }
 
     async fn start(&self, name: &str) -> Result<ProcessStatus, SupervisorError> {
-        let wanted = self.wanted_config(name)?;
+        let wanted = self.wanted_config(name).await?;
         // Nothing may add or remove a zinit service between our look and our change.
         let mut slots = self.slots.lock().await;
         let current = self.zinit_config(name).await?;
