@@ -36,8 +36,8 @@ use crate::state::{OpRecord, PendingUpgrade, RunRecord};
 const MAX_EVENTS: usize = 50_000;
 /// Finished executions kept in memory.
 const KEEP_FINISHED: usize = 64;
-/// How often a run's last finished task is written to the store.
-pub const JOURNAL_EVERY: Duration = Duration::from_millis(200);
+/// A run's last finished task is written to the store at most this often.
+pub const JOURNAL_EVERY: Duration = Duration::from_millis(20);
 
 /// What a run is about: the services it acts on (in their catalog), whether it takes their
 /// locks, and the upgrades it promises to verify.
@@ -62,6 +62,8 @@ pub struct Execution {
     /// The last task that finished (its label), and whether it changed since it was
     /// written to the store.
     last_finished: Mutex<(Option<String>, bool)>,
+    /// Wakes the run's journal when `last_finished` changed.
+    progressed: tokio::sync::Notify,
     cancel: CancellationToken,
     log: Mutex<EventLog>,
     changed: watch::Sender<u64>,
@@ -146,6 +148,7 @@ impl Execution {
                 Some(format!("{task} ({})", task_status_name(*status))),
                 true,
             );
+            self.progressed.notify_one();
         }
         {
             let mut log = self.log();
@@ -307,6 +310,7 @@ impl Executions {
                 .unwrap_or_default(),
             started_at: Utc::now(),
             last_finished: Mutex::new((None, false)),
+            progressed: tokio::sync::Notify::new(),
             cancel: CancellationToken::new(),
             log: Mutex::new(EventLog::default()),
             changed,
@@ -389,21 +393,26 @@ impl Executions {
                 None => None,
             };
             let started = std::time::Instant::now();
-            let run = std::panic::AssertUnwindSafe(executor.run(&plan, request)).catch_unwind();
-            tokio::pin!(run);
-            let journaled = scope.is_some();
-            let mut tick = tokio::time::interval(JOURNAL_EVERY);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let outcome = loop {
-                tokio::select! {
-                    outcome = &mut run => break outcome,
-                    _ = tick.tick(), if journaled => {
+            // The journal writes the last finished task as it changes, beside the run (not
+            // in the executor's loop, so a dependent's start never waits for a write).
+            let journal = scope.is_some().then(|| {
+                let (exec, store, run_id) = (exec.clone(), store.clone(), run_id.clone());
+                tokio::spawn(async move {
+                    loop {
+                        exec.progressed.notified().await;
                         if let Some(last) = exec.take_progress() {
                             let _ = store.note_run_progress(&run_id, &last);
                         }
+                        tokio::time::sleep(JOURNAL_EVERY).await;
                     }
-                }
-            };
+                })
+            });
+            let outcome = std::panic::AssertUnwindSafe(executor.run(&plan, request))
+                .catch_unwind()
+                .await;
+            if let Some(journal) = journal {
+                journal.abort();
+            }
             let report = match outcome {
                 Ok(report) => report,
                 Err(panic) => {

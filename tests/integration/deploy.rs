@@ -273,15 +273,6 @@ async fn deploy_builds_starts_in_order_is_idempotent_and_redeploys_only_what_cha
     assert!(pids(&daemon).await.is_empty());
 }
 
-/// The source of a demo service's binary that never becomes healthy.
-fn unhealthy_bin(name: &str, version: &str) -> String {
-    format!(
-        "//! `{name}`, a version that never becomes healthy.\n\n\
-         fn main() -> std::process::ExitCode {{\n    \
-         hero_demo::main_with_args(\"{name}\", \"{version}\", &[\"--unhealthy\"])\n}}\n"
-    )
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn an_upgrade_that_is_not_healthy_rolls_back_to_the_running_version() {
     let repo = DemoRepo::create();
@@ -293,10 +284,7 @@ async fn an_upgrade_that_is_not_healthy_rolls_back_to_the_running_version() {
     let old_sha = sha256(&bin);
     let socket = daemon.root().join("var/sockets/demo_cache/rpc.sock");
 
-    repo.write(
-        &repo.demo_file("src/bin/demo_cache.rs"),
-        &unhealthy_bin("demo_cache", "2.0.0"),
-    );
+    repo.set_behaviour("demo_cache", "2.0.0", &["--unhealthy"]);
     repo.commit("demo_cache 2.0.0, unhealthy");
     let out = daemon.run_cli(&["--json", "--mode", "source", "upgrade", "demo_cache"]);
     assert_eq!(

@@ -490,3 +490,49 @@ async fn the_log_rotates_by_size_while_the_process_writes() {
     assert!(!PathBuf::from(format!("{}.3", log.display())).exists());
     sup.stop("rot").await.unwrap();
 }
+
+#[tokio::test]
+async fn a_restart_that_fails_for_lack_of_resources_is_tried_again_until_it_works() {
+    let fs = match crate::support::tmpfs::Tmpfs::mount("4m", Some(64)) {
+        Ok(fs) => fs,
+        Err(why) => {
+            eprintln!("not run: {why}");
+            return;
+        }
+    };
+    let fx = Fixture::new();
+    let config = BuiltinConfig {
+        log_dir: fs.path().join("logs"),
+        // Time to take the inode the dead instance's log frees before the restart.
+        backoff_initial: Duration::from_secs(1),
+        ..fx.config()
+    };
+    let sup = fx.open_with(config).await;
+    sup.register(sh("svc", "sleep 300")).await.unwrap();
+    let pid = sup.start("svc").await.unwrap().pid.unwrap();
+    // The next instance will need a new log file, and no inode will be left for it.
+    let fillers = fs.exhaust_inodes("fill");
+    std::fs::remove_file(sup.log_path("svc")).unwrap();
+    procs::signal(pid, libc::SIGKILL);
+    status_until(&sup, "svc", |s| s.state == ProcessState::Backoff).await;
+    fs.exhaust_inodes("fill_more");
+
+    let waiting = status_until(&sup, "svc", |s| {
+        s.state == ProcessState::Backoff
+            && s.error
+                .as_deref()
+                .is_some_and(|e| e.contains("trying again"))
+    })
+    .await;
+    let error = waiting.error.unwrap();
+    assert!(error.contains("No space left on device"), "{error}");
+
+    // Space comes back: it is started again, and nothing says it failed.
+    std::fs::remove_dir_all(&fillers).unwrap();
+    std::fs::remove_dir_all(fs.path().join("fill_more")).unwrap();
+    let back = status_until(&sup, "svc", |s| s.state == ProcessState::Running).await;
+    assert_ne!(back.pid, Some(pid));
+    assert_eq!(back.error, None);
+    sup.stop("svc").await.unwrap();
+    drop(fs);
+}

@@ -37,12 +37,47 @@ fn default_limit() -> usize {
     50
 }
 
+/// The summary of a run recorded in the store (a past run, or one the previous daemon
+/// did not finish).
+fn recorded_summary(r: crate::state::RunRecord) -> Option<ExecutionSummary> {
+    let duration_ms = r
+        .ended_at
+        .filter(|_| r.status != "interrupted")
+        .map(|end| (end - r.started_at).num_microseconds().unwrap_or(0) as f64 / 1000.0);
+    Some(ExecutionSummary {
+        id: r.run_id.parse().ok()?,
+        operation: r.operation,
+        services: r.services,
+        last_finished: r.last_finished.filter(|_| r.status == "interrupted"),
+        status: r.status,
+        started_at: r.started_at,
+        duration_ms,
+    })
+}
+
+/// Whether the store knows run `id` (its report, or its record).
+fn is_past_run(daemon: &Daemon, id: &RunId) -> Result<bool, RpcError> {
+    Ok(daemon.store().report(id).map_err(store_error)?.is_some()
+        || daemon
+            .store()
+            .run(&id.to_string())
+            .map_err(store_error)?
+            .is_some())
+}
+
 /// `execution.list`: running and past runs, newest first.
 pub async fn list(daemon: Arc<Daemon>, p: ListParams) -> Result<Vec<ExecutionSummary>, RpcError> {
     let mut out = daemon.executions().list();
-    let seen: HashSet<RunId> = out.iter().map(|e| e.id).collect();
+    let mut seen: HashSet<RunId> = out.iter().map(|e| e.id).collect();
+    for r in daemon.store().runs(p.limit).map_err(store_error)? {
+        if let Some(summary) = recorded_summary(r)
+            && seen.insert(summary.id)
+        {
+            out.push(summary);
+        }
+    }
     for r in daemon.store().reports(p.limit).map_err(store_error)? {
-        if seen.contains(&r.run_id) {
+        if !seen.insert(r.run_id) {
             continue;
         }
         out.push(ExecutionSummary {
@@ -87,11 +122,26 @@ pub async fn get(daemon: Arc<Daemon>, p: IdParams) -> Result<GetResult, RpcError
             report: e.report().cloned(),
         });
     }
-    let report = daemon
+    let recorded = daemon
         .store()
-        .report(&p.id)
+        .run(&p.id.to_string())
         .map_err(store_error)?
-        .ok_or_else(|| unknown(&p.id))?;
+        .and_then(recorded_summary);
+    let Some(report) = daemon.store().report(&p.id).map_err(store_error)? else {
+        // A run with no report: the previous daemon never finished it.
+        return recorded
+            .map(|execution| GetResult {
+                execution,
+                report: None,
+            })
+            .ok_or_else(|| unknown(&p.id));
+    };
+    if let Some(execution) = recorded {
+        return Ok(GetResult {
+            execution,
+            report: Some(report),
+        });
+    }
     Ok(GetResult {
         execution: ExecutionSummary {
             id: report.run_id,
@@ -124,7 +174,7 @@ pub struct EventsParams {
 pub async fn events(daemon: Arc<Daemon>, p: EventsParams) -> Result<EventsPage, RpcError> {
     let Some(e) = daemon.executions().get(&p.id) else {
         // A past run: its events are gone, its report is not.
-        if daemon.store().report(&p.id).map_err(store_error)?.is_some() {
+        if is_past_run(&daemon, &p.id)? {
             return Ok(EventsPage {
                 events: Vec::new(),
                 next_cursor: p.cursor,
@@ -157,7 +207,7 @@ pub async fn cancel(daemon: Arc<Daemon>, p: IdParams) -> Result<CancelResult, Rp
             cancelled: running,
         });
     }
-    if daemon.store().report(&p.id).map_err(store_error)?.is_some() {
+    if is_past_run(&daemon, &p.id)? {
         return Ok(CancelResult {
             id: p.id,
             cancelled: false,

@@ -20,9 +20,25 @@ use super::procs::poll_until;
 /// How long the daemon may take to come up.
 const DEADLINE: Duration = Duration::from_secs(15);
 
+/// Where a test daemon's Hero root is: a temp dir it owns, or a dir the test gives (a
+/// tmpfs it mounted).
+enum Root {
+    Owned(TempDir),
+    Given(PathBuf),
+}
+
+impl Root {
+    fn path(&self) -> &Path {
+        match self {
+            Root::Owned(d) => d.path(),
+            Root::Given(p) => p,
+        }
+    }
+}
+
 /// A daemon in a temp root. Dropping it stops every service it started, then the daemon.
 pub struct TestDaemon {
-    root: TempDir,
+    root: Root,
     child: Option<Child>,
     env: Vec<(String, String)>,
     nofile: Option<u64>,
@@ -55,13 +71,29 @@ impl TestDaemon {
         Self::start_inner(repo, serve_args, extra_env, None)
     }
 
+    /// Like [`start_with_env`](Self::start_with_env), with the Hero root at `root` (which
+    /// the test keeps): a small tmpfs, say. Checkouts and the cargo target dir stay on disk.
+    pub fn start_in(repo: &DemoRepo, root: &Path, extra_env: &[(&str, &str)]) -> Self {
+        Self::start_rooted(repo, Root::Given(root.to_path_buf()), &[], extra_env, None)
+    }
+
     fn start_inner(
         repo: &DemoRepo,
         serve_args: &[&str],
         extra_env: &[(&str, &str)],
         nofile: Option<u64>,
     ) -> Self {
-        let root = tempfile::tempdir().unwrap();
+        let root = Root::Owned(tempfile::tempdir().unwrap());
+        Self::start_rooted(repo, root, serve_args, extra_env, nofile)
+    }
+
+    fn start_rooted(
+        repo: &DemoRepo,
+        root: Root,
+        serve_args: &[&str],
+        extra_env: &[(&str, &str)],
+        nofile: Option<u64>,
+    ) -> Self {
         let r = root.path();
         let env = vec![
             ("HERO_ROOT".to_string(), r.display().to_string()),
@@ -104,7 +136,13 @@ impl TestDaemon {
     }
 
     fn spawn(&mut self, serve_args: &[&str]) {
-        let log = std::fs::File::create(self.root.path().join("daemon.log")).unwrap();
+        // Appended to (a restarted daemon's log follows its predecessor's), never
+        // truncated: a test that filled the disk keeps it full.
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.root.path().join("daemon.log"))
+            .unwrap();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hero_svc"));
         cmd.arg("serve")
             .args(serve_args)

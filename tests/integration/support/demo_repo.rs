@@ -86,6 +86,19 @@ impl DemoRepo {
         self.write(&rel, &new);
     }
 
+    /// Makes demo service `name` (at `version`) run with the demo program's `args`
+    /// (`["--unhealthy"]`, `["--crash-after-ms", "50"]`).
+    pub fn set_behaviour(&self, name: &str, version: &str, args: &[&str]) {
+        let args: Vec<String> = args.iter().map(|a| format!("{a:?}")).collect();
+        let source = format!(
+            "//! `{name}` {version}, with {args}.\n\n\
+             fn main() -> std::process::ExitCode {{\n    \
+             hero_demo::main_with_args(\"{name}\", \"{version}\", &[{args}])\n}}\n",
+            args = args.join(", ")
+        );
+        self.write(&self.demo_file(&format!("src/bin/{name}.rs")), &source);
+    }
+
     /// Commits everything.
     pub fn commit(&self, message: &str) {
         self.git(&["add", "-A"]);

@@ -12,4 +12,5 @@ pub mod http;
 pub mod http_server;
 pub mod output;
 pub mod procs;
+pub mod tmpfs;
 pub mod wait;
