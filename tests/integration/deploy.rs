@@ -271,6 +271,24 @@ async fn deploy_builds_starts_in_order_is_idempotent_and_redeploys_only_what_cha
         }
     }
     assert!(pids(&daemon).await.is_empty());
+    // Why each ended is said in words, adopted or not: demo_db was adopted and stopped on
+    // request; demo_cache was restarted by this daemon and stopped by a signal it sent.
+    let status = daemon
+        .client()
+        .call(
+            "service.status",
+            json!({ "services": ["demo_db", "demo_cache"] }),
+        )
+        .await
+        .unwrap();
+    let reason = |i: usize| {
+        status[i]["processes"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert!(reason(0).contains("stopped on request"), "{}", reason(0));
+    assert!(!reason(1).contains("not known"), "{}", reason(1));
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -4,6 +4,7 @@
 mod support;
 
 mod catalog;
+mod cli_edges;
 mod daemon;
 mod demo;
 mod deploy;
@@ -14,6 +15,7 @@ mod forge;
 mod health;
 mod install;
 mod interrupted;
+mod leftovers;
 mod lifecycle;
 mod pipeline;
 mod reporter;

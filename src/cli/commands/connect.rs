@@ -50,7 +50,7 @@ pub async fn connect(socket: Option<PathBuf>) -> Result<RpcClient, ExitCode> {
             return Err(ExitCode::DaemonUnreachable);
         }
         Err(Check::Denied(e)) => {
-            match foreign_owner(&socket, &paths) {
+            match foreign_owner(&socket, &paths).or_else(|| owner_of_the_way(&socket)) {
                 Some(owner) => eprintln!(
                     "error: the hero_svc daemon socket {} belongs to {owner}, not to you; this \
                      Hero root is another user's: set HERO_ROOT (and PATH_SOCKET) to a root of \
@@ -90,8 +90,11 @@ pub async fn connect(socket: Option<PathBuf>) -> Result<RpcClient, ExitCode> {
             print_notices(&health);
             return Ok(RpcClient::new(&socket));
         }
-        if let Ok(Some(status)) = child.try_wait() {
-            // It ended: another daemon may have won the lock and be about to answer.
+        if let Ok(Some(status)) = child.try_wait()
+            && !another_daemon_starting(&paths, child.id())
+        {
+            // It ended, and no other daemon (started by a command beside this one) holds
+            // the root and is about to answer.
             if let Ok(health) = check(&socket).await {
                 print_notices(&health);
                 return Ok(RpcClient::new(&socket));
@@ -113,6 +116,15 @@ pub async fn connect(socket: Option<PathBuf>) -> Result<RpcClient, ExitCode> {
     );
     print_tail(&log);
     Err(ExitCode::DaemonUnreachable)
+}
+
+/// Whether another daemon than `ours` holds the root's lock (alive): several commands
+/// started one each, and that one won.
+fn another_daemon_starting(paths: &HeroPaths, ours: u32) -> bool {
+    std::fs::read_to_string(paths.state_dir().join("daemon.lock"))
+        .ok()
+        .and_then(|s| s.trim().parse::<u32>().ok())
+        .is_some_and(|pid| pid != ours && Path::new(&format!("/proc/{pid}")).exists())
 }
 
 /// Why a health check did not give an answer.
@@ -203,23 +215,38 @@ fn print_notices(health: &Value) {
 
 /// Who owns the socket (or its directory, or the state directory) when it is not us.
 fn foreign_owner(socket: &Path, paths: &HeroPaths) -> Option<String> {
-    // SAFETY: geteuid has no preconditions.
-    let me = unsafe { libc::geteuid() };
-    if me == 0 {
-        return None;
-    }
     let candidates = [
         Some(socket.to_path_buf()),
         socket.parent().map(Path::to_path_buf),
         Some(paths.state_dir()),
     ];
-    candidates
+    let uids = candidates
         .into_iter()
         .flatten()
         .filter_map(|p| std::fs::metadata(&p).ok())
-        .map(|m| m.uid())
-        .find(|&uid| uid != me)
-        .map(describe_uid)
+        .map(|m| m.uid());
+    other_user(uids)
+}
+
+/// Who owns the nearest directory above `socket` that this user may look at, when that is
+/// another user: the socket could not be opened, and that is why.
+fn owner_of_the_way(socket: &Path) -> Option<String> {
+    let uid = socket
+        .ancestors()
+        .skip(1)
+        .find_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.uid());
+    other_user(uid)
+}
+
+/// The first of `uids` that is not this user (never for root, who may use any root).
+fn other_user(uids: impl IntoIterator<Item = u32>) -> Option<String> {
+    // SAFETY: geteuid has no preconditions.
+    let me = unsafe { libc::geteuid() };
+    if me == 0 {
+        return None;
+    }
+    uids.into_iter().find(|&uid| uid != me).map(describe_uid)
 }
 
 /// `uid 1001 (alice)`.

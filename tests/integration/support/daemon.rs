@@ -214,6 +214,13 @@ impl TestDaemon {
         None
     }
 
+    /// Forgets the daemon process (it ended by itself): dropping this does nothing more.
+    pub fn forget(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.wait();
+        }
+    }
+
     /// The daemon's pid.
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
