@@ -209,3 +209,23 @@ fn another_users_root_is_named_as_such() {
         "{err}"
     );
 }
+
+#[test]
+fn a_daemon_that_cannot_start_is_reported_at_once_with_its_log() {
+    let root = FreshRoot::new();
+    let started = std::time::Instant::now();
+    let out = root
+        .cli()
+        .env("HERO_SVC_SUPERVISOR", "no_such_backend")
+        .args(["--catalog", "demo", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("exited at once"), "{err}");
+    assert!(err.contains("no_such_backend"), "the daemon's log says why: {err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "it waited for a daemon that had exited"
+    );
+}
