@@ -21,7 +21,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use hero_svc::daemon::{DaemonOptions, run};
+use hero_svc::cli::run_daemon as run;
+use hero_svc::daemon::DaemonOptions;
 use hero_svc::health::Probe;
 use hero_svc::paths::HeroPaths;
 use hero_svc::rpc::RpcClient;

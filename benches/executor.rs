@@ -8,8 +8,9 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use hero_svc::graph::{Executor, ExecutorConfig, Plan, PlanBuilder, RunRequest};
+use hero_svc::graph::{ExecutorConfig, RunRequest};
 use hero_svc::state::StateStore;
+use hero_svc::tasks::{Executor, Plan, PlanBuilder};
 use hero_svc::tasks::{Noop, TaskKey};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

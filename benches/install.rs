@@ -26,9 +26,10 @@ use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::Response;
 use hero_svc::forge::{ForgeConfig, ReleaseVersion, asset_name};
-use hero_svc::graph::{Executor, ExecutorConfig, PlanBuilder, RunRequest};
-use hero_svc::install::{ReleaseInstall, add_release_install};
+use hero_svc::graph::{ExecutorConfig, RunRequest};
+use hero_svc::recipes::{ReleaseInstall, add_release_install};
 use hero_svc::state::StateStore;
+use hero_svc::tasks::{Executor, PlanBuilder};
 use sha2::{Digest, Sha256};
 
 const MIB: usize = 1024 * 1024;

@@ -407,7 +407,7 @@ fn serve_thirty() {
         options.default_catalog = "demo".into();
         let daemon = Daemon::open(options).await.expect("daemon");
         let socket = paths.daemon_socket();
-        let listener = hero_svc::daemon::bind_socket(&socket).expect("socket");
+        let listener = hero_svc::rpc::connections::bind_private_socket(&socket).expect("socket");
         let sockets = paths.root.join("var/sockets/bench");
         std::fs::create_dir_all(&sockets).expect("mkdir");
         let sup = daemon.supervisor();

@@ -1,27 +1,29 @@
 //! hero_svc: a service manager for the Hero stack.
 //!
-//! The module list is the architecture (see `docs/architecture.md`):
+//! The module list is the architecture (see `docs/architecture.md`). It has floors: a module
+//! uses only the modules on its own floor or below it, and no two modules use each other.
+//! From the ground up:
 //!
-//! - [`graph`]: plans (a DAG of typed tasks), the parallel executor that runs them, events,
-//!   fingerprints and execution reports. The executor knows nothing about services or
-//!   terminals.
-//! - [`tasks`]: the closed set of task kinds a plan is made of; one file per kind.
+//! - [`paths`], [`util`]: the Hero directories and the user's env file; small helpers
+//!   (error chains, file digests).
+//! - [`state`]: the embedded SQLite store. It persists the rows and serialized values it
+//!   is handed and knows none of the types above it.
+//! - [`forge`], [`health`], [`supervisor`]: the mechanisms — releases and verified
+//!   downloads; probes and waits; the `Supervisor` seam with its builtin and zinit
+//!   backends. They build no plans.
+//! - [`install`]: ELF checks, atomic installs with rollback, binary status.
+//! - [`graph`]: the engine — plans (a DAG of tasks), the parallel executor, events,
+//!   fingerprints, execution reports; generic over the tasks it runs, it knows no concrete
+//!   task.
+//! - [`tasks`]: the closed set of task kinds, one file each, on the engine's interface.
+//! - [`recipes`]: plan fragments — how a binary gets installed, how a process is started
+//!   and waited for.
 //! - [`services`]: services as code — the `Service` trait, the Hero shape, catalogs (hero,
 //!   demo), and the planner that compiles operations into plans.
-//! - [`supervisor`]: the `Supervisor` seam that starts and watches service processes; the
-//!   builtin and zinit backends.
-//! - [`forge`]: releases on a forge (Forgejo, GitHub): resolving them and downloading their
-//!   assets safely.
-//! - [`install`]: the ELF check, atomic installs with rollback, and the status of installed
-//!   binaries.
-//! - [`health`]: health probes of services (HTTP over unix sockets, loopback TCP, OpenRPC
-//!   documents, socket files) and waiting until a service is healthy.
-//! - [`state`]: the embedded SQLite store (fingerprints, reports, installs, supervised
-//!   processes, the operation log).
-//! - [`daemon`]: `hero_svc serve` — the lock, the socket, the runs it owns.
-//! - [`rpc`]: the daemon's JSON-RPC 2.0 API (framing, methods, server, client).
-//! - [`cli`]: the command line (a client of the daemon) and the terminal reporters.
-//! - [`paths`]: the Hero directories (`HERO_ROOT`, `PATH_SOCKET`, `CODEROOT`, …).
+//! - [`daemon`]: the daemon's state — the store, the supervisor, the executor, the runs.
+//! - [`rpc`]: its JSON-RPC 2.0 API (framing, methods, the server, the client).
+//! - [`cli`]: the command line (a client of the daemon), the terminal reporters, and the
+//!   composition root that wires a daemon to its servers (`hero_svc serve`).
 //!
 //! The binary is a thin wrapper around [`cli::main`]; tests and other programs call the same
 //! library API.
@@ -33,8 +35,10 @@ pub mod graph;
 pub mod health;
 pub mod install;
 pub mod paths;
+pub mod recipes;
 pub mod rpc;
 pub mod services;
 pub mod state;
 pub mod supervisor;
 pub mod tasks;
+pub mod util;

@@ -8,10 +8,12 @@ mod commands;
 mod exit_code;
 pub mod reporter;
 mod sample;
+mod server;
 
 pub use args::{Cli, Command};
 pub use exit_code::ExitCode;
 pub use sample::sample_plan;
+pub use server::run_daemon;
 
 use std::io::Write;
 

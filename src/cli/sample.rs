@@ -7,8 +7,9 @@
 
 use std::path::Path;
 
-use crate::graph::{Plan, PlanBuilder, PlanError};
+use crate::graph::PlanError;
 use crate::tasks::{Command, ResourceClass, TaskKey, WriteFile};
+use crate::tasks::{Plan, PlanBuilder};
 
 /// The sample plan, writing into `dir`.
 pub fn sample_plan(dir: &Path) -> Result<Plan, PlanError> {

@@ -26,10 +26,11 @@ use uuid::Uuid;
 
 use super::ServiceLocks;
 use crate::graph::{
-    Event, EventKind, EventSink, ExecutionReport, Executor, Plan, RunId, RunRequest, RunStatus,
-    TaskStatus, panic_message,
+    Event, EventKind, EventSink, ExecutionReport, RunId, RunRequest, RunStatus, TaskStatus,
+    panic_message,
 };
 use crate::state::{OpRecord, PendingUpgrade, RunRecord};
+use crate::tasks::{Executor, Plan};
 
 /// Events kept per execution before log lines and progress updates are dropped (other
 /// events are always kept).
@@ -259,6 +260,25 @@ pub fn status_name(status: RunStatus) -> String {
     status.as_str().to_string()
 }
 
+/// The operation-log record of `service` in the run that produced `report`: its start,
+/// wall time, status, and the first failed task's error.
+pub fn op_record(service: &str, report: &ExecutionReport) -> OpRecord {
+    let error = report
+        .tasks
+        .iter()
+        .find(|t| t.status == TaskStatus::Failed)
+        .map(|t| format!("{}: {}", t.key, t.error.join(": ")));
+    OpRecord {
+        service: service.to_string(),
+        operation: report.operation.clone(),
+        started_at: report.started_at,
+        duration_ms: report.duration_ms,
+        result: report.status.as_str().to_string(),
+        error,
+        report_id: Some(report.run_id),
+    }
+}
+
 /// The daemon's runs.
 #[derive(Default)]
 pub struct Executions {
@@ -426,7 +446,7 @@ impl Executions {
                         &plan,
                         &why,
                     );
-                    let _ = store.save_report(&report);
+                    let _ = report.save(&store);
                     report
                 }
             };
@@ -443,7 +463,7 @@ impl Executions {
                 }
                 if scope.locks.is_some() {
                     for name in &scope.services {
-                        if let Err(e) = store.append_op(&OpRecord::from_report(name, &report)) {
+                        if let Err(e) = store.append_op(&op_record(name, &report)) {
                             tracing::warn!(error = %e, service = %name, "could not append to the operation log");
                         }
                     }
@@ -481,5 +501,34 @@ impl Executions {
         self.cancel_all();
         self.tracker.close();
         self.tracker.wait().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::StateStore;
+    use crate::tasks::PlanBuilder;
+
+    #[test]
+    fn a_report_becomes_a_record() {
+        let store = StateStore::in_memory().unwrap();
+        let plan = PlanBuilder::new().build().unwrap();
+        let report = ExecutionReport::from_records(
+            uuid::Uuid::now_v7(),
+            "deploy",
+            Utc::now(),
+            std::time::Duration::from_millis(30),
+            false,
+            &plan,
+            &[],
+        );
+        let record = op_record("hero_db", &report);
+        store.append_op(&record).unwrap();
+        let back = &store.recent_ops("hero_db", 5).unwrap()[0];
+        assert_eq!(back.operation, "deploy");
+        assert_eq!(back.result, "succeeded");
+        assert_eq!(back.report_id, Some(report.run_id));
+        assert_eq!(back.error, None);
     }
 }

@@ -18,10 +18,11 @@ use std::sync::{Mutex, MutexGuard};
 use chrono::Utc;
 
 use super::{Daemon, RunScope};
-use crate::graph::{PlanBuilder, RunId, RunStatus};
+use crate::graph::{RunId, RunStatus};
 use crate::services::Service;
 use crate::state::{OpRecord, PendingUpgrade, RunRecord, StateStore};
 use crate::supervisor::{ProcessState, Supervisor};
+use crate::tasks::PlanBuilder;
 
 /// One interrupted run and the services the user has not acted on since.
 struct Interrupted {
@@ -62,7 +63,7 @@ impl Interruptions {
                     operation: run.operation.clone(),
                     started_at: run.started_at,
                     duration_ms: (now - run.started_at).num_milliseconds().max(0) as f64,
-                    result: RunStatus::Interrupted,
+                    result: RunStatus::Interrupted.as_str().to_string(),
                     error: Some(match &run.last_finished {
                         Some(last) => format!(
                             "the daemon stopped before the run ended; the last task that finished: {last}"

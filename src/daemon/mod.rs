@@ -1,9 +1,11 @@
-//! The daemon (`hero_svc serve`): one per Hero root. It owns the state store, the executor
-//! and the runs, and serves the JSON-RPC API on `$PATH_SOCKET/hero_svc/rpc.sock`.
+//! The daemon (`hero_svc serve`): one per Hero root. [`Daemon`] owns the state store, the
+//! supervisor, the executor, the catalogs and the runs; [`Daemon::start_operation`] is the
+//! one path from a request to a run. It knows nothing of the servers that expose it: the
+//! RPC server (`rpc`) uses it, and the composition root (`cli::run_daemon`) wires the two
+//! together — take the lock, open the daemon, bind the socket, serve until SIGTERM or
+//! SIGINT (or until the root is deleted), then cancel running executions cleanly.
 //!
-//! [`run`] is the whole daemon: take the lock, prepare the socket (directory 0700, socket
-//! 0600), serve until SIGTERM or SIGINT, then cancel running executions cleanly and remove
-//! the socket.
+//! Floor: above the services it plans with; below the RPC server.
 
 mod daemon_log;
 mod error;
@@ -13,7 +15,7 @@ mod lock;
 mod memory;
 mod operations;
 mod permissions;
-mod run;
+mod root_watch;
 mod service_locks;
 mod state;
 
@@ -24,8 +26,9 @@ pub use executions::{
 };
 pub use interrupted::Interruptions;
 pub use lock::DaemonLock;
+pub use memory::{limit_arenas, trim_periodically};
 pub use operations::StartedOperation;
 pub use permissions::make_private;
-pub use run::{bind_socket, run};
+pub use root_watch::watch_root;
 pub use service_locks::{ServiceLocks, ServiceLocksGuard};
 pub use state::{Daemon, DaemonOptions, Fault};

@@ -10,11 +10,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::{DaemonError, Executions, Interruptions, ServiceLocks};
 use crate::forge::ForgeConfig;
-use crate::graph::{Executor, ExecutorConfig};
+use crate::graph::ExecutorConfig;
 use crate::paths::HeroPaths;
 use crate::services::{Catalog, CatalogError, EnvFile, ServiceContext, builtin_catalog};
 use crate::state::StateStore;
 use crate::supervisor::{AnySupervisor, BuiltinConfig, SecretSource, SupervisorBackend};
+use crate::tasks::Executor;
 use crate::tasks::TaskEnv;
 
 /// How to set up a daemon.

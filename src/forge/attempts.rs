@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::forge_event::{ForgeEvent, ForgeObserver, RetryNotice};
 use super::{ForgeConfig, ForgeError};
-use crate::tasks::error_chain;
+use crate::util::error_chain;
 
 /// The attempts of one request.
 pub(crate) struct Attempts<'c> {

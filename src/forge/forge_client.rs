@@ -341,7 +341,7 @@ impl ForgeClient {
                     asset: asset.name.clone(),
                     detail: claims
                         .iter()
-                        .map(|(src, s)| format!("{src}: {}", crate::tasks::short_hash(s)))
+                        .map(|(src, s)| format!("{src}: {}", crate::util::short_hash(s)))
                         .collect::<Vec<_>>()
                         .join(", "),
                 });

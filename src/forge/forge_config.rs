@@ -267,7 +267,7 @@ mod tests {
             .clone()
             .with_limits_from(env(&[(TIMEOUT_ENV, "ten minutes")]))
             .unwrap_err();
-        let chain = crate::tasks::error_chain(&err).join(": ");
+        let chain = crate::util::error_chain(&err).join(": ");
         assert_eq!(
             chain,
             "HERO_SVC_DOWNLOAD_TIMEOUT=`ten minutes` is not a valid setting: expected a duration such as `30s`, `15m`, `1m30s` or `500ms`, or `off`"
@@ -284,7 +284,7 @@ mod tests {
             .with_limits_from(env(&[(RATE_WINDOW_ENV, "0s")]))
             .unwrap_err();
         assert_eq!(
-            crate::tasks::error_chain(&err).join(": "),
+            crate::util::error_chain(&err).join(": "),
             "HERO_SVC_DOWNLOAD_RATE_WINDOW=`0s` is not a valid setting: it must be more than zero"
         );
     }

@@ -19,8 +19,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{RunStatus, TaskStatus, Totals};
-use crate::tasks::{LogStream, ResourceClass, TaskKey};
+use super::{LogStream, ResourceClass, RunStatus, TaskKey, TaskStatus, Totals};
 
 /// Identifies one run of a plan (a time-ordered UUID v7).
 pub type RunId = Uuid;

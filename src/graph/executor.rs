@@ -4,7 +4,7 @@
 //! # How a run goes
 //!
 //! 1. Every task whose dependencies are all done is *ready*; it waits in the queue of its
-//!    [`ResourceClass`](crate::tasks::ResourceClass).
+//!    [`ResourceClass`](super::ResourceClass).
 //! 2. The dispatcher loop starts ready tasks while the global bound and the bound of their
 //!    class allow. There are no levels: a task starts the moment its last dependency
 //!    succeeded and a slot is free.
@@ -12,7 +12,7 @@
 //!    of its dependencies). If the state store holds the same fingerprint and the task's
 //!    freshness check confirms the recorded output, the task is *up to date*: it does not
 //!    run and hands the recorded output on. Otherwise it runs, attempt after attempt as its
-//!    [`RetryPolicy`](crate::tasks::RetryPolicy) allows, each attempt under its timeout.
+//!    [`RetryPolicy`](super::RetryPolicy) allows, each attempt under its timeout.
 //! 4. A success records the fingerprint and output and releases the dependents. A failure
 //!    marks every transitive dependent *skipped (dependency X failed)*; independent branches
 //!    go on. With `fail_fast`, no further task starts; running ones finish.
@@ -43,21 +43,38 @@ use uuid::Uuid;
 
 use super::report::ms;
 use super::{
-    Emitter, EventKind, EventSink, ExecutionReport, ExecutorConfig, Fingerprint, Plan, PlanNode,
-    RunId, TaskRecord, TaskStatus,
+    Emitter, EventKind, EventSink, ExecutionReport, ExecutorConfig, Fingerprint, Freshness,
+    LogStream, Plan, PlanNode, PlanTask, ResourceClass, RunId, TaskContext, TaskError, TaskKey,
+    TaskOutcome, TaskRecord, TaskStatus,
 };
 use crate::state::StateStore;
-use crate::tasks::{
-    Freshness, ResourceClass, TaskContext, TaskEnv, TaskError, TaskKey, TaskOutput,
-};
 
-/// Runs plans. Holds the configuration and the tasks' environment (state store,
-/// supervisor); one executor can run many
+/// Runs plans of tasks of type `T`. Holds the configuration, the state store it caches in
+/// and stores reports in, and the environment its tasks share; one executor can run many
 /// plans, one after another or at once.
-#[derive(Clone, Debug)]
-pub struct Executor {
+pub struct Executor<T: PlanTask> {
     config: ExecutorConfig,
-    env: TaskEnv,
+    store: StateStore,
+    env: T::Env,
+}
+
+impl<T: PlanTask> Clone for Executor<T> {
+    fn clone(&self) -> Self {
+        Self {
+            config: self.config.clone(),
+            store: self.store.clone(),
+            env: self.env.clone(),
+        }
+    }
+}
+
+impl<T: PlanTask> std::fmt::Debug for Executor<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Executor")
+            .field("config", &self.config)
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What to run a plan as: the operation's name, where events go, and the token that
@@ -104,19 +121,19 @@ impl RunRequest {
 }
 
 /// How one started task ended, as its future reports it to the dispatcher.
-enum Outcome {
-    Succeeded(Arc<TaskOutput>),
-    UpToDate(Arc<TaskOutput>, String),
+enum Outcome<O> {
+    Succeeded(Arc<O>),
+    UpToDate(Arc<O>, String),
     Failed(TaskError),
 }
 
-struct Completion {
+struct Completion<O> {
     index: usize,
-    outcome: Outcome,
+    outcome: Outcome<O>,
     attempts: u32,
 }
 
-type TaskFuture<'a> = Pin<Box<dyn Future<Output = Completion> + Send + 'a>>;
+type TaskFuture<'a, O> = Pin<Box<dyn Future<Output = Completion<O>> + Send + 'a>>;
 
 /// Why the dispatcher stopped starting tasks.
 enum Stop {
@@ -124,15 +141,11 @@ enum Stop {
     Cancelled,
 }
 
-impl Executor {
-    /// An executor with `config` that caches in `store`.
-    pub fn new(config: ExecutorConfig, store: StateStore) -> Self {
-        Self::with_env(config, TaskEnv::new(store))
-    }
-
-    /// An executor whose tasks see `env` (e.g. with the daemon's supervisor).
-    pub fn with_env(config: ExecutorConfig, env: TaskEnv) -> Self {
-        Self { config, env }
+impl<T: PlanTask> Executor<T> {
+    /// An executor with `config` that caches in and reports to `store`, its tasks sharing
+    /// `env`.
+    pub fn with_parts(config: ExecutorConfig, store: StateStore, env: T::Env) -> Self {
+        Self { config, store, env }
     }
 
     /// The configuration.
@@ -142,17 +155,17 @@ impl Executor {
 
     /// The state store.
     pub fn store(&self) -> &StateStore {
-        self.env.store()
+        &self.store
     }
 
     /// The tasks' environment.
-    pub fn env(&self) -> &TaskEnv {
+    pub fn env(&self) -> &T::Env {
         &self.env
     }
 
     /// Runs `plan` to the end and returns its report (also stored in the state store).
     /// Never fails: task failures, cancellation and store errors are all in the report.
-    pub async fn run(&self, plan: &Plan, request: RunRequest) -> ExecutionReport {
+    pub async fn run(&self, plan: &Plan<T>, request: RunRequest) -> ExecutionReport {
         let run_id = request.run_id.unwrap_or_else(Uuid::now_v7);
         let emitter = match request.sink {
             Some(sink) => Emitter::new(run_id, sink),
@@ -197,7 +210,7 @@ impl Executor {
             plan,
             &records,
         );
-        if let Err(e) = self.env.store().save_report(&report) {
+        if let Err(e) = report.save(&self.store) {
             tracing::warn!(error = %e, "could not store the execution report");
         }
         emitter.emit(EventKind::RunFinished {
@@ -210,28 +223,30 @@ impl Executor {
 }
 
 /// The state of one run, owned by the dispatcher loop.
-struct Dispatch<'a> {
-    plan: &'a Plan,
+struct Dispatch<'a, T: PlanTask> {
+    plan: &'a Plan<T>,
     config: &'a ExecutorConfig,
-    env: &'a TaskEnv,
+    store: &'a StateStore,
+    env: &'a T::Env,
     emitter: Emitter,
     started: Instant,
     remaining: Vec<u32>,
-    records: Vec<TaskRecord>,
+    records: Vec<TaskRecord<T::Output>>,
     ready: [VecDeque<u32>; ResourceClass::ALL.len()],
     running: [usize; ResourceClass::ALL.len()],
     running_total: usize,
-    futures: FuturesUnordered<TaskFuture<'a>>,
+    futures: FuturesUnordered<TaskFuture<'a, T::Output>>,
     stop: Option<Stop>,
     activated: Vec<bool>,
 }
 
-impl<'a> Dispatch<'a> {
-    fn new(executor: &'a Executor, plan: &'a Plan, emitter: Emitter) -> Self {
+impl<'a, T: PlanTask> Dispatch<'a, T> {
+    fn new(executor: &'a Executor<T>, plan: &'a Plan<T>, emitter: Emitter) -> Self {
         let n = plan.len();
         let mut ready: [VecDeque<u32>; ResourceClass::ALL.len()] = Default::default();
         let mut remaining = Vec::with_capacity(n);
-        let mut records = vec![TaskRecord::default(); n];
+        let mut records: Vec<TaskRecord<T::Output>> =
+            (0..n).map(|_| TaskRecord::default()).collect();
         for (i, record) in records.iter_mut().enumerate() {
             let deps = plan.dependencies(i).len() as u32;
             remaining.push(deps);
@@ -243,6 +258,7 @@ impl<'a> Dispatch<'a> {
         Self {
             plan,
             config: &executor.config,
+            store: &executor.store,
             env: &executor.env,
             started: emitter.started(),
             emitter,
@@ -276,7 +292,7 @@ impl<'a> Dispatch<'a> {
         self.running[node.resource.index()] += 1;
         self.running_total += 1;
         self.records[i].start = Some(self.started.elapsed());
-        let inputs: Arc<[(TaskKey, Arc<TaskOutput>)]> = self
+        let inputs: Arc<[(TaskKey, Arc<T::Output>)]> = self
             .plan
             .dependencies(i)
             .iter()
@@ -291,6 +307,7 @@ impl<'a> Dispatch<'a> {
             node,
             inputs,
             emitter: self.emitter.clone(),
+            store: self.store.clone(),
             env: self.env.clone(),
             default_timeout: self.config.default_timeout,
         };
@@ -312,7 +329,7 @@ impl<'a> Dispatch<'a> {
         ));
     }
 
-    fn complete(&mut self, done: Completion) {
+    fn complete(&mut self, done: Completion<T::Output>) {
         let i = done.index;
         let node = self.plan.node(i);
         self.running[node.resource.index()] -= 1;
@@ -477,7 +494,7 @@ impl<'a> Dispatch<'a> {
         let now = self.started.elapsed();
         for (i, rec) in self.records.iter_mut().enumerate() {
             if rec.status.is_none() && rec.start.is_some() {
-                let node: &PlanNode = self.plan.node(i);
+                let node: &PlanNode<T> = self.plan.node(i);
                 rec.status = Some(TaskStatus::Cancelled);
                 rec.end = Some(now);
                 rec.reason = Some("cancelled while running".to_string());
@@ -537,17 +554,18 @@ impl<'a> Dispatch<'a> {
 }
 
 /// One started task: everything its future needs, owned.
-struct Job<'a> {
+struct Job<'a, T: PlanTask> {
     index: usize,
-    node: &'a PlanNode,
-    inputs: Arc<[(TaskKey, Arc<TaskOutput>)]>,
+    node: &'a PlanNode<T>,
+    inputs: Arc<[(TaskKey, Arc<T::Output>)]>,
     emitter: Emitter,
-    env: TaskEnv,
+    store: StateStore,
+    env: T::Env,
     default_timeout: Option<Duration>,
 }
 
-impl Job<'_> {
-    async fn run(self) -> Completion {
+impl<T: PlanTask> Job<'_, T> {
+    async fn run(self) -> Completion<T::Output> {
         let task = &self.node.task;
         let key = &self.node.key;
         let context = |attempt| {
@@ -573,13 +591,13 @@ impl Job<'_> {
         });
         let reason = match &fingerprint {
             None => "always runs".to_string(),
-            Some(fp) => match self.env.store().cached(key) {
-                Ok(Some(cached)) if cached.fingerprint == *fp => {
-                    match task.check_fresh(&ctx, &cached.output).await {
+            Some(fp) => match self.cached(key) {
+                Ok(Some((cached_fp, output))) if cached_fp == *fp => {
+                    match task.check_fresh(&ctx, &output).await {
                         Freshness::Fresh(why) => {
                             return Completion {
                                 index: self.index,
-                                outcome: Outcome::UpToDate(Arc::new(cached.output), why),
+                                outcome: Outcome::UpToDate(Arc::new(output), why),
                                 attempts: 0,
                             };
                         }
@@ -617,10 +635,10 @@ impl Job<'_> {
             match result {
                 Ok(output) => {
                     if let Some(fp) = &fingerprint
-                        && let Err(e) = self.env.store().record(key, fp, &output)
+                        && let Err(e) = self.record(key, fp, &output)
                     {
                         ctx.log(
-                            crate::tasks::LogStream::Info,
+                            LogStream::Info,
                             format!("could not record the result in the state store: {e}"),
                         );
                     }
@@ -654,6 +672,29 @@ impl Job<'_> {
     }
 }
 
+impl<T: PlanTask> Job<'_, T> {
+    /// The recorded fingerprint and output of `key`, decoded.
+    fn cached(&self, key: &TaskKey) -> Result<Option<(Fingerprint, T::Output)>, String> {
+        let Some(row) = self.store.cached(key.as_str()).map_err(|e| e.to_string())? else {
+            return Ok(None);
+        };
+        let Some(fingerprint) = Fingerprint::from_hex(&row.fingerprint) else {
+            return Ok(None);
+        };
+        let output = serde_json::from_str(&row.output)
+            .map_err(|e| format!("the recorded output is not valid: {e}"))?;
+        Ok(Some((fingerprint, output)))
+    }
+
+    /// Records the fingerprint and output of a successful run of `key`.
+    fn record(&self, key: &TaskKey, fp: &Fingerprint, output: &T::Output) -> Result<(), String> {
+        let json = serde_json::to_string(output).map_err(|e| e.to_string())?;
+        self.store
+            .record(key.as_str(), &fp.to_hex(), &json)
+            .map_err(|e| crate::util::error_line(&e))
+    }
+}
+
 /// The message a panic carried (`&str` or `String` payloads), or a placeholder.
 pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
     payload
@@ -669,5 +710,81 @@ fn humanize(d: Duration) -> String {
         format!("{}s", d.as_secs_f64())
     } else {
         format!("{}ms", d.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::graph::toy_task::{ToyOutput, ToyTask};
+    use crate::graph::{PlanBuilder, RunStatus};
+
+    fn executor(store: StateStore) -> Executor<ToyTask> {
+        Executor::with_parts(ExecutorConfig::default(), store, ())
+    }
+
+    fn status_of(report: &ExecutionReport, key: &str) -> TaskStatus {
+        report
+            .tasks
+            .iter()
+            .find(|t| t.key.as_str() == key)
+            .map(|t| t.status)
+            .unwrap_or_else(|| panic!("no task {key}"))
+    }
+
+    #[tokio::test]
+    async fn outputs_flow_along_edges_and_failures_skip_only_their_dependents() {
+        let mut b = PlanBuilder::new();
+        let a = b.add(ToyTask::new("a").sleep(Duration::from_millis(5)));
+        let c = b.add_after(ToyTask::new("c"), [&a]);
+        let broken = b.add(ToyTask::new("broken").failing());
+        b.add_after(ToyTask::new("after_broken"), [&broken]);
+        let bomb = b.add(ToyTask::new("bomb").panicking());
+        b.add_after(ToyTask::new("after_bomb"), [&bomb, &c]);
+        let plan = b.build().unwrap();
+        let report = executor(StateStore::in_memory().unwrap())
+            .run(&plan, RunRequest::new("toy"))
+            .await;
+        assert_eq!(report.status, RunStatus::Failed);
+        assert_eq!(status_of(&report, "c"), TaskStatus::Succeeded);
+        let c_out = report.tasks.iter().find(|t| t.key.as_str() == "c").unwrap();
+        assert_eq!(c_out.output.as_deref(), Some("c"));
+        assert_eq!(status_of(&report, "broken"), TaskStatus::Failed);
+        assert_eq!(status_of(&report, "after_broken"), TaskStatus::Skipped);
+        // A panicking task fails like any other; the run goes on and ends.
+        let bomb = report
+            .tasks
+            .iter()
+            .find(|t| t.key.as_str() == "bomb")
+            .unwrap();
+        assert_eq!(bomb.status, TaskStatus::Failed);
+        assert!(bomb.error[0].contains("panicked"), "{:?}", bomb.error);
+        assert_eq!(status_of(&report, "after_bomb"), TaskStatus::Skipped);
+    }
+
+    #[tokio::test]
+    async fn a_cached_task_is_up_to_date_the_second_time_and_hands_its_output_on() {
+        let store = StateStore::in_memory().unwrap();
+        let plan = {
+            let mut b = PlanBuilder::new();
+            let a = b.add(ToyTask::new("a").cached().resource(ResourceClass::Build));
+            b.add_after(ToyTask::new("b"), [&a]);
+            b.build().unwrap()
+        };
+        let first = executor(store.clone())
+            .run(&plan, RunRequest::new("toy"))
+            .await;
+        assert_eq!(status_of(&first, "a"), TaskStatus::Succeeded);
+        let second = executor(store).run(&plan, RunRequest::new("toy")).await;
+        assert_eq!(status_of(&second, "a"), TaskStatus::UpToDate);
+        let b = second.tasks.iter().find(|t| t.key.as_str() == "b").unwrap();
+        assert_eq!(b.status, TaskStatus::Succeeded);
+        assert_eq!(b.output.as_deref(), Some("b"));
+        assert_eq!(
+            ToyOutput(vec!["a".into(), "b".into()]).summary(),
+            Some("b".into())
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::tasks::ResourceClass;
+use super::ResourceClass;
 
 /// How the executor schedules: a global bound on running tasks, a bound per
 /// [`ResourceClass`], whether the first failure stops the run, and the timeout for tasks

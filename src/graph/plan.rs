@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use crate::tasks::{ResourceClass, Task, TaskKey};
+use super::{PlanTask, ResourceClass, TaskKey};
 
 /// One task of a plan, with what the executor and the reporters need precomputed.
 #[derive(Debug)]
-pub struct PlanNode {
+pub struct PlanNode<T> {
     /// The task.
-    pub task: Task,
+    pub task: T,
     /// Its key.
     pub key: TaskKey,
     /// Its label.
@@ -31,8 +31,8 @@ pub struct PlanNode {
 /// Nodes are indexed `0..len()` in the order the tasks were added. Adjacency is stored
 /// compactly in both directions so the executor walks it without hashing.
 #[derive(Debug)]
-pub struct Plan {
-    nodes: Vec<PlanNode>,
+pub struct Plan<T> {
+    nodes: Vec<PlanNode<T>>,
     dep_offsets: Vec<u32>,
     deps: Vec<u32>,
     dependent_offsets: Vec<u32>,
@@ -102,11 +102,11 @@ fn compress(n: usize, pairs: impl Iterator<Item = (u32, u32)>) -> (Vec<u32>, Vec
     (offsets, targets)
 }
 
-impl Plan {
+impl<T: PlanTask> Plan<T> {
     /// Assembles a plan from checked parts: `edges` are (before, after) index pairs without
     /// duplicates, `order` a topological order.
     pub(super) fn from_parts(
-        tasks: Vec<Task>,
+        tasks: Vec<T>,
         index: HashMap<TaskKey, u32>,
         edges: &[(u32, u32)],
         order: Vec<u32>,
@@ -165,12 +165,12 @@ impl Plan {
     }
 
     /// All nodes, by index.
-    pub fn nodes(&self) -> &[PlanNode] {
+    pub fn nodes(&self) -> &[PlanNode<T>] {
         &self.nodes
     }
 
     /// The node at `index`.
-    pub fn node(&self, index: usize) -> &PlanNode {
+    pub fn node(&self, index: usize) -> &PlanNode<T> {
         &self.nodes[index]
     }
 
@@ -330,15 +330,15 @@ impl Plan {
 
 #[cfg(test)]
 mod tests {
-    use crate::graph::{PlanBuilder, PlanFormat};
-    use crate::tasks::{Noop, TaskKey};
+    use crate::graph::toy_task::ToyTask;
+    use crate::graph::{Plan, PlanBuilder, PlanFormat, TaskKey};
 
-    fn diamond() -> crate::graph::Plan {
+    fn diamond() -> Plan<ToyTask> {
         let mut b = PlanBuilder::new();
-        let a = b.add(Noop::new("a").label("fetch"));
-        let l = b.add_after(Noop::new("b").label("left"), [&a]);
-        let r = b.add_after(Noop::new("c").label("right"), [&a]);
-        b.add_after(Noop::new("d").label("join"), [&l, &r]);
+        let a = b.add(ToyTask::new("a").label("fetch"));
+        let l = b.add_after(ToyTask::new("b").label("left"), [&a]);
+        let r = b.add_after(ToyTask::new("c").label("right"), [&a]);
+        b.add_after(ToyTask::new("d").label("join"), [&l, &r]);
         b.build().unwrap()
     }
 
@@ -367,7 +367,7 @@ mod tests {
         let dot = p.render(PlanFormat::Dot);
         assert!(dot.starts_with("digraph plan {"));
         assert!(dot.contains("\"a\" -> \"b\";"));
-        assert!(dot.contains("\"d\" [label=\"join\\n(noop)\"];"));
+        assert!(dot.contains("\"d\" [label=\"join\\n(toy)\"];"));
         let json = p.to_json();
         assert_eq!(json["version"], 1);
         assert_eq!(json["tasks"][3]["key"], "d");

@@ -6,15 +6,13 @@ use std::collections::hash_map::Entry;
 use petgraph::algo::toposort;
 use petgraph::graph::{DiGraph, NodeIndex};
 
-use super::{Plan, PlanError};
-use crate::tasks::{Task, TaskKey};
+use super::{Plan, PlanError, PlanTask, TaskKey};
 
 /// Collects the tasks of an operation. Services call [`add`](Self::add) and
 /// [`edge`](Self::edge) in any order; [`build`](Self::build) checks the whole graph before
 /// anything runs.
-#[derive(Default)]
-pub struct PlanBuilder {
-    tasks: Vec<Task>,
+pub struct PlanBuilder<T> {
+    tasks: Vec<T>,
     index: HashMap<TaskKey, u32>,
     edges: Vec<(TaskKey, TaskKey)>,
     conflict: Option<TaskKey>,
@@ -35,7 +33,19 @@ pub struct Fallback {
     pub branch_tail: TaskKey,
 }
 
-impl PlanBuilder {
+impl<T> Default for PlanBuilder<T> {
+    fn default() -> Self {
+        Self {
+            tasks: Vec::new(),
+            index: HashMap::new(),
+            edges: Vec::new(),
+            conflict: None,
+            fallbacks: Vec::new(),
+        }
+    }
+}
+
+impl<T: PlanTask> PlanBuilder<T> {
     /// An empty builder.
     pub fn new() -> Self {
         Self::default()
@@ -44,7 +54,7 @@ impl PlanBuilder {
     /// Adds a task and returns its key. A task whose key is already there is the same
     /// node: adding it again changes nothing (adding a *different* task under that key
     /// makes [`build`](Self::build) fail).
-    pub fn add(&mut self, task: impl Into<Task>) -> TaskKey {
+    pub fn add(&mut self, task: impl Into<T>) -> TaskKey {
         let task = task.into();
         let key = task.key();
         match self.index.entry(key.clone()) {
@@ -65,7 +75,7 @@ impl PlanBuilder {
     /// Adds a task that runs after each of `deps`, and returns its key.
     pub fn add_after<'a>(
         &mut self,
-        task: impl Into<Task>,
+        task: impl Into<T>,
         deps: impl IntoIterator<Item = &'a TaskKey>,
     ) -> TaskKey {
         let key = self.add(task);
@@ -109,7 +119,7 @@ impl PlanBuilder {
 
     /// Checks the graph and returns the plan: every edge names two tasks of the plan, no
     /// key holds two different tasks, and there is no cycle (the error names it).
-    pub fn build(self) -> Result<Plan, PlanError> {
+    pub fn build(self) -> Result<Plan<T>, PlanError> {
         if let Some(key) = self.conflict {
             return Err(PlanError::ConflictingTasks { key });
         }
@@ -229,7 +239,9 @@ fn find_cycle(graph: &DiGraph<(), ()>, start: NodeIndex) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tasks::Noop;
+    use crate::graph::toy_task::ToyTask;
+
+    type PlanBuilder = super::PlanBuilder<ToyTask>;
 
     fn k(s: &str) -> TaskKey {
         TaskKey::new(s)
@@ -238,11 +250,11 @@ mod tests {
     #[test]
     fn same_key_gives_same_node() {
         let mut b = PlanBuilder::new();
-        let a1 = b.add(Noop::new("download"));
-        let a2 = b.add(Noop::new("download"));
+        let a1 = b.add(ToyTask::new("download"));
+        let a2 = b.add(ToyTask::new("download"));
         assert_eq!(a1, a2);
-        b.add_after(Noop::new("install-x"), [&a1]);
-        b.add_after(Noop::new("install-y"), [&a2]);
+        b.add_after(ToyTask::new("install-x"), [&a1]);
+        b.add_after(ToyTask::new("install-y"), [&a2]);
         let plan = b.build().unwrap();
         assert_eq!(plan.len(), 3);
         let d = plan.index_of(&k("download")).unwrap();
@@ -252,8 +264,8 @@ mod tests {
     #[test]
     fn different_task_under_same_key_is_refused() {
         let mut b = PlanBuilder::new();
-        b.add(Noop::new("x"));
-        b.add(Noop::new("x").label("other"));
+        b.add(ToyTask::new("x"));
+        b.add(ToyTask::new("x").label("other"));
         assert_eq!(
             b.build().unwrap_err(),
             PlanError::ConflictingTasks { key: k("x") }
@@ -264,7 +276,7 @@ mod tests {
     fn cycle_is_named() {
         let mut b = PlanBuilder::new();
         for n in ["a", "b", "c", "d"] {
-            b.add(Noop::new(n));
+            b.add(ToyTask::new(n));
         }
         b.edge(&k("d"), &k("a"));
         b.edge(&k("a"), &k("b"));
@@ -290,7 +302,7 @@ mod tests {
     #[test]
     fn self_loop_is_a_cycle() {
         let mut b = PlanBuilder::new();
-        let a = b.add(Noop::new("a"));
+        let a = b.add(ToyTask::new("a"));
         b.edge(&a, &a);
         assert_eq!(
             b.build().unwrap_err().to_string(),
@@ -301,7 +313,7 @@ mod tests {
     #[test]
     fn dangling_edge_names_the_missing_task() {
         let mut b = PlanBuilder::new();
-        let a = b.add(Noop::new("a"));
+        let a = b.add(ToyTask::new("a"));
         b.edge(&a, &k("ghost"));
         let err = b.build().unwrap_err();
         assert_eq!(
@@ -321,8 +333,8 @@ mod tests {
     #[test]
     fn duplicate_edges_collapse() {
         let mut b = PlanBuilder::new();
-        let a = b.add(Noop::new("a"));
-        let c = b.add(Noop::new("c"));
+        let a = b.add(ToyTask::new("a"));
+        let c = b.add(ToyTask::new("c"));
         b.edge(&a, &c).edge(&a, &c);
         let plan = b.build().unwrap();
         assert_eq!(plan.dependencies(1), &[0]);

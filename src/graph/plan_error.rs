@@ -1,6 +1,6 @@
 //! [`PlanError`]: why a plan was refused before anything ran.
 
-use crate::tasks::TaskKey;
+use super::TaskKey;
 
 /// A plan that cannot run. Found by [`PlanBuilder::build`](super::PlanBuilder::build).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -10,8 +10,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Plan, RunId};
-use crate::tasks::{TaskKey, TaskOutput};
+use super::{Plan, PlanTask, RunId, TaskKey, TaskOutcome};
+use crate::state::{ReportRow, StateError, StateStore};
 
 /// The version of the report's JSON shape.
 pub const REPORT_VERSION: u32 = 1;
@@ -204,8 +204,8 @@ pub struct ExecutionReport {
 
 /// What the executor knows of one task when the run ends: the raw material of a
 /// [`TaskReport`]. Times are offsets from the run's start.
-#[derive(Clone, Debug, Default)]
-pub struct TaskRecord {
+#[derive(Clone, Debug)]
+pub struct TaskRecord<O> {
     /// How it ended (`None` while pending).
     pub status: Option<TaskStatus>,
     /// Why it was skipped, up to date or cancelled.
@@ -223,10 +223,27 @@ pub struct TaskRecord {
     /// Attempts made.
     pub attempts: u32,
     /// What it produced.
-    pub output: Option<Arc<TaskOutput>>,
+    pub output: Option<Arc<O>>,
     /// Its failure (or skip) does not fail the run: a fallback recovered it, or it is a
     /// fallback that was not needed.
     pub excused: bool,
+}
+
+impl<O> Default for TaskRecord<O> {
+    fn default() -> Self {
+        Self {
+            status: None,
+            reason: None,
+            error: Vec::new(),
+            log_tail: Vec::new(),
+            ready: None,
+            start: None,
+            end: None,
+            attempts: 0,
+            output: None,
+            excused: false,
+        }
+    }
 }
 
 /// Milliseconds with microsecond precision.
@@ -235,17 +252,46 @@ pub(crate) fn ms(d: Duration) -> f64 {
 }
 
 impl ExecutionReport {
+    /// Stores the report in `store` (replacing one with the same run id).
+    pub fn save(&self, store: &StateStore) -> Result<(), StateError> {
+        let json = serde_json::to_string(self).map_err(|source| StateError::Decode {
+            what: "report",
+            source,
+        })?;
+        store.save_report(&ReportRow {
+            run_id: self.run_id,
+            operation: self.operation.clone(),
+            status: self.status.as_str().to_string(),
+            started_at: self.started_at,
+            duration_ms: self.duration_ms,
+            json,
+        })
+    }
+
+    /// The report of run `run_id` stored in `store`.
+    pub fn load(store: &StateStore, run_id: &RunId) -> Result<Option<Self>, StateError> {
+        store
+            .report(run_id)?
+            .map(|json| {
+                serde_json::from_str(&json).map_err(|source| StateError::Decode {
+                    what: "report",
+                    source,
+                })
+            })
+            .transpose()
+    }
+
     /// The report of a run of `plan` that crashed before it could report (a bug): every
     /// task *cancelled* with `why`, the run *failed*.
-    pub fn crashed(
+    pub fn crashed<T: PlanTask>(
         run_id: RunId,
         operation: &str,
         started_at: DateTime<Utc>,
         wall: Duration,
-        plan: &Plan,
+        plan: &Plan<T>,
         why: &str,
     ) -> Self {
-        let records: Vec<TaskRecord> = (0..plan.len())
+        let records: Vec<TaskRecord<T::Output>> = (0..plan.len())
             .map(|_| TaskRecord {
                 status: Some(TaskStatus::Cancelled),
                 reason: Some(format!("the run crashed: {why}")),
@@ -259,14 +305,14 @@ impl ExecutionReport {
     }
 
     /// Assembles the report of a run of `plan` from one record per task.
-    pub fn from_records(
+    pub fn from_records<T: PlanTask>(
         run_id: RunId,
         operation: &str,
         started_at: DateTime<Utc>,
         wall: Duration,
         cancelled: bool,
-        plan: &Plan,
-        records: &[TaskRecord],
+        plan: &Plan<T>,
+        records: &[TaskRecord<T::Output>],
     ) -> Self {
         let mut totals = Totals {
             total: plan.len(),
@@ -339,13 +385,13 @@ impl ExecutionReport {
 
 /// How long a task waited for a slot after it was ready (`None` when it did not wait
 /// measurably, under 1 ms).
-fn queued(rec: &TaskRecord) -> Option<Duration> {
+fn queued<O>(rec: &TaskRecord<O>) -> Option<Duration> {
     let wait = rec.start?.checked_sub(rec.ready?)?;
     (wait >= Duration::from_millis(1)).then_some(wait)
 }
 
 /// Walks back from the task that ended last, each time to the dependency that ended last.
-fn critical_path(plan: &Plan, records: &[TaskRecord]) -> CriticalPath {
+fn critical_path<T: PlanTask>(plan: &Plan<T>, records: &[TaskRecord<T::Output>]) -> CriticalPath {
     let ended = |i: usize| records[i].start.zip(records[i].end);
     let mut cur = (0..records.len())
         .filter_map(|i| ended(i).map(|(_, e)| (e, i)))
@@ -377,74 +423,5 @@ fn critical_path(plan: &Plan, records: &[TaskRecord]) -> CriticalPath {
     CriticalPath {
         duration_ms: ms(total),
         steps,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::graph::PlanBuilder;
-    use crate::tasks::Noop;
-
-    fn rec(start_ms: u64, end_ms: u64) -> TaskRecord {
-        TaskRecord {
-            status: Some(TaskStatus::Succeeded),
-            start: Some(Duration::from_millis(start_ms)),
-            end: Some(Duration::from_millis(end_ms)),
-            attempts: 1,
-            ..TaskRecord::default()
-        }
-    }
-
-    /// a(100) → b(50) → d(10); a → c(300) → d: the critical path is a, c, d.
-    #[test]
-    fn report_of_known_durations() {
-        let mut b = PlanBuilder::new();
-        let a = b.add(Noop::new("a").label("fetch"));
-        let l = b.add_after(Noop::new("b").label("short"), [&a]);
-        let r = b.add_after(Noop::new("c").label("long"), [&a]);
-        b.add_after(Noop::new("d").label("join"), [&l, &r]);
-        b.add(Noop::new("e").label("broken"));
-        b.add_after(Noop::new("f").label("after broken"), [&TaskKey::new("e")]);
-        let plan = b.build().unwrap();
-        let mut records = vec![rec(0, 100), rec(100, 150), rec(100, 400), rec(400, 410)];
-        records.push(TaskRecord {
-            status: Some(TaskStatus::Failed),
-            error: vec!["`false` exited with status 1".into()],
-            start: Some(Duration::ZERO),
-            end: Some(Duration::from_millis(5)),
-            attempts: 2,
-            ..TaskRecord::default()
-        });
-        records.push(TaskRecord {
-            status: Some(TaskStatus::Skipped),
-            reason: Some("dependency `e` failed".into()),
-            ..TaskRecord::default()
-        });
-        let started = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let report = ExecutionReport::from_records(
-            uuid::Uuid::nil(),
-            "sample",
-            started,
-            Duration::from_millis(412),
-            false,
-            &plan,
-            &records,
-        );
-        let path: Vec<&str> = report
-            .critical_path
-            .steps
-            .iter()
-            .map(|s| s.key.as_str())
-            .collect();
-        assert_eq!(path, ["a", "c", "d"]);
-        assert_eq!(report.critical_path.duration_ms, 410.0);
-        assert_eq!(report.status, RunStatus::Failed);
-        assert_eq!(report.totals.succeeded, 4);
-        assert_eq!(report.totals.failed, 1);
-        assert_eq!(report.totals.skipped, 1);
-        insta::assert_json_snapshot!(report);
     }
 }

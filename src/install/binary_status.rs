@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::InstallTarget;
 use crate::state::{InstallRecord, StateStore};
-use crate::tasks::{FileDigest, short_hash};
+use crate::util::{FileDigest, short_hash};
 
 /// What a release (or a build) offers for a binary, to tell whether the installed one is
 /// outdated.

@@ -17,7 +17,21 @@ use goblin::elf::header::{self, ET_CORE, ET_DYN, ET_EXEC, ET_REL};
 use goblin::elf::program_header::{PT_DYNAMIC, PT_INTERP, PT_LOAD, ProgramHeader};
 
 use super::ElfError;
-use crate::tasks::ElfInfo;
+use serde::{Deserialize, Serialize};
+
+/// What the ELF check found in a binary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ElfInfo {
+    /// The machine (`x86_64`, `aarch64`).
+    pub machine: String,
+    /// Statically linked (no interpreter).
+    pub is_static: bool,
+    /// The dynamic loader, if any (`/lib64/ld-linux-x86-64.so.2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter: Option<String>,
+    /// `musl`, `glibc`, or `none` for static binaries without a libc marker.
+    pub libc: String,
+}
 
 /// How much of the file's start is read in one go (the ELF header and, nearly always, the
 /// program headers and the interpreter path).

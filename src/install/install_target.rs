@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::InstallError;
-use crate::tasks::FileDigest;
+use crate::util::FileDigest;
 
 /// The mode of an installed binary.
 pub const BINARY_MODE: u32 = 0o755;

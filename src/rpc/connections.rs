@@ -142,6 +142,25 @@ pub fn raise_open_files_limit() -> u64 {
     open_files_limit()
 }
 
+/// Binds a private unix socket at `path`: the directory is created with mode 0700, a stale
+/// socket file is removed (the caller holds the daemon lock, so no live daemon owns it),
+/// and the socket gets mode 0600.
+pub fn bind_private_socket(path: &std::path::Path) -> std::io::Result<UnixListener> {
+    use std::os::unix::fs::PermissionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e),
+    }
+    let listener = UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(listener)
+}
+
 /// One open connection, as the cap sees it.
 struct Slot {
     /// Since when it has been idle (waiting for a request head); `None` while it handles a

@@ -17,11 +17,11 @@
 
 use super::{BinaryRole, InstallMode, InstallPolicy, Service, ServiceContext, ServiceError};
 use crate::forge::{ForgeConfig, ReleaseVersion};
-use crate::graph::PlanBuilder;
-use crate::install::{
+use crate::recipes::{
     ReleaseInstall, SourceInstall, add_release_install, add_release_install_with_source_fallback,
 };
 use crate::supervisor::ProcessSpec;
+use crate::tasks::PlanBuilder;
 use crate::tasks::{
     GitRef, RegisterProcess, RemoveBinary, RemoveProcess, ResolveRelease, RestartVerified,
     StartProcess, StopProcess, TaskKey, VerifyBinary, WaitHealthy,
@@ -200,7 +200,7 @@ pub fn add_source_install<S: Service + ?Sized>(
     plan: &mut PlanBuilder,
     build: &[String],
 ) -> Result<Vec<TaskKey>, ServiceError> {
-    Ok(crate::install::add_source_install(
+    Ok(crate::recipes::add_source_install(
         plan,
         &source_install_of(svc, ctx, build)?,
     ))

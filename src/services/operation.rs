@@ -10,8 +10,9 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::{Catalog, CatalogError, InstallMode, Selection, ServiceContext, ServiceError};
-use crate::graph::{Plan, PlanBuilder, PlanError};
+use crate::graph::PlanError;
 use crate::tasks::TaskKey;
+use crate::tasks::{Plan, PlanBuilder};
 
 /// An operation on services.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

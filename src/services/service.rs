@@ -11,9 +11,9 @@
 use std::path::PathBuf;
 
 use super::{Binary, InstallPolicy, ServiceContext, ServiceError, Source, hero_shape};
-use crate::graph::PlanBuilder;
 use crate::health::Probe;
 use crate::supervisor::{ProcessSpec, SecretEnv};
+use crate::tasks::PlanBuilder;
 use crate::tasks::{TaskKey, WriteFile};
 
 /// A service of a catalog. Object-safe: catalogs hold `Arc<dyn Service>`.

@@ -9,7 +9,6 @@ use rusqlite::{Row, params};
 use serde::{Deserialize, Serialize};
 
 use super::{StateError, StateStore};
-use crate::graph::{ExecutionReport, RunId, RunStatus, TaskStatus};
 
 /// One operation on one service.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -22,33 +21,12 @@ pub struct OpRecord {
     pub started_at: DateTime<Utc>,
     /// How long it took.
     pub duration_ms: f64,
-    /// How it ended.
-    pub result: RunStatus,
+    /// How it ended (`succeeded`, `failed`, `cancelled`, `interrupted`).
+    pub result: String,
     /// The first error, when it failed (outermost message and causes, joined).
     pub error: Option<String>,
     /// The execution report with the details, if the operation ran a plan.
-    pub report_id: Option<RunId>,
-}
-
-impl OpRecord {
-    /// The record of `service` in the operation that produced `report`: its start, wall
-    /// time, status, and the first failed task's error.
-    pub fn from_report(service: impl Into<String>, report: &ExecutionReport) -> Self {
-        let error = report
-            .tasks
-            .iter()
-            .find(|t| t.status == TaskStatus::Failed)
-            .map(|t| format!("{}: {}", t.key, t.error.join(": ")));
-        Self {
-            service: service.into(),
-            operation: report.operation.clone(),
-            started_at: report.started_at,
-            duration_ms: report.duration_ms,
-            result: report.status,
-            error,
-            report_id: Some(report.run_id),
-        }
-    }
+    pub report_id: Option<uuid::Uuid>,
 }
 
 const COLUMNS: &str = "service, operation, started_at, duration_ms, result, error, report_id";
@@ -64,7 +42,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<OpRecord> {
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_default(),
         duration_ms: r.get(3)?,
-        result: RunStatus::parse(&result).unwrap_or(RunStatus::Failed),
+        result,
         error: r.get(5)?,
         report_id: report_id.and_then(|id| id.parse().ok()),
     })
@@ -83,7 +61,7 @@ impl StateStore {
                     record.operation,
                     record.started_at.to_rfc3339(),
                     record.duration_ms,
-                    record.result.as_str(),
+                    record.result,
                     record.error,
                     record.report_id.map(|id| id.to_string()),
                 ])?;
@@ -109,14 +87,14 @@ impl StateStore {
 mod tests {
     use super::*;
 
-    fn op(service: &str, operation: &str, result: RunStatus) -> OpRecord {
+    fn op(service: &str, operation: &str, result: &str) -> OpRecord {
         OpRecord {
             service: service.into(),
             operation: operation.into(),
             started_at: Utc::now(),
             duration_ms: 12.5,
-            result,
-            error: (result == RunStatus::Failed).then(|| "start:x: boom".to_string()),
+            result: result.to_string(),
+            error: (result == "failed").then(|| "start:x: boom".to_string()),
             report_id: Some(uuid::Uuid::now_v7()),
         }
     }
@@ -125,48 +103,21 @@ mod tests {
     fn recent_ops_are_newest_first_per_service() {
         let store = StateStore::in_memory().unwrap();
         assert!(store.recent_ops("a", 10).unwrap().is_empty());
-        let first = op("a", "start", RunStatus::Succeeded);
-        let second = op("a", "stop", RunStatus::Failed);
+        let first = op("a", "start", "succeeded");
+        let second = op("a", "stop", "failed");
         store.append_op(&first).unwrap();
-        store
-            .append_op(&op("b", "start", RunStatus::Cancelled))
-            .unwrap();
+        store.append_op(&op("b", "start", "cancelled")).unwrap();
         store.append_op(&second).unwrap();
 
         let a = store.recent_ops("a", 10).unwrap();
         assert_eq!(a.len(), 2);
         assert_eq!(a[0].operation, "stop");
-        assert_eq!(a[0].result, RunStatus::Failed);
+        assert_eq!(a[0].result, "failed");
         assert_eq!(a[0].error.as_deref(), Some("start:x: boom"));
         assert_eq!(a[0].report_id, second.report_id);
         // RFC 3339 keeps the time to the nanosecond.
         assert_eq!(a[1].started_at, first.started_at);
         assert_eq!(store.recent_ops("a", 1).unwrap().len(), 1);
-        assert_eq!(
-            store.recent_ops("b", 10).unwrap()[0].result,
-            RunStatus::Cancelled
-        );
-    }
-
-    #[test]
-    fn a_report_becomes_a_record() {
-        let store = StateStore::in_memory().unwrap();
-        let plan = crate::graph::PlanBuilder::new().build().unwrap();
-        let report = ExecutionReport::from_records(
-            uuid::Uuid::now_v7(),
-            "deploy",
-            Utc::now(),
-            std::time::Duration::from_millis(30),
-            false,
-            &plan,
-            &[],
-        );
-        let record = OpRecord::from_report("hero_db", &report);
-        store.append_op(&record).unwrap();
-        let back = &store.recent_ops("hero_db", 5).unwrap()[0];
-        assert_eq!(back.operation, "deploy");
-        assert_eq!(back.result, RunStatus::Succeeded);
-        assert_eq!(back.report_id, Some(report.run_id));
-        assert_eq!(back.error, None);
+        assert_eq!(store.recent_ops("b", 10).unwrap()[0].result, "cancelled");
     }
 }

@@ -8,8 +8,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::StateError;
-use crate::graph::{ExecutionReport, Fingerprint, RunId};
-use crate::tasks::{TaskKey, TaskOutput};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` counts the applied ones.
 const MIGRATIONS: &[&str] = &[
@@ -97,20 +95,38 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// What the cache holds for a task key: the fingerprint of its last successful run and
-/// the output it produced.
-#[derive(Clone, Debug, PartialEq)]
+/// the output it produced, as the engine handed them (hex, JSON).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CachedTask {
-    /// Inputs of that run.
-    pub fingerprint: Fingerprint,
-    /// What it produced.
-    pub output: TaskOutput,
+    /// The fingerprint of that run's inputs (lowercase hex).
+    pub fingerprint: String,
+    /// What it produced (JSON).
+    pub output: String,
+}
+
+/// One stored report, as its owner hands it to the store: the columns it is listed by,
+/// and the report itself (JSON).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReportRow {
+    /// The run.
+    pub run_id: uuid::Uuid,
+    /// Its operation.
+    pub operation: String,
+    /// How it ended (`succeeded`, `failed`, …).
+    pub status: String,
+    /// When it started.
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    /// Its wall time.
+    pub duration_ms: f64,
+    /// The report (JSON).
+    pub json: String,
 }
 
 /// One line of the list of stored reports.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReportSummary {
     /// The run.
-    pub run_id: RunId,
+    pub run_id: uuid::Uuid,
     /// Its operation.
     pub operation: String,
     /// How it ended (`succeeded`, `failed`, `cancelled`).
@@ -235,40 +251,21 @@ impl StateStore {
     }
 
     /// The cached fingerprint and output of task `key`.
-    pub fn cached(&self, key: &TaskKey) -> Result<Option<CachedTask>, StateError> {
+    pub fn cached(&self, key: &str) -> Result<Option<CachedTask>, StateError> {
         let row: Option<(String, String)> = self
             .conn()
             .prepare_cached("SELECT fingerprint, output FROM fingerprints WHERE key = ?1")?
-            .query_row(params![key.as_str()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(params![key], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
-        let Some((fp, output)) = row else {
-            return Ok(None);
-        };
-        let Some(fingerprint) = Fingerprint::from_hex(&fp) else {
-            return Ok(None);
-        };
-        let output = serde_json::from_str(&output).map_err(|source| StateError::Decode {
-            what: "task output",
-            source,
-        })?;
-        Ok(Some(CachedTask {
+        Ok(row.map(|(fingerprint, output)| CachedTask {
             fingerprint,
             output,
         }))
     }
 
-    /// Records a successful run of task `key`.
-    pub fn record(
-        &self,
-        key: &TaskKey,
-        fingerprint: &Fingerprint,
-        output: &TaskOutput,
-    ) -> Result<(), StateError> {
+    /// Records a successful run of task `key`: its fingerprint (hex) and output (JSON).
+    pub fn record(&self, key: &str, fingerprint: &str, output: &str) -> Result<(), StateError> {
         self.noted((|| -> Result<(), StateError> {
-            let output = serde_json::to_string(output).map_err(|source| StateError::Decode {
-                what: "task output",
-                source,
-            })?;
             self.conn()
                 .prepare_cached(
                     "INSERT INTO fingerprints (key, fingerprint, output, updated_at)
@@ -276,8 +273,8 @@ impl StateStore {
                      ON CONFLICT(key) DO UPDATE SET fingerprint = ?2, output = ?3, updated_at = ?4",
                 )?
                 .execute(params![
-                    key.as_str(),
-                    fingerprint.to_hex(),
+                    key,
+                    fingerprint,
                     output,
                     chrono::Utc::now().to_rfc3339()
                 ])?;
@@ -286,27 +283,17 @@ impl StateStore {
     }
 
     /// Forgets the cache entry of task `key` (it will run next time).
-    pub fn forget(&self, key: &TaskKey) -> Result<(), StateError> {
+    pub fn forget(&self, key: &str) -> Result<(), StateError> {
         self.noted((|| -> Result<(), StateError> {
-            self.conn().execute(
-                "DELETE FROM fingerprints WHERE key = ?1",
-                params![key.as_str()],
-            )?;
+            self.conn()
+                .execute("DELETE FROM fingerprints WHERE key = ?1", params![key])?;
             Ok(())
         })())
     }
 
     /// Stores a report (replacing one with the same run id).
-    pub fn save_report(&self, report: &ExecutionReport) -> Result<(), StateError> {
+    pub fn save_report(&self, row: &ReportRow) -> Result<(), StateError> {
         self.noted((|| -> Result<(), StateError> {
-            let json = serde_json::to_string(report).map_err(|source| StateError::Decode {
-                what: "report",
-                source,
-            })?;
-            let status = serde_json::to_value(report.status)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
             self.conn()
                 .prepare_cached(
                     "INSERT OR REPLACE INTO reports
@@ -314,34 +301,27 @@ impl StateStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 )?
                 .execute(params![
-                    report.run_id.to_string(),
-                    report.operation,
-                    status,
-                    report.started_at.to_rfc3339(),
-                    report.duration_ms,
-                    json
+                    row.run_id.to_string(),
+                    row.operation,
+                    row.status,
+                    row.started_at.to_rfc3339(),
+                    row.duration_ms,
+                    row.json
                 ])?;
             Ok(())
         })())
     }
 
-    /// The stored report of run `run_id`.
-    pub fn report(&self, run_id: &RunId) -> Result<Option<ExecutionReport>, StateError> {
-        let json: Option<String> = self
+    /// The stored report of run `run_id` (JSON).
+    pub fn report(&self, run_id: &uuid::Uuid) -> Result<Option<String>, StateError> {
+        Ok(self
             .conn()
             .query_row(
                 "SELECT report FROM reports WHERE run_id = ?1",
                 params![run_id.to_string()],
                 |r| r.get(0),
             )
-            .optional()?;
-        json.map(|j| {
-            serde_json::from_str(&j).map_err(|source| StateError::Decode {
-                what: "report",
-                source,
-            })
-        })
-        .transpose()
+            .optional()?)
     }
 
     /// The newest `limit` reports, newest first.
@@ -396,18 +376,20 @@ mod tests {
     fn cache_round_trip_survives_reopen() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("var/hero_svc/state.db");
-        let key = TaskKey::new("write:/x");
-        let fp = Fingerprint::of_bytes(b"1");
+        let key = "write:/x";
         {
             let store = StateStore::open(&path).unwrap();
-            assert_eq!(store.cached(&key).unwrap(), None);
-            store.record(&key, &fp, &TaskOutput::None).unwrap();
+            assert_eq!(store.cached(key).unwrap(), None);
+            store.record(key, "ab12", "{}").unwrap();
         }
         let store = StateStore::open(&path).unwrap();
-        let cached = store.cached(&key).unwrap().unwrap();
-        assert_eq!(cached.fingerprint, fp);
-        store.forget(&key).unwrap();
-        assert_eq!(store.cached(&key).unwrap(), None);
+        let cached = store.cached(key).unwrap().unwrap();
+        assert_eq!(
+            (cached.fingerprint.as_str(), cached.output.as_str()),
+            ("ab12", "{}")
+        );
+        store.forget(key).unwrap();
+        assert_eq!(store.cached(key).unwrap(), None);
     }
 
     #[test]

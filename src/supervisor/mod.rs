@@ -12,16 +12,12 @@
 //! [`SupervisorBackend`] is the configuration choice between them; it opens an
 //! [`AnySupervisor`].
 //!
-//! [`add_start_order`] and [`add_stop_order`] put the lifecycle tasks of several processes
-//! into a plan in dependency order.
-//!
 //! The trait is deliberately plain (owned arguments and results, no borrowed state between
 //! calls) so that a backend can be a thin client of another process.
 
 mod any_supervisor;
 pub mod builtin;
 mod exit_reason;
-mod lifecycle;
 mod log_settings;
 mod process_spec;
 mod process_state;
@@ -37,7 +33,6 @@ pub mod zinit;
 pub use any_supervisor::AnySupervisor;
 pub use builtin::{BuiltinConfig, BuiltinSupervisor, SupervisorFault};
 pub use exit_reason::ExitReason;
-pub use lifecycle::{LifecycleService, StartKeys, add_start_order, add_stop_order};
 pub use log_settings::LogSettings;
 pub use process_spec::{ProcessSpec, SecretEnv};
 pub use process_state::ProcessState;

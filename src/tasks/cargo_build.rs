@@ -16,13 +16,13 @@
 
 use std::path::{Path, PathBuf};
 
-use super::output::FileDigest;
 use super::process::run_logged;
 use super::{
     Artifact, Freshness, ResourceClass, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput,
     short_hash,
 };
 use crate::graph::Fingerprint;
+use crate::util::FileDigest;
 
 /// Builds `binaries` of the input checkout.
 #[derive(Clone, Debug, PartialEq, Eq)]

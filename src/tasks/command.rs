@@ -14,12 +14,12 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::output::FileDigest;
 use super::process::run_logged;
 use super::{
     Freshness, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput,
 };
 use crate::graph::Fingerprint;
+use crate::util::FileDigest;
 
 /// Runs `program` with `args`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,90 +1,25 @@
-//! [`TaskContext`]: what a running task can see and do besides its own fields.
+//! What a running hero_svc task can reach through its [`TaskContext`] besides the engine's
+//! own (inputs, progress, log lines): the state store, the supervisor, and the typed
+//! outputs of the pipelines (an artifact, a checkout) among its inputs.
 
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
-
-use super::{Artifact, TaskKey, TaskOutput};
-use super::{TaskEnv, TaskError};
-use crate::graph::{Emitter, EventKind};
+use super::{Artifact, Task, TaskContext, TaskEnv, TaskError, TaskKey, TaskOutput};
+use crate::graph::Emitter;
 use crate::state::StateStore;
 use crate::supervisor::AnySupervisor;
 
-/// Where a logged line came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LogStream {
-    /// A child process's standard output.
-    Stdout,
-    /// A child process's standard error.
-    Stderr,
-    /// A note from the task itself.
-    Info,
-}
-
-/// Handed to [`TaskKind::run`](super::TaskKind::run) and
-/// [`TaskKind::check_fresh`](super::TaskKind::check_fresh): the outputs of the task's direct
-/// dependencies, the way to report progress and log lines, and the shared run environment.
-/// A task never prints; everything it wants shown goes through this context as events.
-pub struct TaskContext {
-    key: TaskKey,
-    attempt: u32,
-    inputs: Arc<[(TaskKey, Arc<TaskOutput>)]>,
-    emitter: Emitter,
-    env: TaskEnv,
-}
-
-impl TaskContext {
-    /// A context for the executor to hand to one attempt of a task.
-    pub(crate) fn new(
-        key: TaskKey,
-        attempt: u32,
-        inputs: Arc<[(TaskKey, Arc<TaskOutput>)]>,
-        emitter: Emitter,
-        env: TaskEnv,
-    ) -> Self {
-        Self {
-            key,
-            attempt,
-            inputs,
-            emitter,
-            env,
-        }
-    }
-
+impl crate::graph::TaskContext<Task> {
     /// A context outside any run, with no inputs and events going nowhere: for using a task
     /// kind on its own (tests, one-off checks).
-    pub fn detached(key: TaskKey, store: StateStore) -> Self {
-        Self::new(
+    pub fn detached(key: TaskKey, store: StateStore) -> TaskContext {
+        TaskContext::new(
             key,
             1,
             Arc::from(Vec::new()),
             Emitter::discard(),
             TaskEnv::new(store),
         )
-    }
-
-    /// The key of the task this context belongs to.
-    pub fn key(&self) -> &TaskKey {
-        &self.key
-    }
-
-    /// Which attempt this is (1 for the first).
-    pub fn attempt(&self) -> u32 {
-        self.attempt
-    }
-
-    /// The outputs of the task's direct dependencies, in the order the edges were added.
-    pub fn inputs(&self) -> impl Iterator<Item = (&TaskKey, &TaskOutput)> {
-        self.inputs.iter().map(|(k, o)| (k, o.as_ref()))
-    }
-
-    /// The output of the direct dependency `key`, if there is such a dependency.
-    pub fn input(&self, key: &TaskKey) -> Option<&TaskOutput> {
-        self.inputs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, o)| o.as_ref())
     }
 
     /// The artifact of `binary` among the outputs of the direct dependencies (a download,
@@ -114,39 +49,12 @@ impl TaskContext {
 
     /// The state store of the run (installed versions, records).
     pub fn store(&self) -> &StateStore {
-        self.env.store()
+        self.env().store()
     }
 
     /// The process supervisor (runs hosted by the daemon have one; others get an error
     /// that says so).
     pub fn supervisor(&self) -> Result<&AnySupervisor, TaskError> {
-        self.env.supervisor()
-    }
-
-    /// Reports progress: `done` of `total` units (bytes, steps), with an optional message.
-    pub fn progress(&self, done: u64, total: Option<u64>, message: Option<String>) {
-        self.emitter.emit(EventKind::TaskProgressed {
-            task: self.key.clone(),
-            done,
-            total,
-            message,
-        });
-    }
-
-    /// Logs one line of output.
-    pub fn log(&self, stream: LogStream, line: impl Into<String>) {
-        self.emitter.emit(EventKind::TaskLogged {
-            task: self.key.clone(),
-            stream,
-            line: line.into(),
-        });
-    }
-
-    /// Tells watchers the task is waiting for something outside the plan (a lock, a slot).
-    pub fn waiting(&self, reason: impl Into<String>) {
-        self.emitter.emit(EventKind::TaskWaiting {
-            task: self.key.clone(),
-            reason: reason.into(),
-        });
+        self.env().supervisor()
     }
 }

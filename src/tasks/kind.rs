@@ -7,7 +7,8 @@ use super::{Freshness, ResourceClass, RetryPolicy, TaskContext, TaskError, TaskK
 use crate::graph::Fingerprint;
 
 /// What a task kind tells the planner and the executor. Implemented by each struct in
-/// `src/tasks/`; the [`Task`](super::Task) enum dispatches to it.
+/// `src/tasks/`; the [`Task`](super::Task) enum dispatches to it and so provides the
+/// engine's [`PlanTask`](crate::graph::PlanTask).
 pub trait TaskKind {
     /// The kind's stable name, as it appears in reports (`command`, `write_file`, …).
     const KIND: &'static str;

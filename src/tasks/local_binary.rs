@@ -7,9 +7,9 @@
 
 use std::path::PathBuf;
 
-use super::output::FileDigest;
 use super::{Artifact, Freshness, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput};
 use crate::graph::Fingerprint;
+use crate::util::FileDigest;
 
 /// Hands the file at `path` on as the artifact `binary`.
 #[derive(Clone, Debug, PartialEq, Eq)]

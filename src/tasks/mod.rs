@@ -1,7 +1,10 @@
-//! The closed set of task kinds a [`Plan`](crate::graph::Plan) is made of.
+//! The closed set of task kinds hero_svc's plans are made of, built on the engine's
+//! interface ([`PlanTask`](crate::graph::PlanTask)) and on the mechanisms (forge, health,
+//! supervisor, install).
 //!
 //! A task is a typed struct (one file per kind) that implements [`TaskKind`]; the [`Task`]
-//! enum closes the set so the executor can run any of them without boxing. Every kind knows:
+//! enum closes the set and implements the engine's `PlanTask` by dispatch, so the executor
+//! runs any of them without boxing. Every kind knows:
 //!
 //! - its **key**: the stable identity used to dedupe tasks in a plan and to find its cached
 //!   fingerprint (two services that need the same download add one task);
@@ -12,8 +15,13 @@
 //!   makes it dirty while an unchanged one does not (early cut-off);
 //! - its **freshness check**: given the output recorded last time, is it still there?
 //! - how to **run**: an async function that gets a [`TaskContext`] (inputs from its
-//!   dependencies, progress and log events, cancellation) and returns a typed
-//!   [`TaskOutput`] or a [`TaskError`].
+//!   dependencies, progress and log events, the store and the supervisor) and returns a
+//!   typed [`TaskOutput`] or a [`TaskError`].
+//!
+//! [`Plan`], [`PlanBuilder`], [`Executor`] and [`TaskContext`] here are the engine's, for
+//! this set of kinds.
+//!
+//! Floor: above the engine; the plan fragments (`recipes`) and services are built on it.
 //!
 //! # Adding a task kind
 //!
@@ -28,13 +36,9 @@
 mod cargo_build;
 mod command;
 mod context;
-mod digest_memo;
 mod download_asset;
-mod error;
-mod freshness;
 mod git_checkout;
 mod install_binary;
-mod key;
 mod kind;
 mod local_binary;
 mod noop;
@@ -44,9 +48,7 @@ mod register_process;
 mod remove_binary;
 mod remove_process;
 mod resolve_release;
-mod resource;
 mod restart_verified;
-mod retry;
 mod start_process;
 mod stop_process;
 mod task;
@@ -58,25 +60,19 @@ mod write_file;
 
 pub use cargo_build::CargoBuild;
 pub use command::Command;
-pub use context::{LogStream, TaskContext};
 pub use download_asset::DownloadAsset;
-pub use error::{BoxError, TaskError, error_chain};
-pub use freshness::Freshness;
 pub use git_checkout::{GitCheckout, GitRef};
 pub use install_binary::InstallBinary;
-pub use key::TaskKey;
 pub use kind::TaskKind;
 pub use local_binary::LocalBinary;
 pub use noop::Noop;
-pub use output::{Artifact, ElfInfo, FileDigest, TaskOutput, short_hash};
+pub use output::{Artifact, TaskOutput};
 pub use process::{LOG_TAIL_LINES, end_leftover_groups};
 pub use register_process::RegisterProcess;
 pub use remove_binary::RemoveBinary;
 pub use remove_process::RemoveProcess;
 pub use resolve_release::ResolveRelease;
-pub use resource::ResourceClass;
 pub use restart_verified::RestartVerified;
-pub use retry::RetryPolicy;
 pub use start_process::StartProcess;
 pub use stop_process::StopProcess;
 pub use task::Task;
@@ -85,3 +81,23 @@ pub use verify_binary::VerifyBinary;
 pub use verify_elf::VerifyElf;
 pub use wait_healthy::WaitHealthy;
 pub use write_file::WriteFile;
+
+// The engine's vocabulary, as the task kinds use it.
+pub use crate::graph::{
+    BoxError, Freshness, LogStream, ResourceClass, RetryPolicy, TaskError, TaskKey,
+};
+pub use crate::install::ElfInfo;
+pub use crate::util::{FileDigest, short_hash};
+
+/// A context of a hero_svc task (see [`crate::graph::TaskContext`] and `context.rs`).
+pub type TaskContext = crate::graph::TaskContext<Task>;
+/// A plan of hero_svc tasks.
+pub type Plan = crate::graph::Plan<Task>;
+/// A node of a plan of hero_svc tasks.
+pub type PlanNode = crate::graph::PlanNode<Task>;
+/// Builds a plan of hero_svc tasks.
+pub type PlanBuilder = crate::graph::PlanBuilder<Task>;
+/// Runs plans of hero_svc tasks.
+pub type Executor = crate::graph::Executor<Task>;
+/// What one task of a run was, as the executor kept it.
+pub type TaskRecord = crate::graph::TaskRecord<TaskOutput>;

@@ -6,18 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::forge::ResolvedRelease;
-use crate::graph::Fingerprint;
-
-/// A file a task produced, with what it contained when the task recorded it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileDigest {
-    /// Where the file is.
-    pub path: PathBuf,
-    /// Lowercase hex sha256 of its contents.
-    pub sha256: String,
-    /// Its size in bytes.
-    pub bytes: u64,
-}
+use crate::graph::{Fingerprint, TaskOutcome};
+use crate::install::ElfInfo;
+use crate::util::{FileDigest, short_hash};
 
 /// What a task produced. Outputs are recorded in the state store next to the fingerprint
 /// (so an up-to-date task still hands its output to its dependents) and passed to every
@@ -146,18 +137,14 @@ impl Artifact {
     }
 }
 
-/// What the ELF check found in a binary.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ElfInfo {
-    /// The machine (`x86_64`, `aarch64`).
-    pub machine: String,
-    /// Statically linked (no interpreter).
-    pub is_static: bool,
-    /// The dynamic loader, if any (`/lib64/ld-linux-x86-64.so.2`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub interpreter: Option<String>,
-    /// `musl`, `glibc`, or `none` for static binaries without a libc marker.
-    pub libc: String,
+impl TaskOutcome for TaskOutput {
+    fn digest(&self) -> Fingerprint {
+        TaskOutput::digest(self)
+    }
+
+    fn summary(&self) -> Option<String> {
+        TaskOutput::summary(self)
+    }
 }
 
 impl TaskOutput {
@@ -294,65 +281,6 @@ impl TaskOutput {
             TaskOutput::Artifact(a) if a.binary == binary => Some(a),
             TaskOutput::Artifacts { artifacts: list } => list.iter().find(|a| a.binary == binary),
             _ => None,
-        }
-    }
-}
-
-/// The first 12 hex digits of a sha256, for display.
-pub fn short_hash(hex: &str) -> &str {
-    hex.get(..12).unwrap_or(hex)
-}
-
-impl FileDigest {
-    /// Reads the file at `path` and digests it — or, when this process already hashed it
-    /// and it is unchanged since (see [`digest_memo`](super::digest_memo)), only stats it.
-    /// Blocking: call it from blocking context.
-    pub fn of_path(path: impl Into<PathBuf>) -> std::io::Result<Self> {
-        use sha2::{Digest, Sha256};
-        use std::io::Read;
-
-        let path = path.into();
-        let mut file = std::fs::File::open(&path)?;
-        let before = file.metadata()?;
-        if let Some((sha256, bytes)) = super::digest_memo::recall(&path, &before) {
-            return Ok(Self {
-                path,
-                sha256,
-                bytes,
-            });
-        }
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 256 * 1024];
-        let mut bytes = 0u64;
-        loop {
-            let n = file.read(&mut buf)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            bytes += n as u64;
-        }
-        let sha256 = hex::encode(hasher.finalize());
-        if let Ok(after) = std::fs::metadata(&path) {
-            super::digest_memo::remember(&path, &before, &after, &sha256, bytes);
-        }
-        Ok(Self {
-            path,
-            sha256,
-            bytes,
-        })
-    }
-
-    /// Whether the file is still there with the same contents; `Err` holds the reason it
-    /// is not (missing, modified, unreadable).
-    pub fn still_matches(&self) -> Result<(), String> {
-        match Self::of_path(&self.path) {
-            Ok(now) if now.sha256 == self.sha256 => Ok(()),
-            Ok(_) => Err(format!("{} was modified", self.path.display())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Err(format!("{} is missing", self.path.display()))
-            }
-            Err(e) => Err(format!("{} is unreadable: {e}", self.path.display())),
         }
     }
 }

@@ -1,14 +1,16 @@
-//! [`Task`]: the closed enum of every task kind.
+//! [`Task`]: the closed enum of every task kind, and its [`PlanTask`] implementation — how
+//! the engine runs hero_svc's kinds.
 
 use std::time::Duration;
 
 use super::{
     CargoBuild, Command, DownloadAsset, Freshness, GitCheckout, InstallBinary, LocalBinary, Noop,
     RegisterProcess, ResolveRelease, ResourceClass, RetryPolicy, StartProcess, StopProcess,
-    TaskContext, TaskError, TaskKey, TaskKind, TaskOutput, VerifyElf, WaitHealthy, WriteFile,
+    TaskContext, TaskEnv, TaskError, TaskKey, TaskKind, TaskOutput, VerifyElf, WaitHealthy,
+    WriteFile,
 };
 use super::{RemoveBinary, RemoveProcess, RestartVerified, VerifyBinary};
-use crate::graph::Fingerprint;
+use crate::graph::{Fingerprint, PlanTask};
 
 /// Declares the [`Task`] enum from one list of kinds: its variants, a `dispatch!` macro
 /// that calls the same method on whichever kind a task holds, and a `From` impl per kind.
@@ -81,49 +83,43 @@ fn kind_of<T: TaskKind>(_: &T) -> &'static str {
     T::KIND
 }
 
-impl Task {
-    /// The kind's stable name (`noop`, `command`, …).
-    pub fn kind(&self) -> &'static str {
+impl PlanTask for Task {
+    type Output = TaskOutput;
+    type Env = TaskEnv;
+
+    fn kind(&self) -> &'static str {
         dispatch!(self, t => kind_of(t))
     }
 
-    /// See [`TaskKind::key`].
-    pub fn key(&self) -> TaskKey {
+    fn key(&self) -> TaskKey {
         dispatch!(self, t => t.key())
     }
 
-    /// See [`TaskKind::label`].
-    pub fn label(&self) -> String {
+    fn label(&self) -> String {
         dispatch!(self, t => t.label())
     }
 
-    /// See [`TaskKind::resource`].
-    pub fn resource(&self) -> ResourceClass {
+    fn resource(&self) -> ResourceClass {
         dispatch!(self, t => t.resource())
     }
 
-    /// See [`TaskKind::fingerprint`].
-    pub fn fingerprint(&self, ctx: &TaskContext) -> Option<Fingerprint> {
+    fn fingerprint(&self, ctx: &TaskContext) -> Option<Fingerprint> {
         dispatch!(self, t => t.fingerprint(ctx))
     }
 
-    /// See [`TaskKind::check_fresh`].
-    pub async fn check_fresh(&self, ctx: &TaskContext, recorded: &TaskOutput) -> Freshness {
+    async fn check_fresh(&self, ctx: &TaskContext, recorded: &TaskOutput) -> Freshness {
         dispatch!(self, t => t.check_fresh(ctx, recorded).await)
     }
 
-    /// See [`TaskKind::retry`].
-    pub fn retry(&self) -> RetryPolicy {
+    fn retry(&self) -> RetryPolicy {
         dispatch!(self, t => t.retry())
     }
 
-    /// See [`TaskKind::timeout`].
-    pub fn timeout(&self) -> Option<Duration> {
+    fn timeout(&self) -> Option<Duration> {
         dispatch!(self, t => t.timeout())
     }
 
-    /// See [`TaskKind::run`].
-    pub async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
+    async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
         dispatch!(self, t => t.run(ctx).await)
     }
 }

@@ -66,3 +66,17 @@ impl std::fmt::Debug for TaskEnv {
             .finish()
     }
 }
+
+impl crate::graph::Executor<super::Task> {
+    /// An executor of hero_svc tasks with `config` that caches in `store` (its tasks see no
+    /// supervisor).
+    pub fn new(config: crate::graph::ExecutorConfig, store: StateStore) -> Self {
+        Self::with_env(config, TaskEnv::new(store))
+    }
+
+    /// An executor of hero_svc tasks whose tasks see `env` (e.g. with the daemon's
+    /// supervisor); it caches in `env`'s store.
+    pub fn with_env(config: crate::graph::ExecutorConfig, env: TaskEnv) -> Self {
+        Self::with_parts(config, env.store().clone(), env)
+    }
+}

@@ -12,9 +12,9 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::output::FileDigest;
 use super::{Freshness, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput};
 use crate::graph::Fingerprint;
+use crate::util::FileDigest;
 
 /// Writes `contents` to `path` (creating parent directories) with an optional Unix mode.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use hero_svc::forge::ForgeConfig;
-use hero_svc::graph::{Executor, ExecutorConfig, PlanBuilder, PlanFormat, RunRequest, TaskStatus};
+use hero_svc::graph::{ExecutorConfig, PlanFormat, RunRequest, TaskStatus};
 use hero_svc::paths::HeroPaths;
 use hero_svc::services::hero::{HeroAibroker, HeroLivekit};
 use hero_svc::services::{
@@ -13,6 +13,7 @@ use hero_svc::services::{
     Selection, Service, ServiceContext, ServiceError, builtin_catalog, demo, hero, plan_operation,
 };
 use hero_svc::state::StateStore;
+use hero_svc::tasks::{Executor, PlanBuilder};
 
 /// The secrets the Hero services need, as an env file would hold them.
 fn env_file() -> EnvFile {

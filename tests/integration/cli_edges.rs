@@ -223,7 +223,10 @@ fn a_daemon_that_cannot_start_is_reported_at_once_with_its_log() {
     assert_eq!(out.status.code(), Some(3), "{out:?}");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("exited at once"), "{err}");
-    assert!(err.contains("no_such_backend"), "the daemon's log says why: {err}");
+    assert!(
+        err.contains("no_such_backend"),
+        "the daemon's log says why: {err}"
+    );
     assert!(
         started.elapsed() < Duration::from_secs(10),
         "it waited for a daemon that had exited"

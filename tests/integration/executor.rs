@@ -5,11 +5,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use hero_svc::graph::{
-    EventKind, ExecutionReport, Executor, ExecutorConfig, Plan, PlanBuilder, RunRequest, RunStatus,
-    TaskStatus,
+    EventKind, ExecutionReport, ExecutorConfig, RunRequest, RunStatus, TaskStatus,
 };
 use hero_svc::state::StateStore;
 use hero_svc::tasks::{Command, Noop, ResourceClass, RetryPolicy, WriteFile};
+use hero_svc::tasks::{Executor, Plan, PlanBuilder};
 use tokio_util::sync::CancellationToken;
 
 use crate::support::events::Collector;
@@ -388,7 +388,9 @@ async fn reports_are_stored_and_critical_path_follows_the_longest_chain() {
     assert!(report.critical_path.duration_ms >= 210.0);
     assert!(report.critical_path.duration_ms <= report.duration_ms);
 
-    let stored = store.report(&report.run_id).unwrap().unwrap();
+    let stored = ExecutionReport::load(&store, &report.run_id)
+        .unwrap()
+        .unwrap();
     assert_eq!(stored, report);
     let list = store.reports(10).unwrap();
     assert_eq!(list[0].run_id, report.run_id);

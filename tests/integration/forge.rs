@@ -8,11 +8,10 @@ use hero_svc::forge::{
     DownloadRequest, Downloaded, ForgeClient, ForgeConfig, ForgeError, ForgeEvent, MinRate,
     ReleaseSource, ReleaseVersion, ResolvedRelease, asset_name,
 };
-use hero_svc::graph::{
-    EventKind, ExecutionReport, Executor, ExecutorConfig, PlanBuilder, RunRequest, TaskStatus,
-};
+use hero_svc::graph::{EventKind, ExecutionReport, ExecutorConfig, RunRequest, TaskStatus};
 use hero_svc::state::StateStore;
-use hero_svc::tasks::{DownloadAsset, ResolveRelease, TaskKey, TaskOutput};
+use hero_svc::tasks::{DownloadAsset, ResolveRelease, TaskOutput};
+use hero_svc::tasks::{Executor, PlanBuilder};
 
 use crate::support::events::Collector;
 use crate::support::forge::{Echo, StandInForge, asset, sha256_hex};
@@ -71,7 +70,7 @@ async fn fetch(
 
 /// An error and its causes, joined as the reports show them.
 fn chain(err: &ForgeError) -> String {
-    hero_svc::tasks::error_chain(err).join(": ")
+    hero_svc::util::error_chain(err).join(": ")
 }
 
 /// The names in `dir`, sorted.
@@ -270,7 +269,7 @@ async fn missing_asset_lists_the_assets_there_are() {
 }
 
 /// The resolve → download plan for `tool` from `version`.
-fn plan_for(cfg: &ForgeConfig, version: &str, bin: &Path) -> hero_svc::graph::Plan {
+fn plan_for(cfg: &ForgeConfig, version: &str, bin: &Path) -> hero_svc::tasks::Plan {
     let mut plan = PlanBuilder::new();
     let resolve = ResolveRelease::new(cfg.clone(), OWNER, REPO, ReleaseVersion::parse(version));
     let download = DownloadAsset::new(&resolve, "tool", bin);
@@ -301,7 +300,8 @@ async fn run_plan(
 
 fn recorded_artifact(state_dir: &Path, key: &str) -> hero_svc::tasks::Artifact {
     let store = StateStore::open(state_dir.join("state.db")).unwrap();
-    match store.cached(&TaskKey::new(key)).unwrap().unwrap().output {
+    let cached = store.cached(key).unwrap().unwrap();
+    match serde_json::from_str::<TaskOutput>(&cached.output).unwrap() {
         TaskOutput::Artifact(a) => a,
         other => panic!("not an artifact: {other:?}"),
     }

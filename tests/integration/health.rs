@@ -4,11 +4,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use hero_svc::graph::{
-    EventKind, Executor, ExecutorConfig, PlanBuilder, RunRequest, RunStatus, TaskStatus,
-};
+use hero_svc::graph::{EventKind, ExecutorConfig, RunRequest, RunStatus, TaskStatus};
 use hero_svc::health::{Probe, ProbeResult, WaitError, wait_healthy};
 use hero_svc::state::StateStore;
+use hero_svc::tasks::{Executor, PlanBuilder};
 use hero_svc::tasks::{Noop, TaskKey, TaskOutput, WaitHealthy};
 use tokio::net::{TcpListener, UnixListener};
 

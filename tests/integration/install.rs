@@ -8,17 +8,17 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use hero_svc::graph::{
-    EventKind, ExecutionReport, Executor, ExecutorConfig, PlanBuilder, RunRequest, TaskStatus,
-};
+use hero_svc::graph::{EventKind, ExecutionReport, ExecutorConfig, RunRequest, TaskStatus};
 use hero_svc::install::{
-    AvailableBinary, BinaryStatus, ElfError, InstallTarget, SourceInstall, add_source_install,
-    binary_status, host_machine, inspect_elf, rollback, rollback_recorded,
+    AvailableBinary, BinaryStatus, ElfError, InstallTarget, binary_status, host_machine,
+    inspect_elf, rollback, rollback_recorded,
 };
+use hero_svc::recipes::{SourceInstall, add_source_install};
 use hero_svc::state::StateStore;
 use hero_svc::tasks::{
     CargoBuild, FileDigest, GitCheckout, GitRef, InstallBinary, LocalBinary, TaskKey, VerifyElf,
 };
+use hero_svc::tasks::{Executor, PlanBuilder};
 
 use crate::support::events::Collector;
 
@@ -69,7 +69,7 @@ fn local_install_plan(
     binary: &str,
     bin_dir: &Path,
     version: &str,
-) -> hero_svc::graph::Plan {
+) -> hero_svc::tasks::Plan {
     let mut plan = PlanBuilder::new();
     let local = plan.add(LocalBinary::new(binary, src).version(version));
     let verify = plan.add_after(VerifyElf::new(binary), [&local]);
@@ -734,7 +734,7 @@ fn an_install_killed_at_any_point_leaves_the_old_or_the_new_binary() {
 async fn a_release_that_cannot_be_had_is_built_from_source_instead() {
     use hero_svc::forge::ReleaseVersion;
     use hero_svc::graph::RunStatus;
-    use hero_svc::install::{ReleaseInstall, add_release_install_with_source_fallback};
+    use hero_svc::recipes::{ReleaseInstall, add_release_install_with_source_fallback};
 
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();

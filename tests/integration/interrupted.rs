@@ -61,9 +61,11 @@ async fn a_run_killed_with_the_daemon_is_interrupted_and_every_command_says_what
     // The daemon notes the run's progress in its store beside the run; kill it once noted.
     let store =
         hero_svc::state::StateStore::open(daemon.root().join("var/hero_svc/state.db")).unwrap();
-    wait_until("the run's progress in the store", Duration::from_secs(10), || async {
-        store.run(&id).ok()??.last_finished.map(|_| ())
-    })
+    wait_until(
+        "the run's progress in the store",
+        Duration::from_secs(10),
+        || async { store.run(&id).ok()??.last_finished.map(|_| ()) },
+    )
     .await;
     daemon.kill();
     daemon.restart();

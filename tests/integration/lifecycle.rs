@@ -10,15 +10,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hero_svc::graph::{
-    ExecutionReport, Executor, ExecutorConfig, PlanBuilder, RunRequest, RunStatus, TaskReport,
-    TaskStatus,
+    ExecutionReport, ExecutorConfig, RunRequest, RunStatus, TaskReport, TaskStatus,
 };
 use hero_svc::health::Probe;
+use hero_svc::recipes::{LifecycleService, add_start_order, add_stop_order};
 use hero_svc::state::StateStore;
 use hero_svc::supervisor::{
-    AnySupervisor, BuiltinConfig, BuiltinSupervisor, LifecycleService, ProcessSpec, ProcessState,
-    Supervisor, add_start_order, add_stop_order,
+    AnySupervisor, BuiltinConfig, BuiltinSupervisor, ProcessSpec, ProcessState, Supervisor,
 };
+use hero_svc::tasks::{Executor, PlanBuilder};
 use hero_svc::tasks::{LocalBinary, StartProcess, StopProcess, TaskEnv, TaskKey, WaitHealthy};
 
 use crate::support::demo::demo_bin;

@@ -10,14 +10,11 @@ use std::time::Duration;
 use hero_svc::forge::{
     ForgeClient, ForgeConfig, MinRate, ReleaseSource, ReleaseVersion, asset_name, is_staging_file,
 };
-use hero_svc::graph::{
-    ExecutionReport, Executor, ExecutorConfig, PlanBuilder, RunRequest, TaskStatus,
-};
-use hero_svc::install::{
-    AvailableBinary, BinaryStatus, ReleaseInstall, add_release_install, binary_status,
-    host_machine, release_key,
-};
+use hero_svc::graph::{ExecutionReport, ExecutorConfig, RunRequest, TaskStatus};
+use hero_svc::install::{AvailableBinary, BinaryStatus, binary_status, host_machine};
+use hero_svc::recipes::{ReleaseInstall, add_release_install, release_key};
 use hero_svc::state::StateStore;
+use hero_svc::tasks::{Executor, PlanBuilder};
 
 use crate::support::forge::{StandInForge, asset, sha256_hex};
 

@@ -4,12 +4,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::{DateTime, Utc};
 use hero_svc::cli::reporter::{ProgressMode, Reporter, render_summary};
 use hero_svc::graph::{
-    Event, EventSink, ExecutionReport, Executor, ExecutorConfig, Plan, PlanBuilder, RunRequest,
+    Event, EventSink, ExecutionReport, ExecutorConfig, RunRequest, RunStatus, TaskRecord,
+    TaskStatus,
 };
 use hero_svc::state::StateStore;
-use hero_svc::tasks::{Command, Noop, WriteFile};
+use hero_svc::tasks::{Command, Executor, Noop, Plan, PlanBuilder, TaskKey, TaskOutput, WriteFile};
 use indicatif::{InMemoryTerm, ProgressDrawTarget};
 
 use crate::support::events::Collector;
@@ -345,4 +347,67 @@ async fn tty_shows_running_tasks_live_and_leaves_one_line_per_task() {
     );
     assert!(lines[5].starts_with("critical path ("), "{shown}");
     assert_eq!(lines.len(), 6, "no live line is left: {shown}");
+}
+
+fn rec(start_ms: u64, end_ms: u64) -> TaskRecord<TaskOutput> {
+    TaskRecord {
+        status: Some(TaskStatus::Succeeded),
+        start: Some(Duration::from_millis(start_ms)),
+        end: Some(Duration::from_millis(end_ms)),
+        attempts: 1,
+        ..TaskRecord::default()
+    }
+}
+
+/// a(100) → b(50) → d(10); a → c(300) → d: the critical path is a, c, d.
+/// (The engine's report of a plan of real task kinds: its JSON is the public shape.)
+#[test]
+fn report_of_known_durations() {
+    let mut b = PlanBuilder::new();
+    let a = b.add(Noop::new("a").label("fetch"));
+    let l = b.add_after(Noop::new("b").label("short"), [&a]);
+    let r = b.add_after(Noop::new("c").label("long"), [&a]);
+    b.add_after(Noop::new("d").label("join"), [&l, &r]);
+    b.add(Noop::new("e").label("broken"));
+    b.add_after(Noop::new("f").label("after broken"), [&TaskKey::new("e")]);
+    let plan = b.build().unwrap();
+    let mut records = vec![rec(0, 100), rec(100, 150), rec(100, 400), rec(400, 410)];
+    records.push(TaskRecord {
+        status: Some(TaskStatus::Failed),
+        error: vec!["`false` exited with status 1".into()],
+        start: Some(Duration::ZERO),
+        end: Some(Duration::from_millis(5)),
+        attempts: 2,
+        ..TaskRecord::default()
+    });
+    records.push(TaskRecord {
+        status: Some(TaskStatus::Skipped),
+        reason: Some("dependency `e` failed".into()),
+        ..TaskRecord::default()
+    });
+    let started = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let report = ExecutionReport::from_records(
+        uuid::Uuid::nil(),
+        "sample",
+        started,
+        Duration::from_millis(412),
+        false,
+        &plan,
+        &records,
+    );
+    let path: Vec<&str> = report
+        .critical_path
+        .steps
+        .iter()
+        .map(|s| s.key.as_str())
+        .collect();
+    assert_eq!(path, ["a", "c", "d"]);
+    assert_eq!(report.critical_path.duration_ms, 410.0);
+    assert_eq!(report.status, RunStatus::Failed);
+    assert_eq!(report.totals.succeeded, 4);
+    assert_eq!(report.totals.failed, 1);
+    assert_eq!(report.totals.skipped, 1);
+    insta::assert_json_snapshot!(report);
 }

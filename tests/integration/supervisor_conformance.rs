@@ -11,13 +11,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use hero_svc::graph::{Executor, ExecutorConfig, PlanBuilder, RunRequest, RunStatus, TaskStatus};
+use hero_svc::graph::{ExecutorConfig, RunRequest, RunStatus, TaskStatus};
+use hero_svc::recipes::add_stop_order;
 use hero_svc::state::StateStore;
 use hero_svc::supervisor::{
     AnySupervisor, BuiltinConfig, BuiltinSupervisor, ExitReason, ProcessSpec, ProcessState,
-    ProcessStatus, RestartPolicy, Supervisor, ZinitConfig, ZinitSupervisor, add_stop_order,
+    ProcessStatus, RestartPolicy, Supervisor, ZinitConfig, ZinitSupervisor,
 };
 use hero_svc::tasks::TaskEnv;
+use hero_svc::tasks::{Executor, PlanBuilder};
 
 use crate::support::{demo::demo_bin, http, procs};
 

@@ -4,9 +4,10 @@ use crate::cli::ExitCode;
 use crate::cli::args::RunArgs;
 use crate::cli::reporter::{ProgressMode, Reporter};
 use crate::cli::sample::sample_plan;
-use crate::graph::{Executor, ExecutorConfig, RunRequest};
+use crate::graph::{ExecutorConfig, RunRequest};
 use crate::paths::HeroPaths;
 use crate::state::StateStore;
+use crate::tasks::Executor;
 
 use super::{finish_run, report_error};
 

@@ -35,7 +35,7 @@ pub async fn serve(catalog: Option<String>, args: &ServeArgs) -> ExitCode {
     if let Some(c) = catalog {
         options.default_catalog = c;
     }
-    let result = crate::daemon::run(options, |_| {}).await;
+    let result = crate::cli::run_daemon(options, |_| {}).await;
     match result {
         Ok(()) => ExitCode::Success,
         Err(e @ DaemonError::AlreadyRunning { .. }) => {

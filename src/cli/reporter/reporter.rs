@@ -19,7 +19,7 @@ use crate::graph::{Event, EventSink, ExecutionReport};
 /// [`finish`](Self::finish) with the report:
 ///
 /// ```no_run
-/// # async fn demo(executor: hero_svc::graph::Executor, plan: hero_svc::graph::Plan) {
+/// # async fn demo(executor: hero_svc::tasks::Executor, plan: hero_svc::tasks::Plan) {
 /// use hero_svc::cli::reporter::{ProgressMode, Reporter};
 /// use hero_svc::graph::RunRequest;
 ///

@@ -57,7 +57,9 @@ fn recorded_summary(r: crate::state::RunRecord) -> Option<ExecutionSummary> {
 
 /// Whether the store knows run `id` (its report, or its record).
 fn is_past_run(daemon: &Daemon, id: &RunId) -> Result<bool, RpcError> {
-    Ok(daemon.store().report(id).map_err(store_error)?.is_some()
+    Ok(ExecutionReport::load(daemon.store(), id)
+        .map_err(store_error)?
+        .is_some()
         || daemon
             .store()
             .run(&id.to_string())
@@ -127,7 +129,7 @@ pub async fn get(daemon: Arc<Daemon>, p: IdParams) -> Result<GetResult, RpcError
         .run(&p.id.to_string())
         .map_err(store_error)?
         .and_then(recorded_summary);
-    let Some(report) = daemon.store().report(&p.id).map_err(store_error)? else {
+    let Some(report) = ExecutionReport::load(daemon.store(), &p.id).map_err(store_error)? else {
         // A run with no report: the previous daemon never finished it.
         return recorded
             .map(|execution| GetResult {

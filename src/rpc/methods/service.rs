@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::daemon::{Daemon, DaemonError};
 use crate::forge::ForgeToken;
-use crate::graph::{PlanFormat, RunStatus};
+use crate::graph::{ExecutionReport, PlanFormat, RunStatus};
 use crate::health::ProbeResult;
 use crate::rpc::jsonrpc::{RpcError, codes};
 use crate::services::{
@@ -660,9 +660,9 @@ pub async fn troubleshoot(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, R
         .map_err(|e| RpcError::internal(e.to_string()))?;
     let last_failed = ops
         .iter()
-        .filter(|op| op.result == RunStatus::Failed)
+        .filter(|op| op.result == RunStatus::Failed.as_str())
         .find_map(|op| op.report_id)
-        .and_then(|id| daemon.store().report(&id).ok().flatten())
+        .and_then(|id| ExecutionReport::load(daemon.store(), &id).ok().flatten())
         .and_then(|r| serde_json::to_value(r).ok())
         .unwrap_or(Value::Null);
     let recent: Vec<Value> = ops

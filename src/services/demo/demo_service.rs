@@ -3,7 +3,7 @@
 use super::super::{
     Binary, InstallPolicy, Service, ServiceContext, ServiceError, Source, hero_shape,
 };
-use crate::graph::PlanBuilder;
+use crate::tasks::PlanBuilder;
 use crate::tasks::TaskKey;
 
 /// A `hero_demo` server with its own name, dependencies, environment and readiness delay.

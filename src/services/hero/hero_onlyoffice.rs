@@ -37,11 +37,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::support::{var_dir, which};
-use crate::graph::PlanBuilder;
 use crate::health::Probe;
 use crate::services::hero_shape;
 use crate::services::{Binary, InstallPolicy, Service, ServiceContext, ServiceError, Source};
 use crate::supervisor::{ProcessSpec, SecretEnv};
+use crate::tasks::PlanBuilder;
 use crate::tasks::{Command, ResourceClass, TaskKey};
 
 /// The published port of the document server.

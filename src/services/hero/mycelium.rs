@@ -25,11 +25,11 @@
 //! Unverified: that upstream's default branch is still `master`; the exact path `/api/v1/admin` (read from the API's routes as documented,
 //! not exercised here); that the Hero copy keeps upstream's flags.
 
-use crate::graph::PlanBuilder;
 use crate::health::Probe;
 use crate::services::hero_shape;
 use crate::services::{Binary, InstallPolicy, Service, ServiceContext, ServiceError, Source};
 use crate::supervisor::ProcessSpec;
+use crate::tasks::PlanBuilder;
 use crate::tasks::{CargoBuild, GitCheckout, GitRef, InstallBinary, TaskKey, VerifyElf};
 
 use super::support::var_dir;

@@ -239,8 +239,12 @@ impl BuiltinSupervisor {
         });
         shared.check_log_space();
         for record in records {
-            let name = record.spec.name.clone();
-            let entry = adopt(&shared, record);
+            let Ok(spec) = serde_json::from_str::<ProcessSpec>(&record.spec) else {
+                tracing::warn!(process = %record.name, "a stored spec is not readable; it is forgotten");
+                continue;
+            };
+            let name = spec.name.clone();
+            let entry = adopt(&shared, spec, record);
             shared.entries().insert(name, entry);
         }
         let housekeeping = tokio::spawn(housekeeping(Arc::downgrade(&shared)));
@@ -451,12 +455,17 @@ impl Supervisor for BuiltinSupervisor {
 
 /// Rebuilds the entry of a recorded process, adopting its running instance or handing its
 /// death to a monitor.
-fn adopt(shared: &Arc<Shared>, record: SupervisedRecord) -> Arc<Entry> {
-    let mut rt = Runtime::stopped(record.spec, shared.config.backoff_initial);
-    rt.state = record.state;
+fn adopt(shared: &Arc<Shared>, spec: ProcessSpec, record: SupervisedRecord) -> Arc<Entry> {
+    let mut rt = Runtime::stopped(spec, shared.config.backoff_initial);
+    // An unknown state (written by a newer version) is treated as stopped: never started
+    // behind the user's back.
+    rt.state = ProcessState::parse(&record.state).unwrap_or(ProcessState::Stopped);
     rt.restart_count = record.restart_count;
-    rt.last_exit = record.last_exit;
-    if !record.state.is_active() {
+    rt.last_exit = record
+        .last_exit
+        .as_deref()
+        .and_then(|e| serde_json::from_str(e).ok());
+    if !rt.state.is_active() {
         return Arc::new(Entry::new(rt));
     }
     rt.desired_run = true;

@@ -105,16 +105,17 @@ impl Runtime {
         }
     }
 
-    /// What the state store keeps.
+    /// What the state store keeps (the spec and the last exit as JSON).
     pub fn record(&self) -> SupervisedRecord {
         SupervisedRecord {
-            spec: self.spec.clone(),
-            state: self.state,
+            name: self.spec.name.clone(),
+            spec: serde_json::to_string(&self.spec).unwrap_or_default(),
+            state: self.state.as_str().to_string(),
             pid: self.pid,
             pgid: self.pid,
             start_time: self.start_time,
             restart_count: self.restart_count,
-            last_exit: self.last_exit,
+            last_exit: self.last_exit.and_then(|e| serde_json::to_string(&e).ok()),
         }
     }
 }

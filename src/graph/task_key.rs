@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The stable identity of a task, e.g. `download:hero_db_server@v0.3.2`.
 ///
-/// Keys dedupe tasks in a [`PlanBuilder`](crate::graph::PlanBuilder) and index the
+/// Keys dedupe tasks in a [`PlanBuilder`](super::PlanBuilder) and index the
 /// fingerprint cache, so a key must name *what* the task produces, not *who* asked for it.
 /// Cheap to clone (a shared string).
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

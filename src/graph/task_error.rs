@@ -58,10 +58,9 @@ impl TaskError {
         &self.log_tail
     }
 
-    /// The message followed by every cause, outermost first: the one place an error chain
-    /// is rendered.
+    /// The message followed by every cause, outermost first.
     pub fn chain(&self) -> Vec<String> {
-        error_chain(self)
+        crate::util::error_chain(self)
     }
 }
 
@@ -75,17 +74,6 @@ impl Error for TaskError {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         self.source.as_deref().map(|e| e as &(dyn Error + 'static))
     }
-}
-
-/// Renders `err` and its causes, outermost first.
-pub fn error_chain(err: &(dyn Error + 'static)) -> Vec<String> {
-    let mut chain = vec![err.to_string()];
-    let mut cur = err.source();
-    while let Some(e) = cur {
-        chain.push(e.to_string());
-        cur = e.source();
-    }
-    chain
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The install pipeline as plan fragments: the tasks that get one binary (or the binaries
+//! How a binary gets installed: the install pipeline as plan fragments, the tasks that get one binary (or the binaries
 //! of one repository) from a release or a source tree into the bin dir, added to a
 //! [`PlanBuilder`].
 //!
@@ -10,7 +10,7 @@
 //! - [`add_source_install`]: `git_checkout ► cargo_build ► (verify_elf ► install_binary)`
 //!   per binary, with one checkout and one `cargo build` for all binaries.
 //! - [`add_release_install_with_source_fallback`]: the release way, with the source way as
-//!   a dormant [fallback](crate::graph::PlanBuilder::fallback) that runs only if the release
+//!   a dormant [fallback](crate::tasks::PlanBuilder::fallback) that runs only if the release
 //!   cannot be had (the `download with source as fallback` install policy).
 //!
 //! Both return the key(s) of the final install task(s), for the edges a service adds after
@@ -19,10 +19,10 @@
 use std::path::PathBuf;
 
 use crate::forge::{ForgeConfig, ReleaseVersion};
-use crate::graph::{Fallback, PlanBuilder};
+use crate::graph::Fallback;
 use crate::tasks::{
-    CargoBuild, DownloadAsset, GitCheckout, GitRef, InstallBinary, ResolveRelease, TaskKey,
-    TaskKind, VerifyElf,
+    CargoBuild, DownloadAsset, GitCheckout, GitRef, InstallBinary, PlanBuilder, ResolveRelease,
+    TaskKey, TaskKind, VerifyElf,
 };
 
 /// One binary to install from a release on a forge.

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 /// Retries with exponential backoff. A task opts in by returning a policy with more than one
-/// attempt from [`TaskKind::retry`](super::TaskKind::retry); an error marked
+/// attempt from [`PlanTask::retry`](super::PlanTask::retry); an error marked
 /// [`permanent`](super::TaskError::permanent) is never retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {

@@ -1,4 +1,5 @@
-//! Plan-building helpers for the lifecycle of supervised processes: the tasks of a start
+//! How a process is started and waited for: plan-building helpers for the lifecycle of
+//! supervised processes, the tasks of a start
 //! (register ► start ► wait healthy) and of a stop, ordered across services.
 //!
 //! Ordering rules:
@@ -21,10 +22,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::graph::PlanBuilder;
 use crate::health::Probe;
 use crate::supervisor::ProcessSpec;
-use crate::tasks::{RegisterProcess, StartProcess, StopProcess, TaskKey, WaitHealthy};
+use crate::tasks::{PlanBuilder, RegisterProcess, StartProcess, StopProcess, TaskKey, WaitHealthy};
 
 /// One supervised process, as the lifecycle helpers see it.
 #[derive(Clone, Debug, PartialEq)]
