@@ -2,6 +2,9 @@
 //!
 //! `main` parses the arguments, runs one command and exits with its [`ExitCode`]. Each
 //! command lives in `commands/`; progress is shown by the [`reporter`]s.
+//! [`run_daemon`] is the composition root: `hero_svc serve` wires a daemon to its servers.
+//!
+//! Floor: the top; it may use every module below.
 
 mod args;
 mod commands;

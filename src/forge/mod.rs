@@ -32,6 +32,9 @@
 //! The task kinds [`ResolveRelease`](crate::tasks::ResolveRelease) and
 //! [`DownloadAsset`](crate::tasks::DownloadAsset) wrap steps 2 and 4 for plans and show the
 //! events as the task's progress and log lines.
+//!
+//! Floor: a mechanism, on [`state`](crate::state), [`paths`](crate::paths) and
+//! [`util`](crate::util); it builds no plans.
 
 pub mod asset_name;
 mod attempts;

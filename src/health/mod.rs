@@ -16,6 +16,9 @@
 //!    says waiting is pointless (the process that should answer failed).
 //!
 //! The [`WaitHealthy`](crate::tasks::WaitHealthy) task kind puts a wait into a plan.
+//!
+//! Floor: a mechanism, on [`paths`](crate::paths) and [`util`](crate::util); it builds no
+//! plans.
 
 mod backoff;
 mod http_get;

@@ -12,6 +12,9 @@
 //! - [`checkout_dir`]: where a git repository goes under the code root.
 //!
 //! See `docs/install.md` for the whole pipeline.
+//!
+//! Floor: above the mechanisms (it uses [`forge`](crate::forge) and [`state`](crate::state));
+//! below the engine. It builds no plans.
 
 mod binary_status;
 mod checkout_dir;

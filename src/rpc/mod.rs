@@ -7,6 +7,8 @@
 //!   descriptors for supervision, peer check, drain on shutdown).
 //! - `methods/`: the methods, one file per group, and the dispatcher.
 //! - `client.rs`: the client the CLI (and anyone) uses on the same socket.
+//!
+//! Floor: above the [`daemon`](crate::daemon) it serves; the CLI is built on it.
 
 pub mod client;
 pub mod connections;

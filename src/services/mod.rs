@@ -7,6 +7,9 @@
 //! - `operation.rs`: operations, options, and [`plan_operation`].
 //! - `registry.rs`: the built-in catalogs (`hero`, `demo`).
 //! - `hero/`: one file per Hero service; `demo/`: the offline demo catalog.
+//!
+//! Floor: above the task kinds and the plan fragments ([`recipes`](crate::recipes)) it
+//! assembles plans from; the daemon plans with it.
 
 mod binary;
 mod catalog;

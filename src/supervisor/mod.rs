@@ -14,6 +14,10 @@
 //!
 //! The trait is deliberately plain (owned arguments and results, no borrowed state between
 //! calls) so that a backend can be a thin client of another process.
+//!
+//! Floor: a mechanism, on [`state`](crate::state) (it persists its own rows there),
+//! [`health`](crate::health), [`paths`](crate::paths) and [`util`](crate::util); it builds no
+//! plans (the process lifecycle's plan fragments are in [`recipes`](crate::recipes)).
 
 mod any_supervisor;
 pub mod builtin;
