@@ -31,9 +31,10 @@ use hero_svc::services::{Catalog, Source};
 use hero_svc::tasks::GitRef;
 use serde_json::{Value, json};
 
-#[path = "../tests/integration/support/demo_repo.rs"]
-mod demo_repo;
-use demo_repo::DemoRepo;
+/// The tests' helpers: the demo repository and its daemon's environment.
+#[path = "../tests/integration/support/mod.rs"]
+mod support;
+use support::demo_repo::DemoRepo;
 
 /// Measured runs per catalog (the median is reported).
 const RUNS: usize = 5;
@@ -45,26 +46,12 @@ fn main() {
     let demo = DemoRepo::create();
     let repo = demo.path().to_path_buf();
     let root = work.path().join("root");
-    let env = [
-        ("HERO_ROOT", root.display().to_string()),
-        (
-            "PATH_SOCKET",
-            root.join("var/sockets").display().to_string(),
-        ),
-        ("CODEROOT", root.join("code").display().to_string()),
-        ("HERO_SVC_DEMO_SOURCE", repo.display().to_string()),
-        ("HERO_SVC_DEMO_REF", "main".to_string()),
-        (
-            "HERO_SVC_TARGET_DIR",
-            root.join("target").display().to_string(),
-        ),
-        (
-            "CARGO_BUILD_BUILD_DIR",
-            demo_repo::shared_build_dir().display().to_string(),
-        ),
-        ("HERO_SVC_BUILD_PROFILE", "dev".to_string()),
-        ("FORGE_URL", "http://127.0.0.1:9/".to_string()),
-    ];
+    // The tests' demo daemon environment (its catalog variable aside: the daemon runs in
+    // this process with the catalogs below).
+    let env: Vec<(String, String)> = support::daemon::demo_env(&root, &repo)
+        .into_iter()
+        .filter(|(k, _)| k != "HERO_SVC_CATALOG")
+        .collect();
     for (k, v) in &env {
         // SAFETY: set before any other thread exists.
         unsafe { std::env::set_var(k, v) };
@@ -76,7 +63,7 @@ fn main() {
     runtime.block_on(bench(&root, &repo, &env));
 }
 
-async fn bench(root: &Path, repo: &Path, env: &[(&str, String)]) {
+async fn bench(root: &Path, repo: &Path, env: &[(String, String)]) {
     let paths = HeroPaths::with_root(root);
     let source = Source::git(&repo.display().to_string(), GitRef::Branch("main".into()));
     let catalogs = vec![chain(&source), fan(&source)];

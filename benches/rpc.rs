@@ -17,7 +17,7 @@
 //! Demo sources are built with the dev profile in `<target>/hero_svc_demo_builds`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,17 +28,11 @@ use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::net::UnixStream;
 
-#[path = "../tests/integration/support/demo_repo.rs"]
-mod demo_repo;
-use demo_repo::DemoRepo;
+/// The tests' helpers: the demo repository and the daemon in a temp root.
+#[path = "../tests/integration/support/mod.rs"]
+mod support;
+use support::daemon::{DemoRepo, TestDaemon};
 
-/// The `hero_svc` binary: this build's, or `HERO_SVC_BENCH_BIN` (the shared target dir may
-/// hold another checkout's build by the time the bench runs).
-fn hero_svc() -> PathBuf {
-    std::env::var_os("HERO_SVC_BENCH_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_hero_svc")))
-}
 const CHILD_ENV: &str = "HERO_SVC_BENCH_SERVE30";
 
 fn main() {
@@ -55,72 +49,28 @@ fn main() {
     rt.block_on(bench());
 }
 
-/// A temp Hero root with a demo repository and a daemon on it.
+/// A temp Hero root with a demo repository and a daemon on it (the tests' `TestDaemon`).
 struct Bench {
-    _root: tempfile::TempDir,
+    daemon: TestDaemon,
     _repo: DemoRepo,
-    root: PathBuf,
-    env: Vec<(String, String)>,
-    daemon: Child,
 }
 
 impl Bench {
     fn start() -> Self {
         let repo = DemoRepo::create();
-        let root = tempfile::tempdir().expect("tempdir");
-        let r = root.path().to_path_buf();
-        let target = demo_repo::shared_build_dir();
-        let env: Vec<(String, String)> = [
-            ("HERO_ROOT", r.display().to_string()),
-            ("PATH_SOCKET", r.join("var/sockets").display().to_string()),
-            ("CODEROOT", r.join("code").display().to_string()),
-            ("HERO_SVC_CATALOG", "demo".into()),
-            ("HERO_SVC_DEMO_SOURCE", repo.path().display().to_string()),
-            ("HERO_SVC_DEMO_REF", "main".into()),
-            ("HERO_SVC_TARGET_DIR", target.display().to_string()),
-            ("HERO_SVC_BUILD_PROFILE", "dev".into()),
-            ("FORGE_URL", "http://127.0.0.1:9/".into()),
-            ("RUST_LOG", "warn".into()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        let daemon = Command::new(hero_svc())
-            .arg("serve")
-            .envs(env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn hero_svc serve");
-        let bench = Self {
-            _root: root,
-            _repo: repo,
-            root: r,
-            env,
+        let daemon = TestDaemon::start_with_env(&repo, &[("RUST_LOG", "warn")]);
+        Self {
             daemon,
-        };
-        wait_for(|| bench.socket().exists(), "the daemon socket");
-        bench
+            _repo: repo,
+        }
     }
 
     fn socket(&self) -> PathBuf {
-        self.root.join("var/sockets/hero_svc/rpc.sock")
+        self.daemon.socket()
     }
-}
 
-impl Drop for Bench {
-    fn drop(&mut self) {
-        let _ = Command::new(hero_svc())
-            .args(["--progress", "quiet", "stop", "--all"])
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .env("HERO_SVC_SOCKET", self.socket())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        // SAFETY: kill on a pid we own.
-        unsafe { libc::kill(self.daemon.id() as i32, libc::SIGTERM) };
-        let _ = self.daemon.wait();
+    fn pid(&self) -> u32 {
+        self.daemon.pid().expect("the daemon runs")
     }
 }
 
@@ -204,7 +154,7 @@ async fn bench() {
     let socket: Arc<Path> = Arc::from(b.socket().as_path());
     println!(
         "daemon RSS at start: {:.1} MiB",
-        rss_kib(b.daemon.id()) as f64 / 1024.0
+        rss_kib(b.pid()) as f64 / 1024.0
     );
 
     // 1. 200 clients during a deploy of the whole demo stack.
@@ -270,12 +220,12 @@ async fn bench() {
     // handed freed memory back (it trims every 5 s).
     println!(
         "daemon RSS, 8 services supervised, right after the load: {:.1} MiB",
-        rss_kib(b.daemon.id()) as f64 / 1024.0
+        rss_kib(b.pid()) as f64 / 1024.0
     );
     tokio::time::sleep(Duration::from_secs(6)).await;
     println!(
         "daemon RSS, 8 services supervised, 6 s after the load: {:.1} MiB",
-        rss_kib(b.daemon.id()) as f64 / 1024.0
+        rss_kib(b.pid()) as f64 / 1024.0
     );
 
     // 3. Round trips.
@@ -327,10 +277,8 @@ async fn bench() {
 
     // 4. `hero_svc status` as a process.
     let cli = || {
-        let mut cmd = Command::new(hero_svc());
+        let mut cmd = b.daemon.cli();
         cmd.arg("status")
-            .envs(b.env.iter().map(|(k, v)| (k, v)))
-            .env("HERO_SVC_SOCKET", b.socket())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         cmd
@@ -351,11 +299,11 @@ async fn bench() {
     );
 
     // 5. A daemon supervising 30 processes.
-    let demo_bin = b.root.join("bin/demo_db");
+    let demo_bin = b.daemon.root().join("bin/demo_db");
     let child_root = tempfile::tempdir().expect("tempdir");
     let mut child = Command::new(std::env::current_exe().expect("exe"))
         .env(CHILD_ENV, &demo_bin)
-        .envs(b.env.iter().map(|(k, v)| (k, v)))
+        .envs(b.daemon.env().iter().map(|(k, v)| (k, v)))
         .env("HERO_ROOT", child_root.path())
         .env("PATH_SOCKET", child_root.path().join("var/sockets"))
         .stdout(Stdio::piped())

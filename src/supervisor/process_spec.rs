@@ -56,6 +56,8 @@ pub struct SecretEnv {
     pub secret: String,
 }
 
+crate::util::invocation_builders!(ProcessSpec);
+
 impl ProcessSpec {
     /// A spec for `name` running `executable`, with no arguments, an empty environment,
     /// [`RestartPolicy::Always`], SIGTERM with a 10 s stop timeout and default log rotation.
@@ -75,22 +77,6 @@ impl ProcessSpec {
             sockets: Vec::new(),
             tcp_ports: Vec::new(),
         }
-    }
-
-    /// Appends arguments.
-    pub fn args<I, S>(mut self, args: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.args.extend(args.into_iter().map(Into::into));
-        self
-    }
-
-    /// Sets an environment variable.
-    pub fn env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.env.push((name.into(), value.into()));
-        self
     }
 
     /// Sets variable `var` to the value of secret `secret` (a variable of the user's env

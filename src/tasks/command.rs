@@ -48,6 +48,8 @@ pub struct Command {
     pub retry: RetryPolicy,
 }
 
+crate::util::invocation_builders!(Command);
+
 impl Command {
     /// A command with key `key` that runs `program`.
     pub fn new(key: impl Into<TaskKey>, program: impl Into<PathBuf>) -> Self {
@@ -64,22 +66,6 @@ impl Command {
             timeout: None,
             retry: RetryPolicy::never(),
         }
-    }
-
-    /// Appends arguments.
-    pub fn args<I, S>(mut self, args: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.args.extend(args.into_iter().map(Into::into));
-        self
-    }
-
-    /// Sets an environment variable.
-    pub fn env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
-        self.env.push((name.into(), value.into()));
-        self
     }
 
     /// Sets the working directory.

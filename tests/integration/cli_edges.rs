@@ -63,13 +63,7 @@ impl Drop for FreshRoot {
 }
 
 fn ok(out: &Output) -> String {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::daemon::assert_ok(out);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

@@ -10,20 +10,14 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::support::daemon::{DemoRepo, TestDaemon};
+use crate::support::daemon::{DemoRepo, TestDaemon, assert_ok};
 use crate::support::http;
 use crate::support::procs;
 use crate::support::wait::wait_until;
 
 /// The stdout of a CLI run that must have succeeded, as the JSON report.
 fn succeeded(out: &Output) -> Value {
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "stdout: {}\nstderr: {}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(out);
     report(out)
 }
 

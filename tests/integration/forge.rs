@@ -443,8 +443,7 @@ async fn checksums_from_sha256sums_and_sidecars_are_verified() {
     assert_eq!(a.sha256.as_deref(), Some(sha256_hex(&data).as_str()));
     assert_eq!(a.sha256_source.as_deref(), Some("SHA256SUMS"));
     assert_eq!(release.checksum_files, vec!["SHA256SUMS".to_string()]);
-    let tmp = tempfile::tempdir().unwrap();
-    let bin = bin_dir_with_previous(tmp.path());
+    let (_tmp, bin) = bin_dir();
     let got = fetch(&cfg, "v1.0.0", &name, &bin).await.unwrap();
     assert_eq!(got.sha256, sha256_hex(&data));
     std::fs::remove_file(&got.path).unwrap();
@@ -507,17 +506,9 @@ async fn github_digest_is_verified() {
 
 #[tokio::test]
 async fn an_html_page_with_200_is_refused() {
-    let forge = StandInForge::start().await;
-    forge.release(
-        OWNER,
-        REPO,
-        "v1.0.0",
-        false,
-        vec![asset(&host_asset("tool"), &elf())],
-    );
+    let forge = tool_release().await;
     forge.set_mode(|m| m.html = true);
-    let tmp = tempfile::tempdir().unwrap();
-    let bin = bin_dir_with_previous(tmp.path());
+    let (_tmp, bin) = bin_dir();
     let err = fetch(&forge.config(), "latest", &host_asset("tool"), &bin)
         .await
         .unwrap_err();
@@ -535,17 +526,9 @@ async fn an_html_page_with_200_is_refused() {
 
 #[tokio::test]
 async fn a_truncated_body_is_refused_after_retries() {
-    let forge = StandInForge::start().await;
-    forge.release(
-        OWNER,
-        REPO,
-        "v1.0.0",
-        false,
-        vec![asset(&host_asset("tool"), &elf())],
-    );
+    let forge = tool_release().await;
     forge.set_mode(|m| m.truncate = true);
-    let tmp = tempfile::tempdir().unwrap();
-    let bin = bin_dir_with_previous(tmp.path());
+    let (_tmp, bin) = bin_dir();
     let err = fetch(&forge.config(), "latest", &host_asset("tool"), &bin)
         .await
         .unwrap_err();
@@ -558,37 +541,22 @@ async fn a_truncated_body_is_refused_after_retries() {
         chain(&err).starts_with("failed after 3 attempts in "),
         "{err}"
     );
-    let storage_hits = forge
-        .requests()
-        .iter()
-        .filter(|r| r.server == "storage")
-        .count();
+    let storage_hits = storage_hits(&forge);
     assert_eq!(storage_hits, 3, "retried up to max_attempts");
     assert_untouched(&bin);
 }
 
 #[tokio::test]
 async fn server_errors_are_retried_until_success() {
-    let forge = StandInForge::start().await;
     let data = elf();
-    forge.release(
-        OWNER,
-        REPO,
-        "v1.0.0",
-        false,
-        vec![asset(&host_asset("tool"), &data)],
-    );
+    let forge = tool_release_with(&data).await;
     forge.set_mode(|m| m.fail_next = 2);
     let tmp = tempfile::tempdir().unwrap();
     let got = fetch(&forge.config(), "latest", &host_asset("tool"), tmp.path())
         .await
         .unwrap();
     assert_eq!(std::fs::read(&got.path).unwrap(), data);
-    let storage_hits = forge
-        .requests()
-        .iter()
-        .filter(|r| r.server == "storage")
-        .count();
+    let storage_hits = storage_hits(&forge);
     assert_eq!(storage_hits, 3);
     assert_eq!(entries(tmp.path()).len(), 1);
 
@@ -604,17 +572,9 @@ async fn server_errors_are_retried_until_success() {
 
 #[tokio::test]
 async fn a_stalled_server_hits_the_idle_timeout() {
-    let forge = StandInForge::start().await;
-    forge.release(
-        OWNER,
-        REPO,
-        "v1.0.0",
-        false,
-        vec![asset(&host_asset("tool"), &elf())],
-    );
+    let forge = tool_release().await;
     forge.set_mode(|m| m.stall = true);
-    let tmp = tempfile::tempdir().unwrap();
-    let bin = bin_dir_with_previous(tmp.path());
+    let (_tmp, bin) = bin_dir();
     let cfg = forge.config().retries(1, std::time::Duration::ZERO);
     let err = fetch(&cfg, "latest", &host_asset("tool"), &bin)
         .await
@@ -628,8 +588,7 @@ async fn a_stalled_server_hits_the_idle_timeout() {
 async fn unsafe_asset_names_are_refused() {
     let forge = StandInForge::start().await;
     forge.release(OWNER, REPO, "v1.0.0", false, vec![asset("tool", &elf())]);
-    let tmp = tempfile::tempdir().unwrap();
-    let bin = bin_dir_with_previous(tmp.path());
+    let (_tmp, bin) = bin_dir();
     for bad in ["../tool", "sub/tool", "a\\b"] {
         let mut plan = PlanBuilder::new();
         let resolve = ResolveRelease::new(forge.config(), OWNER, REPO, ReleaseVersion::Latest);
@@ -706,17 +665,9 @@ async fn generic_package_files_download() {
 
 #[tokio::test]
 async fn a_cancelled_download_leaves_nothing() {
-    let forge = StandInForge::start().await;
-    forge.release(
-        OWNER,
-        REPO,
-        "v1.0.0",
-        false,
-        vec![asset(&host_asset("tool"), &elf())],
-    );
+    let forge = tool_release().await;
     forge.set_mode(|m| m.stall = true);
-    let tmp = tempfile::tempdir().unwrap();
-    let bin = bin_dir_with_previous(tmp.path());
+    let (_tmp, bin) = bin_dir();
     let cfg = forge.config().timeouts(
         std::time::Duration::from_secs(5),
         std::time::Duration::from_secs(60),
@@ -764,6 +715,40 @@ fn progress_messages(events: &Collector, key: &str) -> Vec<String> {
             _ => None,
         })
         .collect()
+}
+
+/// A stand-in forge with release v1.0.0 of `OWNER/REPO` holding the host's `tool` (an ELF).
+async fn tool_release() -> StandInForge {
+    tool_release_with(&elf()).await
+}
+
+/// [`tool_release`] with `data` as the tool.
+async fn tool_release_with(data: &[u8]) -> StandInForge {
+    let forge = StandInForge::start().await;
+    forge.release(
+        OWNER,
+        REPO,
+        "v1.0.0",
+        false,
+        vec![asset(&host_asset("tool"), data)],
+    );
+    forge
+}
+
+/// A temp dir with a bin dir holding a previous `tool` (see [`bin_dir_with_previous`]).
+fn bin_dir() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = bin_dir_with_previous(tmp.path());
+    (tmp, bin)
+}
+
+/// Requests that reached the storage server (where assets redirect to).
+fn storage_hits(forge: &StandInForge) -> usize {
+    forge
+        .requests()
+        .iter()
+        .filter(|r| r.server == "storage")
+        .count()
 }
 
 /// Requests for `name` (a release file) that reached either server.
@@ -865,15 +850,8 @@ async fn a_checksum_file_that_cannot_vouch_for_the_asset_fails_the_download() {
 async fn a_release_without_checksum_files_is_guarded_by_its_size_and_the_elf_check_only() {
     // Today's behaviour, kept: nothing to verify against, so the download says so and goes
     // on; the listed size, the HTML check and (in an install) the ELF check still apply.
-    let forge = StandInForge::start().await;
     let data = elf();
-    forge.release(
-        OWNER,
-        REPO,
-        "v1.0.0",
-        false,
-        vec![asset(&host_asset("tool"), &data)],
-    );
+    let forge = tool_release_with(&data).await;
     let tmp = tempfile::tempdir().unwrap();
     let bin = tmp.path().join("bin");
     let (report, events) = run_plan(&forge.config(), "latest", &bin, tmp.path()).await;
@@ -909,18 +887,10 @@ const NEVER_BEFORE: Duration = Duration::from_secs(60);
 
 #[tokio::test]
 async fn a_trickling_download_fails_on_the_minimum_rate_and_is_retried() {
-    let forge = StandInForge::start().await;
-    forge.release(
-        OWNER,
-        REPO,
-        "v1.0.0",
-        false,
-        vec![asset(&host_asset("tool"), &elf())],
-    );
+    let forge = tool_release().await;
     // One byte every 100 ms: the idle timeout never fires.
     forge.set_mode(|m| m.trickle = Some(Duration::from_millis(100)));
-    let tmp = tempfile::tempdir().unwrap();
-    let bin = bin_dir_with_previous(tmp.path());
+    let (_tmp, bin) = bin_dir();
     let cfg = trickle_config(&forge);
     let started = std::time::Instant::now();
     let err = tokio::time::timeout(
@@ -942,28 +912,16 @@ async fn a_trickling_download_fails_on_the_minimum_rate_and_is_retried() {
         msg.contains("below the minimum rate of 1 KiB/s over 500ms (HERO_SVC_DOWNLOAD_MIN_RATE)"),
         "{msg}"
     );
-    let storage_hits = forge
-        .requests()
-        .iter()
-        .filter(|r| r.server == "storage")
-        .count();
+    let storage_hits = storage_hits(&forge);
     assert_eq!(storage_hits, 3, "retried like other stalls");
     assert_untouched(&bin);
 }
 
 #[tokio::test]
 async fn an_attempt_deadline_bounds_a_download_whatever_its_rate() {
-    let forge = StandInForge::start().await;
-    forge.release(
-        OWNER,
-        REPO,
-        "v1.0.0",
-        false,
-        vec![asset(&host_asset("tool"), &elf())],
-    );
+    let forge = tool_release().await;
     forge.set_mode(|m| m.trickle = Some(Duration::from_millis(20)));
-    let tmp = tempfile::tempdir().unwrap();
-    let bin = bin_dir_with_previous(tmp.path());
+    let (_tmp, bin) = bin_dir();
     let cfg = trickle_config(&forge)
         .min_rate(None)
         .attempt_timeout(Some(Duration::from_millis(700)))
@@ -990,14 +948,7 @@ async fn an_attempt_deadline_bounds_a_download_whatever_its_rate() {
 
 #[tokio::test]
 async fn a_trickling_release_api_fails_the_resolve_and_says_so_while_retrying() {
-    let forge = StandInForge::start().await;
-    forge.release(
-        OWNER,
-        REPO,
-        "v1.0.0",
-        false,
-        vec![asset(&host_asset("tool"), &elf())],
-    );
+    let forge = tool_release().await;
     forge.set_mode(|m| m.trickle_api = Some(Duration::from_millis(100)));
     let tmp = tempfile::tempdir().unwrap();
     let cfg = trickle_config(&forge).retries(2, Duration::from_millis(20));
@@ -1030,17 +981,9 @@ async fn a_trickling_release_api_fails_the_resolve_and_says_so_while_retrying() 
 
 #[tokio::test]
 async fn retries_are_reported_while_they_happen_and_the_final_error_counts_them() {
-    let forge = StandInForge::start().await;
-    forge.release(
-        OWNER,
-        REPO,
-        "v1.0.0",
-        false,
-        vec![asset(&host_asset("tool"), &elf())],
-    );
+    let forge = tool_release().await;
     forge.set_mode(|m| m.stall = true);
-    let tmp = tempfile::tempdir().unwrap();
-    let bin = bin_dir_with_previous(tmp.path());
+    let (tmp, bin) = bin_dir();
     // A long wait after the first stalled attempt: the notice must be out before it ends.
     let cfg = forge
         .config()
@@ -1106,14 +1049,7 @@ async fn retries_are_reported_while_they_happen_and_the_final_error_counts_them(
 
 #[tokio::test]
 async fn retried_api_requests_are_reported_too() {
-    let forge = StandInForge::start().await;
-    forge.release(
-        OWNER,
-        REPO,
-        "v1.0.0",
-        false,
-        vec![asset(&host_asset("tool"), &elf())],
-    );
+    let forge = tool_release().await;
     forge.set_mode(|m| {
         m.api_fail_next = 1;
         m.fail_next = 1;

@@ -21,6 +21,15 @@ fn socket_in(root: &Path, service: &str) -> PathBuf {
     root.join("sockets").join(service).join("rpc.sock")
 }
 
+/// A temp socket root with `service`'s socket in it served by `h`: the root (kept alive by
+/// the caller), the socket, the server.
+fn served(service: &str, h: Handler) -> (tempfile::TempDir, PathBuf, TestServer) {
+    let root = tempfile::tempdir().unwrap();
+    let socket = socket_in(root.path(), service);
+    let server = serve_at(&socket, h);
+    (root, socket, server)
+}
+
 /// Binds `socket` (creating its directory) and serves `h` on it.
 fn serve_at(socket: &Path, h: Handler) -> TestServer {
     std::fs::create_dir_all(socket.parent().unwrap()).unwrap();
@@ -55,9 +64,7 @@ fn healthy_after(n: u32) -> Handler {
 
 #[tokio::test]
 async fn healthy_at_once() {
-    let root = tempfile::tempdir().unwrap();
-    let socket = socket_in(root.path(), "hero_x");
-    let _server = serve_at(&socket, healthy_service());
+    let (_root, socket, _server) = served("hero_x", healthy_service());
 
     let once = Probe::health(&socket).check().await;
     assert!(once.healthy, "{once:?}");
@@ -142,9 +149,7 @@ async fn socket_directory_created_late_is_still_found() {
 
 #[tokio::test]
 async fn never_healthy_times_out_with_the_last_answer() {
-    let root = tempfile::tempdir().unwrap();
-    let socket = socket_in(root.path(), "hero_stuck");
-    let _server = serve_at(&socket, starting_service());
+    let (_root, socket, _server) = served("hero_stuck", starting_service());
 
     let err = wait_healthy(
         &Probe::health(&socket),
@@ -264,9 +269,7 @@ async fn non_loopback_or_https_urls_are_refused_at_once() {
 
 #[tokio::test]
 async fn openrpc_probe_checks_the_document() {
-    let root = tempfile::tempdir().unwrap();
-    let good = socket_in(root.path(), "hero_good");
-    let _good = serve_at(&good, healthy_service());
+    let (root, good, _good) = served("hero_good", healthy_service());
     let r = Probe::openrpc(&good).check().await;
     assert!(r.healthy, "{r:?}");
     assert_eq!(r.detail, "OpenRPC 1.3.2 document with 2 methods");
@@ -291,9 +294,7 @@ async fn openrpc_probe_checks_the_document() {
 
 #[tokio::test]
 async fn socket_file_probe() {
-    let root = tempfile::tempdir().unwrap();
-    let live = socket_in(root.path(), "hero_live");
-    let _server = serve_at(&live, healthy_service());
+    let (root, live, _server) = served("hero_live", healthy_service());
     let r = Probe::SocketFile { path: live.clone() }.check().await;
     assert!(r.healthy, "{r:?}");
 

@@ -1,120 +1,24 @@
 //! Builtin supervisor tests, with real child processes (`sh -c` scripts, perl for a socket
 //! server) in temp dirs.
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
-use hero_svc::state::StateStore;
 use hero_svc::supervisor::{
-    BuiltinConfig, BuiltinSupervisor, ExitReason, ProcessSpec, ProcessState, ProcessStatus,
-    RestartPolicy, Supervisor, SupervisorError,
+    BuiltinConfig, ExitReason, ProcessSpec, ProcessState, RestartPolicy, Supervisor,
+    SupervisorError,
 };
 
 use crate::support::procs;
-
-const DEADLINE: Duration = Duration::from_secs(8);
-
-struct Fixture {
-    dir: tempfile::TempDir,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    fn config(&self) -> BuiltinConfig {
-        BuiltinConfig {
-            backoff_initial: Duration::from_millis(20),
-            backoff_max: Duration::from_secs(2),
-            stable_after: Duration::from_secs(30),
-            start_limit: 100,
-            housekeeping_interval: Duration::from_millis(200),
-            ..BuiltinConfig::new(self.path("var/logs"))
-        }
-    }
-
-    async fn open_with(&self, config: BuiltinConfig) -> BuiltinSupervisor {
-        let store = StateStore::open(self.path("var/hero_svc/state.db")).unwrap();
-        BuiltinSupervisor::open(config, store).await.unwrap()
-    }
-
-    async fn open(&self) -> BuiltinSupervisor {
-        self.open_with(self.config()).await
-    }
-}
-
-/// A failing test must not leave its processes running: every group the store still knows
-/// is killed.
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        let Ok(store) = StateStore::open(self.path("var/hero_svc/state.db")) else {
-            return;
-        };
-        for record in store.all_supervised().unwrap_or_default() {
-            if let Some(pgid) = record.pgid {
-                // SAFETY: killpg only sends a signal.
-                unsafe { libc::killpg(pgid as libc::pid_t, libc::SIGKILL) };
-            }
-        }
-    }
-}
-
-/// A `sh -c script` spec with a minimal PATH.
-fn sh(name: &str, script: &str) -> ProcessSpec {
-    ProcessSpec::new(name, "/bin/sh")
-        .args(["-c", script])
-        .env("PATH", "/usr/bin:/bin")
-}
-
-/// Polls `check` until it yields a value, or panics naming `what`.
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
-async fn status_until(
-    sup: &BuiltinSupervisor,
-    name: &str,
-    pred: impl Fn(&ProcessStatus) -> bool,
-) -> ProcessStatus {
-    eventually(&format!("a status of {name}"), || async {
-        let s = sup.status(name).await.unwrap();
-        pred(&s).then_some(s)
-    })
-    .await
-}
-
-async fn log_line(sup: &BuiltinSupervisor, name: &str, needle: &str) -> String {
-    eventually(&format!("{needle:?} in the log of {name}"), || async {
-        let lines = sup.logs(name, 1000).await.unwrap();
-        lines.into_iter().rev().find(|l| l.contains(needle))
-    })
-    .await
-}
+use crate::support::supervised::{
+    DEADLINE, SupervisorFixture, eventually, log_line, sh, status_until,
+};
 
 #[tokio::test]
 async fn start_runs_and_stop_leaves_no_process_of_the_group() {
-    let fx = Fixture::new();
-    let sup = fx.open().await;
+    let fx = SupervisorFixture::new();
+    let sup = fx.builtin().await;
     let script = "sleep 300 & echo grandchild $!; wait";
     sup.register(sh("svc", script)).await.unwrap();
     let status = sup.start("svc").await.unwrap();
@@ -136,11 +40,11 @@ async fn start_runs_and_stop_leaves_no_process_of_the_group() {
 
 #[tokio::test]
 async fn crash_is_restarted_with_growing_backoff() {
-    let fx = Fixture::new();
-    let sup = fx.open().await;
+    let fx = SupervisorFixture::new();
+    let sup = fx.builtin().await;
     sup.register(sh("crashy", "exit 1")).await.unwrap();
     sup.start("crashy").await.unwrap();
-    let initial = fx.config().backoff_initial;
+    let initial = fx.builtin_config().backoff_initial;
     let mut seen = Vec::new();
     let deadline = Instant::now() + DEADLINE;
     loop {
@@ -170,12 +74,12 @@ async fn crash_is_restarted_with_growing_backoff() {
 
 #[tokio::test]
 async fn crash_loop_fails_with_last_exit_and_log_lines() {
-    let fx = Fixture::new();
+    let fx = SupervisorFixture::new();
     let config = BuiltinConfig {
         start_limit: 3,
-        ..fx.config()
+        ..fx.builtin_config()
     };
-    let sup = fx.open_with(config).await;
+    let sup = fx.builtin_with(config).await;
     let script = "echo starting; echo 'bad config in /etc/x' >&2; exit 3";
     sup.register(sh("loop", script)).await.unwrap();
     sup.start("loop").await.unwrap();
@@ -195,8 +99,8 @@ async fn crash_loop_fails_with_last_exit_and_log_lines() {
 
 #[tokio::test]
 async fn stdout_and_stderr_go_to_the_log_file() {
-    let fx = Fixture::new();
-    let sup = fx.open().await;
+    let fx = SupervisorFixture::new();
+    let sup = fx.builtin().await;
     let script = "for i in 1 2 3 4 5; do echo out$i; echo err$i >&2; done; \
                   i=0; while true; do i=$((i+1)); echo tick$i; sleep 0.02; done";
     sup.register(sh("chatty", script)).await.unwrap();
@@ -228,8 +132,8 @@ async fn environment_is_exactly_the_spec() {
         std::env::set_var("HERO_SVC_TEST_SECRET", "hunter2");
         std::env::set_var("HERO_SVC_TEST_PASSED", "yes");
     }
-    let fx = Fixture::new();
-    let sup = fx.open().await;
+    let fx = SupervisorFixture::new();
+    let sup = fx.builtin().await;
     let spec = ProcessSpec::new("env", "/usr/bin/env")
         .env("PATH", "/usr/bin:/bin")
         .env("FOO", "bar baz")
@@ -254,8 +158,8 @@ async fn environment_is_exactly_the_spec() {
 
 #[tokio::test]
 async fn a_process_ignoring_sigterm_is_killed_at_the_stop_timeout() {
-    let fx = Fixture::new();
-    let sup = fx.open().await;
+    let fx = SupervisorFixture::new();
+    let sup = fx.builtin().await;
     let script = "trap '' TERM; echo ready; while true; do sleep 0.05; done";
     let spec = sh("stubborn", script).stop_with(libc::SIGTERM, Duration::from_millis(300));
     sup.register(spec).await.unwrap();
@@ -284,8 +188,8 @@ fn last_tick(lines: &[String]) -> u32 {
 
 #[tokio::test]
 async fn a_new_supervisor_adopts_running_processes() {
-    let fx = Fixture::new();
-    let first = fx.open().await;
+    let fx = SupervisorFixture::new();
+    let first = fx.builtin().await;
     first.register(ticker("a")).await.unwrap();
     first.register(ticker("b")).await.unwrap();
     let a = first.start("a").await.unwrap().pid.unwrap();
@@ -295,7 +199,7 @@ async fn a_new_supervisor_adopts_running_processes() {
     first.detach();
     assert!(procs::is_alive(a) && procs::is_alive(b));
 
-    let second = fx.open().await;
+    let second = fx.builtin().await;
     let sa = second.status("a").await.unwrap();
     assert_eq!(
         (sa.state, sa.pid, sa.restart_count),
@@ -327,7 +231,7 @@ async fn a_new_supervisor_adopts_running_processes() {
     second.detach();
     procs::signal(b, libc::SIGKILL);
     eventually("b to die", || async { (!procs::is_alive(b)).then_some(()) }).await;
-    let third = fx.open().await;
+    let third = fx.builtin().await;
     let sb = status_until(&third, "b", |s| {
         s.state == ProcessState::Running && s.pid != Some(b)
     })
@@ -358,7 +262,7 @@ async fn a_stray_instance_holding_the_socket_is_reclaimed() {
         eprintln!("skipped: /usr/bin/perl is not installed");
         return;
     }
-    let fx = Fixture::new();
+    let fx = SupervisorFixture::new();
     let socket = fx.path("sockets/svc/rpc.sock");
     std::fs::create_dir_all(socket.parent().unwrap()).unwrap();
     let mut stray = std::process::Command::new(perl)
@@ -374,7 +278,7 @@ async fn a_stray_instance_holding_the_socket_is_reclaimed() {
     })
     .await;
 
-    let sup = fx.open().await;
+    let sup = fx.builtin().await;
     let spec = ProcessSpec::new("svc", perl)
         .args(perl_socket_server(&socket))
         .socket(&socket)
@@ -393,10 +297,10 @@ async fn a_stray_instance_holding_the_socket_is_reclaimed() {
 
 #[tokio::test]
 async fn another_program_holding_the_port_is_not_touched() {
-    let fx = Fixture::new();
+    let fx = SupervisorFixture::new();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let sup = fx.open().await;
+    let sup = fx.builtin().await;
     sup.register(sh("web", "sleep 300").tcp_port(port))
         .await
         .unwrap();
@@ -425,12 +329,12 @@ async fn another_program_holding_the_port_is_not_touched() {
 
 #[tokio::test]
 async fn a_stale_socket_file_is_removed_before_start() {
-    let fx = Fixture::new();
+    let fx = SupervisorFixture::new();
     let socket = fx.path("sockets/rpc.sock");
     std::fs::create_dir_all(socket.parent().unwrap()).unwrap();
     drop(std::os::unix::net::UnixListener::bind(&socket).unwrap());
     assert!(socket.exists());
-    let sup = fx.open().await;
+    let sup = fx.builtin().await;
     sup.register(sh("svc", "sleep 300").socket(&socket))
         .await
         .unwrap();
@@ -442,8 +346,8 @@ async fn a_stale_socket_file_is_removed_before_start() {
 
 #[tokio::test]
 async fn unknown_process_and_spawn_failure_are_errors() {
-    let fx = Fixture::new();
-    let sup = fx.open().await;
+    let fx = SupervisorFixture::new();
+    let sup = fx.builtin().await;
     assert!(matches!(
         sup.start("nope").await,
         Err(SupervisorError::UnknownProcess { .. })
@@ -465,8 +369,8 @@ async fn unknown_process_and_spawn_failure_are_errors() {
 
 #[tokio::test]
 async fn the_log_rotates_by_size_while_the_process_writes() {
-    let fx = Fixture::new();
-    let sup = fx.open().await;
+    let fx = SupervisorFixture::new();
+    let sup = fx.builtin().await;
     let settings = hero_svc::supervisor::LogSettings {
         max_bytes: 200,
         keep_files: 2,
@@ -500,14 +404,14 @@ async fn a_restart_that_fails_for_lack_of_resources_is_tried_again_until_it_work
             return;
         }
     };
-    let fx = Fixture::new();
+    let fx = SupervisorFixture::new();
     let config = BuiltinConfig {
         log_dir: fs.path().join("logs"),
         // Time to take the inode the dead instance's log frees before the restart.
         backoff_initial: Duration::from_secs(1),
-        ..fx.config()
+        ..fx.builtin_config()
     };
-    let sup = fx.open_with(config).await;
+    let sup = fx.builtin_with(config).await;
     sup.register(sh("svc", "sleep 300")).await.unwrap();
     let pid = sup.start("svc").await.unwrap().pid.unwrap();
     // The next instance will need a new log file, and no inode will be left for it.

@@ -4,9 +4,7 @@
 //! and kills at the end). Where zinit behaves differently by design, the check asserts
 //! zinit's documented behaviour explicitly (see docs/supervisors.md, "zinit backend").
 
-use std::future::Future;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,14 +14,16 @@ use hero_svc::recipes::add_stop_order;
 use hero_svc::state::StateStore;
 use hero_svc::supervisor::{
     AnySupervisor, BuiltinConfig, BuiltinSupervisor, ExitReason, ProcessSpec, ProcessState,
-    ProcessStatus, RestartPolicy, Supervisor, ZinitConfig, ZinitSupervisor,
+    RestartPolicy, Supervisor, ZinitConfig, ZinitSupervisor,
 };
 use hero_svc::tasks::TaskEnv;
 use hero_svc::tasks::{Executor, PlanBuilder};
 
+use crate::support::supervised::{
+    DEADLINE, SupervisorFixture, eventually, log_line, sh, status_until,
+};
 use crate::support::{demo::demo_bin, http, procs};
 
-const DEADLINE: Duration = Duration::from_secs(8);
 /// The first restart delay of both backends here; it doubles per crash.
 const RESTART_DELAY: Duration = Duration::from_millis(50);
 /// Automatic restarts allowed before a crash loop is `failed` (both backends: 4 starts).
@@ -36,168 +36,35 @@ enum Backend {
     Zinit,
 }
 
-/// A temp dir, and for zinit the `zinit-server` running in it.
-struct Fixture {
-    dir: tempfile::TempDir,
-    zinit: Option<Child>,
-}
+/// A builtin supervisor and a zinit client with the suite's restart settings.
+struct Fixture;
 
 impl Fixture {
-    fn path(&self, rel: &str) -> PathBuf {
-        self.dir.path().join(rel)
-    }
-
-    async fn builtin() -> (Self, BuiltinSupervisor) {
-        let fx = Self {
-            dir: tempfile::tempdir().unwrap(),
-            zinit: None,
-        };
+    async fn builtin() -> (SupervisorFixture, BuiltinSupervisor) {
+        let fx = SupervisorFixture::new();
         let config = BuiltinConfig {
             backoff_initial: RESTART_DELAY,
-            backoff_max: Duration::from_secs(2),
-            stable_after: Duration::from_secs(30),
             start_limit: RESTARTS + 1,
-            housekeeping_interval: Duration::from_millis(200),
-            ..BuiltinConfig::new(fx.path("var/logs"))
+            ..fx.builtin_config()
         };
-        let store = StateStore::open(fx.path("var/hero_svc/state.db")).unwrap();
-        let sup = BuiltinSupervisor::open(config, store).await.unwrap();
+        let sup = fx.builtin_with(config).await;
         (fx, sup)
     }
 
-    async fn zinit() -> (Self, ZinitSupervisor) {
-        let server = zinit_server();
-        let dir = tempfile::tempdir().unwrap();
-        let socket = dir.path().join("zinit.sock");
-        let config_dir = dir.path().join("services");
-        std::fs::create_dir_all(&config_dir).unwrap();
-        let log = std::fs::File::create(dir.path().join("zinit-server.log")).unwrap();
-        let child = Command::new(server)
-            .arg("--config-dir")
-            .arg(&config_dir)
-            .arg("--socket")
-            .arg(&socket)
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log)
-            .spawn()
-            .unwrap();
-        let fx = Self {
-            dir,
-            zinit: Some(child),
-        };
-        let config = ZinitConfig {
-            restart_delay: RESTART_DELAY,
-            restart_delay_max: Duration::from_secs(2),
-            max_restarts: RESTARTS,
-            stability_period: Duration::from_secs(30),
-            poll_interval: Duration::from_millis(10),
-            ..ZinitConfig::new(&socket)
-        };
-        let sup = eventually("zinit-server to answer", || async {
-            ZinitSupervisor::open(config.clone()).await.ok()
-        })
-        .await;
+    async fn zinit() -> (SupervisorFixture, ZinitSupervisor) {
+        let mut fx = SupervisorFixture::new();
+        let sup = fx
+            .zinit(|c| ZinitConfig {
+                restart_delay: RESTART_DELAY,
+                restart_delay_max: Duration::from_secs(2),
+                max_restarts: RESTARTS,
+                stability_period: Duration::from_secs(30),
+                poll_interval: Duration::from_millis(10),
+                ..c
+            })
+            .await;
         (fx, sup)
     }
-}
-
-/// Kills what a failed check may have left: every process whose command line mentions the
-/// temp dir, and for zinit, first every process group zinit-server started (it leaves its
-/// services running when it dies), then zinit-server.
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        let zinit = self.zinit.as_ref().map(Child::id);
-        for pid in procs::with_arg(&self.dir.path().to_string_lossy()) {
-            if Some(pid) != zinit {
-                procs::signal(pid, libc::SIGKILL);
-            }
-        }
-        let Some(mut zinit) = self.zinit.take() else {
-            return;
-        };
-        for pid in children_of(zinit.id()) {
-            // SAFETY: killpg only sends a signal; zinit makes every service a group leader.
-            unsafe { libc::killpg(pid as libc::pid_t, libc::SIGKILL) };
-        }
-        let _ = zinit.kill();
-        let _ = zinit.wait();
-    }
-}
-
-/// `zinit-server` on PATH, or a failure saying how to install it.
-fn zinit_server() -> PathBuf {
-    let found = std::env::var_os("PATH").and_then(|path| {
-        std::env::split_paths(&path)
-            .map(|dir| dir.join("zinit-server"))
-            .find(|p| p.is_file())
-    });
-    found.unwrap_or_else(|| {
-        panic!(
-            "zinit-server is not on PATH: the zinit conformance tests need it; install it \
-             with `cargo install zinit --locked` (CI does, in .ci/run)"
-        )
-    })
-}
-
-/// The pids whose parent is `parent`.
-fn children_of(parent: u32) -> Vec<u32> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                .ok()
-                .and_then(|s| {
-                    let rest = s[s.rfind(')')? + 1..].to_string();
-                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
-                })
-                == Some(parent)
-        })
-        .collect()
-}
-
-/// Polls `check` until it yields a value, or panics naming `what`.
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + DEADLINE;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
-async fn status_until<S: Supervisor>(
-    sup: &S,
-    name: &str,
-    pred: impl Fn(&ProcessStatus) -> bool,
-) -> ProcessStatus {
-    eventually(&format!("a status of {name}"), || async {
-        let s = sup.status(name).await.unwrap();
-        pred(&s).then_some(s)
-    })
-    .await
-}
-
-async fn log_line<S: Supervisor>(sup: &S, name: &str, needle: &str) -> String {
-    eventually(&format!("{needle:?} in the log of {name}"), || async {
-        let lines = sup.logs(name, 1000).await.unwrap();
-        lines.into_iter().rev().find(|l| l.contains(needle))
-    })
-    .await
-}
-
-/// A `sh -c script` spec with a minimal PATH.
-fn sh(name: &str, script: &str) -> ProcessSpec {
-    ProcessSpec::new(name, "/bin/sh")
-        .args(["-c", script])
-        .env("PATH", "/usr/bin:/bin")
 }
 
 /// A `hero_demo` spec serving on a socket in `dir`.

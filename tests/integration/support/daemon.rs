@@ -20,6 +20,37 @@ use super::procs::poll_until;
 /// How long the daemon may take to come up.
 const DEADLINE: Duration = Duration::from_secs(15);
 
+/// The environment of a daemon (and its CLI) serving the demo catalog built from the
+/// repository at `repo`, in the Hero root `root`: its own sockets, checkouts and target
+/// dir under the root, cargo's intermediate artifacts in the run's shared build dir, the
+/// `dev` profile, and a forge nobody answers at.
+pub fn demo_env(root: &Path, repo: &Path) -> Vec<(String, String)> {
+    [
+        ("HERO_ROOT", root.display().to_string()),
+        (
+            "PATH_SOCKET",
+            root.join("var/sockets").display().to_string(),
+        ),
+        ("CODEROOT", root.join("code").display().to_string()),
+        ("HERO_SVC_CATALOG", "demo".to_string()),
+        ("HERO_SVC_DEMO_SOURCE", repo.display().to_string()),
+        ("HERO_SVC_DEMO_REF", "main".to_string()),
+        (
+            "HERO_SVC_TARGET_DIR",
+            root.join("target").display().to_string(),
+        ),
+        (
+            "CARGO_BUILD_BUILD_DIR",
+            shared_build_dir().display().to_string(),
+        ),
+        ("HERO_SVC_BUILD_PROFILE", "dev".to_string()),
+        ("FORGE_URL", "http://127.0.0.1:9/".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
+
 /// Where a test daemon's Hero root is: a temp dir it owns, or a dir the test gives (a
 /// tmpfs it mounted).
 enum Root {
@@ -94,31 +125,7 @@ impl TestDaemon {
         extra_env: &[(&str, &str)],
         nofile: Option<u64>,
     ) -> Self {
-        let r = root.path();
-        let env = vec![
-            ("HERO_ROOT".to_string(), r.display().to_string()),
-            (
-                "PATH_SOCKET".to_string(),
-                r.join("var/sockets").display().to_string(),
-            ),
-            ("CODEROOT".to_string(), r.join("code").display().to_string()),
-            ("HERO_SVC_CATALOG".to_string(), "demo".to_string()),
-            (
-                "HERO_SVC_DEMO_SOURCE".to_string(),
-                repo.path().display().to_string(),
-            ),
-            ("HERO_SVC_DEMO_REF".to_string(), "main".to_string()),
-            (
-                "HERO_SVC_TARGET_DIR".to_string(),
-                r.join("target").display().to_string(),
-            ),
-            (
-                "CARGO_BUILD_BUILD_DIR".to_string(),
-                shared_build_dir().display().to_string(),
-            ),
-            ("HERO_SVC_BUILD_PROFILE".to_string(), "dev".to_string()),
-            ("FORGE_URL".to_string(), "http://127.0.0.1:9/".to_string()),
-        ];
+        let env = demo_env(root.path(), repo.path());
         let mut env = env;
         env.extend(
             extra_env
@@ -219,6 +226,11 @@ impl TestDaemon {
         if let Some(mut c) = self.child.take() {
             let _ = c.wait();
         }
+    }
+
+    /// The environment the daemon and the CLI get.
+    pub fn env(&self) -> &[(String, String)] {
+        &self.env
     }
 
     /// The daemon's pid.

@@ -12,5 +12,6 @@ pub mod http;
 pub mod http_server;
 pub mod output;
 pub mod procs;
+pub mod supervised;
 pub mod tmpfs;
 pub mod wait;
