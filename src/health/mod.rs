@@ -6,7 +6,8 @@
 //! knowledge:
 //!
 //! 1. A [`Probe`] says what to check (HTTP over a unix socket or loopback TCP, a TCP connect,
-//!    an OpenRPC document, a socket file); [`Probe::check`] runs it once under a short
+//!    an OpenRPC document, a socket file, or a program that speaks the service's own
+//!    protocol — `redis-cli ping`); [`Probe::check`] runs it once under a short
 //!    timeout and returns a [`ProbeResult`] (healthy or not, latency, status, a body
 //!    snippet and a line for people).
 //! 2. [`wait_healthy`] repeats a probe until it passes or a deadline expires, polling fast
@@ -21,6 +22,7 @@
 //! plans.
 
 mod backoff;
+mod exec_probe;
 mod http_get;
 mod probe;
 mod probe_error;

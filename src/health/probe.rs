@@ -57,6 +57,23 @@ pub enum Probe {
         /// The socket.
         path: PathBuf,
     },
+    /// A program that speaks the service's own protocol (`redis-cli -p 6379 ping`): run with
+    /// `argv`, healthy when it exits with `expect_code` within the probe's time and, when
+    /// `expect_output` is set, its standard output holds it. The program gets no input;
+    /// when the probe's time is up it is killed.
+    Exec {
+        /// The program and its arguments.
+        argv: Vec<String>,
+        /// The exit code that means healthy (0 unless said otherwise).
+        #[serde(default)]
+        expect_code: i32,
+        /// Text its standard output must contain (`PONG`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expect_output: Option<String>,
+        /// How long it may take, in milliseconds (the probe's default when absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_ms: Option<u64>,
+    },
 }
 
 impl Probe {
@@ -73,6 +90,16 @@ impl Probe {
         }
     }
 
+    /// `GET url` over TCP (`http://127.0.0.1:8080/health`; loopback only).
+    pub fn http_tcp(url: impl Into<String>) -> Self {
+        Probe::HttpTcp { url: url.into() }
+    }
+
+    /// A TCP connection to `addr` (`127.0.0.1:6379`) is accepted.
+    pub fn tcp_connect(addr: impl Into<String>) -> Self {
+        Probe::TcpConnect { addr: addr.into() }
+    }
+
     /// The OpenRPC document on `socket`.
     pub fn openrpc(socket: impl Into<PathBuf>) -> Self {
         Probe::OpenRpc {
@@ -80,12 +107,51 @@ impl Probe {
         }
     }
 
+    /// Runs `argv` as the probe: healthy when it exits 0 (see [`Probe::Exec`]).
+    pub fn exec<I, S>(argv: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Probe::Exec {
+            argv: argv.into_iter().map(Into::into).collect(),
+            expect_code: 0,
+            expect_output: None,
+            timeout_ms: None,
+        }
+    }
+
+    /// For an [`Exec`](Probe::Exec) probe: the exit code that means healthy.
+    pub fn expect_code(mut self, code: i32) -> Self {
+        if let Probe::Exec { expect_code, .. } = &mut self {
+            *expect_code = code;
+        }
+        self
+    }
+
+    /// For an [`Exec`](Probe::Exec) probe: how long the program may take (it is killed,
+    /// with everything it started, when the time is up).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        if let Probe::Exec { timeout_ms, .. } = &mut self {
+            *timeout_ms = Some(u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX));
+        }
+        self
+    }
+
+    /// For an [`Exec`](Probe::Exec) probe: healthy only when the output holds `text`.
+    pub fn expecting(mut self, text: impl Into<String>) -> Self {
+        if let Probe::Exec { expect_output, .. } = &mut self {
+            *expect_output = Some(text.into());
+        }
+        self
+    }
+
     /// The unix socket the probe talks to, if any: a wait watches for it to appear.
     pub fn socket_path(&self) -> Option<&Path> {
         match self {
             Probe::HttpUnix { socket, .. } | Probe::OpenRpc { socket } => Some(socket),
             Probe::SocketFile { path } => Some(path),
-            Probe::HttpTcp { .. } | Probe::TcpConnect { .. } => None,
+            Probe::HttpTcp { .. } | Probe::TcpConnect { .. } | Probe::Exec { .. } => None,
         }
     }
 
@@ -97,6 +163,7 @@ impl Probe {
             Probe::TcpConnect { addr } => addr.clone(),
             Probe::OpenRpc { .. } => "/openrpc.json".to_string(),
             Probe::SocketFile { path } => path.display().to_string(),
+            Probe::Exec { argv, .. } => argv.join(" "),
         }
     }
 
@@ -108,13 +175,23 @@ impl Probe {
             }
             Probe::HttpTcp { url } => LoopbackUrl::parse(url).map(|_| ()),
             Probe::TcpConnect { addr } if addr.trim().is_empty() => Err(ProbeError::EmptyAddress),
+            Probe::Exec { argv, .. } if argv.first().is_none_or(|p| p.is_empty()) => {
+                Err(ProbeError::EmptyCommand)
+            }
             _ => Ok(()),
         }
     }
 
     /// Runs the probe once under [`PROBE_TIMEOUT`].
     pub async fn check(&self) -> ProbeResult {
-        self.check_within(PROBE_TIMEOUT).await
+        let timeout = match self {
+            Probe::Exec {
+                timeout_ms: Some(ms),
+                ..
+            } => Duration::from_millis(*ms),
+            _ => PROBE_TIMEOUT,
+        };
+        self.check_within(timeout).await
     }
 
     /// Runs the probe once; no answer within `timeout` counts as unhealthy. Never fails:
@@ -145,6 +222,12 @@ impl Probe {
             },
             Probe::OpenRpc { socket } => get_openrpc(socket).await,
             Probe::SocketFile { path } => socket_file(path).await,
+            Probe::Exec {
+                argv,
+                expect_code,
+                expect_output,
+                ..
+            } => super::exec_probe::exec(argv, *expect_code, expect_output.as_deref()).await,
         }
     }
 }
@@ -159,6 +242,7 @@ impl fmt::Display for Probe {
                 write!(f, "OpenRPC document on {}", socket.display())
             }
             Probe::SocketFile { path } => write!(f, "socket {}", path.display()),
+            Probe::Exec { argv, .. } => write!(f, "`{}`", argv.join(" ")),
         }
     }
 }
@@ -346,6 +430,29 @@ mod tests {
             (u.host.as_str(), u.port, u.path.as_str()),
             ("::1", 9, "/x?y=1")
         );
+    }
+
+    #[tokio::test]
+    async fn an_exec_probe_judges_exit_code_and_output() {
+        let ok = Probe::exec(["sh", "-c", "echo PONG"]).expecting("PONG");
+        let r = ok.check().await;
+        assert!(r.healthy, "{r:?}");
+        assert!(r.detail.contains("exited 0"), "{r:?}");
+        let wrong = Probe::exec(["sh", "-c", "echo LOADING"]).expecting("PONG");
+        assert!(!wrong.check().await.healthy);
+        let failing = Probe::exec(["sh", "-c", "echo no >&2; exit 3"])
+            .check()
+            .await;
+        assert!(!failing.healthy);
+        assert!(failing.detail.contains("exited 3: no"), "{failing:?}");
+        let slow = Probe::exec(["sleep", "10"])
+            .check_within(Duration::from_millis(100))
+            .await;
+        assert!(
+            !slow.healthy && slow.detail.contains("no answer"),
+            "{slow:?}"
+        );
+        assert!(Probe::exec(Vec::<String>::new()).validate().is_err());
     }
 
     #[test]

@@ -34,4 +34,7 @@ pub enum ProbeError {
     /// An empty TCP address.
     #[error("the tcp address is empty: give host:port")]
     EmptyAddress,
+    /// An exec probe without a program.
+    #[error("the exec probe has no program: give its argv")]
+    EmptyCommand,
 }

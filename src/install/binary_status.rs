@@ -84,6 +84,9 @@ impl BinaryStatus {
                 "unrecorded: present (sha256 {}) but not installed by hero_svc",
                 short_hash(sha256)
             ),
+            BinaryStatus::UpToDate { version, .. } if version == "system" => {
+                "up to date: the system's binary, unchanged since it was recorded".to_string()
+            }
             BinaryStatus::UpToDate { version, .. } => {
                 format!("up to date: installed sha256 matches {version}")
             }
@@ -108,12 +111,23 @@ pub fn binary_status(
     binary: &str,
     available: Option<&AvailableBinary>,
 ) -> Result<BinaryStatus, super::InstallError> {
+    let path = InstallTarget::new(bin_dir, binary).path();
+    binary_status_at(store, &path, binary, available)
+}
+
+/// [`binary_status`] of the binary at `path` (a system binary, outside the bin dir).
+pub fn binary_status_at(
+    store: &StateStore,
+    path: &Path,
+    binary: &str,
+    available: Option<&AvailableBinary>,
+) -> Result<BinaryStatus, super::InstallError> {
     let record_err = |source| super::InstallError::Record {
         binary: binary.to_string(),
         source,
     };
     let record = store.installed(binary).map_err(record_err)?;
-    let path = InstallTarget::new(bin_dir, binary).path();
+    let path = path.to_path_buf();
     let digest = match FileDigest::of_path(&path) {
         Ok(d) => d,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

@@ -24,7 +24,9 @@ mod install_error;
 mod install_target;
 mod rollback;
 
-pub use binary_status::{AvailableBinary, BinaryStatus, binary_status, status_of};
+pub use binary_status::{
+    AvailableBinary, BinaryStatus, binary_status, binary_status_at, status_of,
+};
 pub use checkout_dir::checkout_dir;
 pub use elf_check::{ElfInfo, host_machine, inspect_elf, inspect_elf_for, machine_name};
 pub use elf_error::ElfError;

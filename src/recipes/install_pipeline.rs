@@ -21,8 +21,8 @@ use std::path::PathBuf;
 use crate::forge::{ForgeConfig, ReleaseVersion};
 use crate::graph::Fallback;
 use crate::tasks::{
-    CargoBuild, DownloadAsset, GitCheckout, GitRef, InstallBinary, PlanBuilder, ResolveRelease,
-    TaskKey, TaskKind, VerifyElf,
+    CargoBuild, CargoOptions, DownloadAsset, GitCheckout, GitRef, InstallBinary, PlanBuilder,
+    ResolveRelease, TaskKey, TaskKind, VerifyElf,
 };
 
 /// One binary to install from a release on a forge.
@@ -71,6 +71,8 @@ pub struct SourceInstall {
     /// Binaries of the same repository that other services install: built by the same
     /// cargo invocation (one build for all), not installed here.
     pub also_build: Vec<String>,
+    /// Packages, features, `--locked`.
+    pub cargo_options: CargoOptions,
 }
 
 /// Adds the tasks that install `install.binary` from its release and returns the key of
@@ -113,7 +115,9 @@ pub fn add_source_install(plan: &mut PlanBuilder, install: &SourceInstall) -> Ve
             names.push(b.clone());
         }
     }
-    let mut build = CargoBuild::new(names, install.target_dir.clone()).profile(&install.profile);
+    let mut build = CargoBuild::new(names, install.target_dir.clone())
+        .profile(&install.profile)
+        .options(install.cargo_options.clone());
     if let Some(cargo) = &install.cargo {
         build = build.cargo(cargo.clone());
     }
@@ -168,7 +172,9 @@ pub fn add_release_install_with_source_fallback(
             names.push(b.clone());
         }
     }
-    let mut build = CargoBuild::new(names, source.target_dir.clone()).profile(&source.profile);
+    let mut build = CargoBuild::new(names, source.target_dir.clone())
+        .profile(&source.profile)
+        .options(source.cargo_options.clone());
     if let Some(cargo) = &source.cargo {
         build = build.cargo(cargo.clone());
     }
@@ -252,6 +258,7 @@ mod tests {
                 cargo: None,
                 profile: "release".to_string(),
                 also_build: Vec::new(),
+                cargo_options: CargoOptions::default(),
             },
         );
         assert_eq!(keys.len(), 2);

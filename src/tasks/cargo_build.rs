@@ -10,9 +10,12 @@
 //! A repository whose binary lives in a crate outside its root workspace (mycelium's
 //! `myceliumd/`) is built in that directory ([`CargoBuild::package_dir`]).
 //!
-//! Fingerprint: the commit, the sha256 of `Cargo.lock` (if any), the binaries, the profile
-//! and the target dir. Fresh when every built binary still has the recorded sha256: an
-//! unchanged rebuild does not run cargo at all.
+//! How cargo is asked ([`CargoOptions`]): the whole workspace, or only some packages (`-p`);
+//! features; `--locked` (the lock file must be up to date, as a reproducible build wants).
+//!
+//! Fingerprint: the commit, the sha256 of `Cargo.lock` (if any), the binaries, the options,
+//! the profile and the target dir. Fresh when every built binary still has the recorded
+//! sha256: an unchanged rebuild does not run cargo at all.
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +26,21 @@ use super::{
 };
 use crate::graph::Fingerprint;
 use crate::util::FileDigest;
+
+/// How a repository's binaries are built: which packages, which features, whether the lock
+/// file must be used as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CargoOptions {
+    /// Build only these packages (`-p`); empty: the whole workspace.
+    pub packages: Vec<String>,
+    /// Cargo features to turn on (`--features`).
+    pub features: Vec<String>,
+    /// Turn off the default features (`--no-default-features`).
+    pub no_default_features: bool,
+    /// Build with `Cargo.lock` as it is (`--locked`): a lock that needs updating fails the
+    /// build instead of changing.
+    pub locked: bool,
+}
 
 /// Builds `binaries` of the input checkout.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,6 +55,8 @@ pub struct CargoBuild {
     pub cargo: PathBuf,
     /// The directory inside the checkout cargo runs in (`None`: the checkout's root).
     pub package_dir: Option<PathBuf>,
+    /// Packages, features, `--locked`.
+    pub options: CargoOptions,
 }
 
 impl CargoBuild {
@@ -55,7 +75,14 @@ impl CargoBuild {
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("cargo")),
             package_dir: None,
+            options: CargoOptions::default(),
         }
+    }
+
+    /// Builds with `options` (packages, features, `--locked`).
+    pub fn options(mut self, options: CargoOptions) -> Self {
+        self.options = options;
+        self
     }
 
     /// Runs cargo in `dir` (relative to the checkout) instead of the checkout's root.
@@ -95,7 +122,24 @@ impl CargoBuild {
     }
 
     fn args(&self) -> Vec<String> {
-        let mut args = vec!["build".to_string(), "--workspace".to_string()];
+        let mut args = vec!["build".to_string()];
+        if self.options.packages.is_empty() {
+            args.push("--workspace".to_string());
+        }
+        for p in &self.options.packages {
+            args.push("-p".to_string());
+            args.push(p.clone());
+        }
+        if !self.options.features.is_empty() {
+            args.push("--features".to_string());
+            args.push(self.options.features.join(","));
+        }
+        if self.options.no_default_features {
+            args.push("--no-default-features".to_string());
+        }
+        if self.options.locked {
+            args.push("--locked".to_string());
+        }
         if self.profile == "release" {
             args.push("--release".to_string());
         } else {
@@ -158,6 +202,19 @@ impl TaskKind for CargoBuild {
         for b in &self.binaries {
             fp.field("bin", b.as_bytes());
         }
+        for p in &self.options.packages {
+            fp.field("package", p.as_bytes());
+        }
+        for f in &self.options.features {
+            fp.field("feature", f.as_bytes());
+        }
+        fp.field(
+            "flags",
+            &[
+                u8::from(self.options.no_default_features),
+                u8::from(self.options.locked),
+            ],
+        );
         fp.field("profile", self.profile.as_bytes());
         fp.field("target_dir", self.target_dir.as_os_str().as_encoded_bytes());
         Some(fp.finish())
@@ -264,6 +321,31 @@ mod tests {
         assert_eq!(
             sub.args(),
             ["build", "--workspace", "--release", "--bin", "mycelium"]
+        );
+    }
+
+    #[test]
+    fn packages_features_and_locked_reach_cargo() {
+        let build = CargoBuild::new(["srv"], "/target").options(CargoOptions {
+            packages: vec!["server".into()],
+            features: vec!["tls".into(), "metrics".into()],
+            no_default_features: true,
+            locked: true,
+        });
+        assert_eq!(
+            build.args(),
+            [
+                "build",
+                "-p",
+                "server",
+                "--features",
+                "tls,metrics",
+                "--no-default-features",
+                "--locked",
+                "--release",
+                "--bin",
+                "srv"
+            ]
         );
     }
 }

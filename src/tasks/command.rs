@@ -7,9 +7,13 @@
 //! dropped), and when the program exits, whatever is left of its process group is killed:
 //! a command task never leaves processes behind.
 //!
-//! A command is cached only when it declares the files it produces (`outputs`). Its
-//! fingerprint then covers program, arguments, environment and working directory; it is
-//! stale when an output file is missing or was modified since the run.
+//! A command is cached only when it declares the files it produces (`outputs`), or when it
+//! is a *check* ([`Command::check`]: it produces nothing, it only says whether something
+//! holds — `redis-cli ping` before a dependent starts). Its fingerprint then covers program,
+//! arguments, environment and working directory; a command with outputs is stale when an
+//! output file is missing or was modified since the run, a check is fresh once it passed
+//! with the same inputs (a no-op deploy does not run it), and what a check prints never
+//! makes its dependents run again.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -46,6 +50,8 @@ pub struct Command {
     pub timeout: Option<Duration>,
     /// How failures are retried.
     pub retry: RetryPolicy,
+    /// A check: see the module docs.
+    pub check: bool,
 }
 
 crate::util::invocation_builders!(Command);
@@ -65,7 +71,15 @@ impl Command {
             resource: ResourceClass::Process,
             timeout: None,
             retry: RetryPolicy::never(),
+            check: false,
         }
+    }
+
+    /// Makes it a check (see the module docs): up to date once it passed with the same
+    /// inputs, and silent for its dependents' fingerprints.
+    pub fn check(mut self) -> Self {
+        self.check = true;
+        self
     }
 
     /// Sets the working directory.
@@ -133,7 +147,7 @@ impl TaskKind for Command {
     }
 
     fn fingerprint(&self, _ctx: &TaskContext) -> Option<Fingerprint> {
-        if self.outputs.is_empty() {
+        if self.outputs.is_empty() && !self.check {
             return None;
         }
         let mut fp = Fingerprint::builder(Self::KIND);
@@ -151,10 +165,16 @@ impl TaskKind for Command {
         for o in &self.outputs {
             fp.field("output", o.as_os_str().as_encoded_bytes());
         }
+        fp.field("check", &[u8::from(self.check)]);
         Some(fp.finish())
     }
 
     async fn check_fresh(&self, _ctx: &TaskContext, recorded: &TaskOutput) -> Freshness {
+        if let TaskOutput::Passed { .. } = recorded {
+            return Freshness::Fresh(
+                "it passed last time, and nothing it depends on changed".to_string(),
+            );
+        }
         let TaskOutput::Command { files, .. } = recorded else {
             return Freshness::Stale("no record of the command's outputs".to_string());
         };
@@ -196,6 +216,11 @@ impl TaskKind for Command {
             );
         }
         let (lines, stdout_sha256, tail) = (run.lines, run.stdout_sha256, run.tail);
+        if self.check && self.outputs.is_empty() {
+            return Ok(TaskOutput::Passed {
+                check: self.label(),
+            });
+        }
 
         let outputs = self.outputs.clone();
         let files = tokio::task::spawn_blocking(move || {

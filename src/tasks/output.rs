@@ -54,6 +54,12 @@ pub enum TaskOutput {
         /// The files it declared as its outputs, as they were after it ran.
         files: Vec<FileDigest>,
     },
+    /// A check passed (a [`Command::check`](super::Command::check)): nothing was made, and
+    /// its digest is only its name, so what it printed never restarts a dependent.
+    Passed {
+        /// What was checked (the check's label).
+        check: String,
+    },
     /// A service passed its health probe.
     Health {
         /// Whether the last probe passed (always true for a successful wait).
@@ -164,6 +170,9 @@ impl TaskOutput {
             TaskOutput::Process { name, .. } => {
                 return Fingerprint::of_bytes(format!("process:{name}").as_bytes());
             }
+            TaskOutput::Passed { check } => {
+                return Fingerprint::of_bytes(format!("passed:{check}").as_bytes());
+            }
             TaskOutput::Artifact(a) => {
                 return Fingerprint::of_bytes(a.identity().as_bytes());
             }
@@ -257,6 +266,7 @@ impl TaskOutput {
                 if *healthy { "healthy" } else { "not healthy" }
             )),
             TaskOutput::Verified { binary, status } => Some(format!("{binary}: {status}")),
+            TaskOutput::Passed { check } => Some(format!("passed: {check}")),
             TaskOutput::Registered { name, spec_sha256 } => Some(format!(
                 "{name} registered (spec {})",
                 short_hash(spec_sha256)

@@ -9,7 +9,7 @@ use super::{
     TaskContext, TaskEnv, TaskError, TaskKey, TaskKind, TaskOutput, VerifyElf, WaitHealthy,
     WriteFile,
 };
-use super::{RemoveBinary, RemoveProcess, RestartVerified, VerifyBinary};
+use super::{RemoveBinary, RemoveProcess, RestartVerified, SystemBinary, VerifyBinary};
 use crate::graph::{Fingerprint, PlanTask};
 
 /// Declares the [`Task`] enum from one list of kinds: its variants, a `dispatch!` macro
@@ -76,6 +76,8 @@ task_kinds! {
     RemoveProcess,
     /// Deletes an installed binary.
     RemoveBinary,
+    /// Takes a binary the system already has: checked and recorded, never copied.
+    SystemBinary,
 }
 
 /// The kind name of `T`, a helper for the dispatch below.

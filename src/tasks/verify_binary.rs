@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use super::{ResourceClass, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput};
 use crate::forge::asset_name;
-use crate::install::{AvailableBinary, BinaryStatus, binary_status};
+use crate::install::{AvailableBinary, BinaryStatus, binary_status_at};
 
 /// Verifies `binary` of `service` in `bin_dir`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +22,8 @@ pub struct VerifyBinary {
     pub bin_dir: PathBuf,
     /// Suffix of its release asset name, to find it in a release input.
     pub asset_suffix: String,
+    /// Where it is when not in the bin dir (a system binary).
+    pub path: Option<PathBuf>,
 }
 
 impl VerifyBinary {
@@ -32,7 +34,20 @@ impl VerifyBinary {
             binary: binary.to_string(),
             bin_dir: bin_dir.into(),
             asset_suffix: String::new(),
+            path: None,
         }
+    }
+
+    /// Verifies the binary at `path` (a system binary) instead of the bin dir's.
+    pub fn at(mut self, path: impl Into<PathBuf>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    fn file(&self) -> PathBuf {
+        self.path
+            .clone()
+            .unwrap_or_else(|| self.bin_dir.join(&self.binary))
     }
 
     /// Looks for assets named with `suffix` in the release input.
@@ -58,10 +73,7 @@ impl TaskKind for VerifyBinary {
     const KIND: &'static str = "verify_binary";
 
     fn key(&self) -> TaskKey {
-        TaskKey::new(format!(
-            "verify:{}",
-            self.bin_dir.join(&self.binary).display()
-        ))
+        TaskKey::new(format!("verify:{}", self.file().display()))
     }
 
     fn label(&self) -> String {
@@ -74,13 +86,9 @@ impl TaskKind for VerifyBinary {
 
     async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
         let available = self.available(ctx);
-        let (store, bin_dir, binary) = (
-            ctx.store().clone(),
-            self.bin_dir.clone(),
-            self.binary.clone(),
-        );
+        let (store, file, binary) = (ctx.store().clone(), self.file(), self.binary.clone());
         let status = tokio::task::spawn_blocking(move || {
-            binary_status(&store, &bin_dir, &binary, available.as_ref())
+            binary_status_at(&store, &file, &binary, available.as_ref())
         })
         .await
         .map_err(|e| TaskError::with_source("the verification panicked", e))?

@@ -8,6 +8,11 @@
 //! default config the user may edit, or keys generated once. Its fingerprint leaves the
 //! contents out (they only matter the first time) and it is fresh as long as the file
 //! exists, so an edited or regenerated-elsewhere file is never overwritten.
+//!
+//! The mode: without one, a new file gets `0666` less the process's umask (what `touch`
+//! would give it, readable by a service that runs as another user); with one, the file has
+//! it — also a seed that was kept, whose contents are left alone but whose mode is
+//! applied. A file whose mode differs from the one asked for is stale.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -53,10 +58,22 @@ impl WriteFile {
         self
     }
 
+    /// Whether the file's mode is the one asked for (always, when none is).
+    fn mode_matches(&self) -> bool {
+        use std::os::unix::fs::PermissionsExt;
+        self.mode.is_none_or(|mode| {
+            std::fs::metadata(&self.path)
+                .is_ok_and(|m| m.permissions().mode() & 0o7777 == mode & 0o7777)
+        })
+    }
+
     fn write_atomically(&self) -> std::io::Result<FileDigest> {
         use std::os::unix::fs::PermissionsExt;
 
         if self.if_missing && self.path.exists() {
+            if let Some(mode) = self.mode {
+                std::fs::set_permissions(&self.path, std::fs::Permissions::from_mode(mode))?;
+            }
             return FileDigest::of_path(&self.path);
         }
 
@@ -69,15 +86,29 @@ impl WriteFile {
             .prefix(".hero_svc.")
             .tempfile_in(&dir)?;
         tmp.write_all(&self.contents)?;
-        if let Some(mode) = self.mode {
-            tmp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(mode))?;
-        }
+        // A temp file is created 0600; the file gets the mode asked for, or what a new
+        // file gets under the umask.
+        let mode = self.mode.unwrap_or(0o666 & !umask());
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
         tmp.as_file().sync_all()?;
         tmp.persist(&self.path).map_err(|e| e.error)?;
         std::fs::File::open(&dir)?.sync_all()?;
         FileDigest::of_path(&self.path)
     }
+}
+
+/// The process's umask (from `/proc/self/status`; `022` where it cannot be read). Read, not
+/// set: setting it to find it out would race with other threads creating files.
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        })
+        .unwrap_or(0o022)
 }
 
 impl TaskKind for WriteFile {
@@ -108,6 +139,13 @@ impl TaskKind for WriteFile {
     }
 
     async fn check_fresh(&self, _ctx: &TaskContext, recorded: &TaskOutput) -> Freshness {
+        if self.path.exists() && !self.mode_matches() {
+            return Freshness::Stale(format!(
+                "{} does not have mode {:o}",
+                self.path.display(),
+                self.mode.unwrap_or_default()
+            ));
+        }
         if self.if_missing {
             return if self.path.exists() {
                 Freshness::Fresh(format!("{} exists; kept as it is", self.path.display()))
@@ -135,5 +173,37 @@ impl TaskKind for WriteFile {
                 TaskError::with_source(format!("could not write {}", self.path.display()), e)
             })?;
         Ok(TaskOutput::File(digest))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn mode_of(p: &std::path::Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn without_a_mode_a_file_gets_the_umask_default_and_a_kept_seed_gets_its_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("index.html");
+        WriteFile::new(&page, "hi").write_atomically().unwrap();
+        assert_eq!(mode_of(&page), 0o666 & !umask());
+
+        let seed = dir.path().join("seed.conf");
+        std::fs::write(&seed, "edited by the user").unwrap();
+        std::fs::set_permissions(&seed, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let task = WriteFile::new(&seed, "default").if_missing().mode(0o600);
+        assert!(!task.mode_matches());
+        task.write_atomically().unwrap();
+        assert_eq!(mode_of(&seed), 0o600);
+        assert_eq!(
+            std::fs::read_to_string(&seed).unwrap(),
+            "edited by the user"
+        );
+        assert!(task.mode_matches());
     }
 }

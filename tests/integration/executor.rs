@@ -486,3 +486,49 @@ fn a_fallback_that_feeds_other_tasks_is_refused() {
         PlanError::InvalidFallback { .. }
     ));
 }
+
+#[tokio::test]
+async fn a_check_is_up_to_date_once_passed_and_what_it_prints_never_reruns_its_dependents() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let exec = Executor::new(
+        ExecutorConfig::default(),
+        StateStore::open(d.join("state.db")).unwrap(),
+    );
+    let plan = |input: &str| {
+        let mut b = PlanBuilder::new();
+        let w = b.add(WriteFile::new(d.join("input.txt"), input));
+        // Prints something new every run, as a real check (`redis-cli info`) would.
+        let check = b.add_after(sh("ping", "date +%s%N").check(), [&w]);
+        b.add_after(
+            sh(
+                "after",
+                &format!("echo ran >> {}", d.join("after.log").display()),
+            )
+            .output(d.join("after.log")),
+            [&check],
+        );
+        b.build().unwrap()
+    };
+    let first = run(&exec, &plan("one")).await;
+    assert_eq!(first.totals.succeeded, 3, "{:?}", statuses(&first));
+
+    // A no-op run: the check that passed is up to date.
+    let second = run(&exec, &plan("one")).await;
+    assert_eq!(second.totals.up_to_date, 3, "{:?}", statuses(&second));
+
+    // Its input changed: it runs again (and prints something else), its dependent does not.
+    let third = run(&exec, &plan("two")).await;
+    assert_eq!(status(&third, "ping"), TaskStatus::Succeeded);
+    assert_eq!(status(&third, "after"), TaskStatus::UpToDate);
+    assert_eq!(
+        std::fs::read_to_string(d.join("after.log")).unwrap(),
+        "ran\n"
+    );
+
+    // A failing check fails the run, as any command.
+    let mut b = PlanBuilder::new();
+    b.add(sh("bad", "exit 3").check());
+    let failed = run(&exec, &b.build().unwrap()).await;
+    assert_eq!(failed.status, RunStatus::Failed);
+}

@@ -474,6 +474,7 @@ async fn source_build_checks_out_builds_verifies_installs_and_then_is_up_to_date
             cargo: Some(cargo.clone()),
             profile: "release".to_string(),
             also_build: Vec::new(),
+            cargo_options: Default::default(),
         },
     );
     assert_eq!(
@@ -767,6 +768,7 @@ async fn a_release_that_cannot_be_had_is_built_from_source_instead() {
         cargo: None,
         profile: "release".to_string(),
         also_build: Vec::new(),
+        cargo_options: Default::default(),
     };
     let mut b = PlanBuilder::new();
     let install = add_release_install_with_source_fallback(&mut b, &release, &source);
