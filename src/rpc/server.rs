@@ -153,12 +153,12 @@ async fn health(
     json_response(StatusCode::OK, &value)
 }
 
-async fn heroservice() -> Response {
+async fn heroservice(State(daemon): State<Arc<Daemon>>) -> Response {
     json_response(
         StatusCode::OK,
         &json!({
             "protocol": "openrpc",
-            "name": "hero_svc",
+            "name": daemon.paths().program,
             "title": "Hero Service Manager",
             "version": env!("CARGO_PKG_VERSION"),
             "description": "Builds, installs, starts, stops, checks and upgrades the services of the Hero stack",
@@ -248,9 +248,8 @@ async fn follow_logs(
         }
     };
     let mut streams = Vec::new();
-    for bin in svc.binaries().into_iter().filter(|b| b.runs()) {
-        if let Ok(lines) = daemon.supervisor().follow(&bin.name).await {
-            let process = bin.name.clone();
+    for process in svc.process_names(&daemon.base_context()) {
+        if let Ok(lines) = daemon.supervisor().follow(&process).await {
             streams.push(
                 lines
                     .map(move |line| {

@@ -1,6 +1,10 @@
 //! [`Binary`]: one executable a service ships, and the role it plays.
 
+use std::path::PathBuf;
+
 use serde::{Deserialize, Serialize};
+
+use crate::paths::HeroPaths;
 
 /// What a binary is for; the role decides how the common Hero shape runs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,6 +25,11 @@ pub struct Binary {
     pub name: String,
     /// Its role.
     pub role: BinaryRole,
+    /// Where it is when the system has it already (`/usr/bin/redis-server`): then it is
+    /// checked and recorded there, never downloaded or built (see
+    /// [`InstallPolicy::System`](super::InstallPolicy::System)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
 }
 
 impl Binary {
@@ -29,6 +38,7 @@ impl Binary {
         Self {
             name: name.to_string(),
             role: BinaryRole::Server,
+            path: None,
         }
     }
 
@@ -37,6 +47,7 @@ impl Binary {
         Self {
             name: name.to_string(),
             role: BinaryRole::Admin,
+            path: None,
         }
     }
 
@@ -45,7 +56,21 @@ impl Binary {
         Self {
             name: name.to_string(),
             role: BinaryRole::Cli,
+            path: None,
         }
+    }
+
+    /// The system's binary at `path` (see [`Binary::path`]).
+    pub fn at(mut self, path: impl Into<PathBuf>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
+    /// Where it runs from: the system's path, or the Hero bin dir.
+    pub fn installed_path(&self, paths: &HeroPaths) -> PathBuf {
+        self.path
+            .clone()
+            .unwrap_or_else(|| paths.binary(&self.name))
     }
 
     /// Whether the supervisor runs it.

@@ -55,14 +55,19 @@ pub enum CatalogError {
         name: String,
     },
     /// No catalog with that name.
-    #[error("unknown catalog `{0}` (hero, demo)")]
-    UnknownCatalog(String),
+    #[error("unknown catalog `{name}` (catalogs: {})", .known.join(", "))]
+    UnknownCatalog {
+        /// The name asked for.
+        name: String,
+        /// The catalogs there are.
+        known: Vec<String>,
+    },
 }
 
 fn did_you_mean(s: &Option<String>) -> String {
     s.as_ref()
         .map(|s| format!("; did you mean `{s}`?"))
-        .unwrap_or_else(|| "; `hero_svc list` shows the services".to_string())
+        .unwrap_or_else(|| "; `list` shows the services".to_string())
 }
 
 /// Which services an operation is about.

@@ -24,7 +24,7 @@ use crate::supervisor::ProcessSpec;
 use crate::tasks::PlanBuilder;
 use crate::tasks::{
     GitRef, RegisterProcess, RemoveBinary, RemoveProcess, ResolveRelease, RestartVerified,
-    StartProcess, StopProcess, TaskKey, VerifyBinary, WaitHealthy,
+    StartProcess, StopProcess, SystemBinary, TaskKey, VerifyBinary, WaitHealthy,
 };
 
 /// The base environment of every Hero process.
@@ -83,7 +83,7 @@ pub fn processes<S: Service + ?Sized>(
     let admin = svc.admin_socket(ctx);
     let mut out = Vec::new();
     for bin in svc.binaries() {
-        let exe = ctx.paths.binary(&bin.name);
+        let exe = bin.installed_path(&ctx.paths);
         let spec = match bin.role {
             BinaryRole::Cli => continue,
             BinaryRole::Server => ProcessSpec::new(&bin.name, exe)
@@ -149,8 +149,9 @@ pub fn install_mode<S: Service + ?Sized>(
         .map_err(|reason| ServiceError::UnsupportedMode {
             service: svc.name().to_string(),
             reason,
-            allowed: match ctx.mode {
-                Some(InstallMode::Source) => "download",
+            allowed: match (svc.install_policy(), ctx.mode) {
+                (InstallPolicy::System, _) => "system (or no --mode)",
+                (_, Some(InstallMode::Source)) => "download",
                 _ => "source",
             },
         })
@@ -162,6 +163,11 @@ pub fn add_install<S: Service + ?Sized>(
     ctx: &ServiceContext,
     plan: &mut PlanBuilder,
 ) -> Result<Vec<TaskKey>, ServiceError> {
+    // A service that ships no binary (it runs what it does not install) installs nothing.
+    if svc.binaries().is_empty() {
+        install_mode(svc, ctx)?;
+        return Ok(Vec::new());
+    }
     let mut installs = Vec::new();
     let fallback = ctx.mode.is_none() && svc.install_policy() == InstallPolicy::DownloadOrSource;
     match install_mode(svc, ctx)? {
@@ -186,6 +192,12 @@ pub fn add_install<S: Service + ?Sized>(
         InstallMode::Source => {
             let names: Vec<String> = svc.binaries().into_iter().map(|b| b.name).collect();
             installs = add_source_install(svc, ctx, plan, &names)?;
+        }
+        InstallMode::System => {
+            for bin in svc.binaries() {
+                let path = bin.installed_path(&ctx.paths);
+                installs.push(plan.add(SystemBinary::new(svc.name(), &bin.name, path)));
+            }
         }
     }
     Ok(installs)
@@ -253,6 +265,7 @@ fn source_install_of<S: Service + ?Sized>(
         cargo: None,
         profile: ctx.build_profile.clone(),
         also_build: also_build.to_vec(),
+        cargo_options: source.cargo.clone(),
     })
 }
 
@@ -267,10 +280,29 @@ fn add_prepare<S: Service + ?Sized>(
     for file in svc.config_files(ctx)? {
         ready.push(plan.add(file));
     }
-    for spec in specs {
-        ready.push(plan.add(RegisterProcess::new(spec.clone())));
+    for spec in with_ports(svc, specs.to_vec()) {
+        ready.push(plan.add(RegisterProcess::new(spec)));
     }
     Ok(ready)
+}
+
+/// `specs` with the service's [`ports`](Service::ports) on the processes that listen on
+/// them, also when the service wrote its own [`processes`](Service::processes): on its
+/// only process, or on its server processes. A spec that already declares a port is left
+/// as it is (a service with several listening processes says which port is whose on their
+/// specs).
+pub fn with_ports<S: Service + ?Sized>(svc: &S, mut specs: Vec<ProcessSpec>) -> Vec<ProcessSpec> {
+    let ports = svc.ports();
+    if ports.is_empty() || specs.iter().any(|s| !s.tcp_ports.is_empty()) {
+        return specs;
+    }
+    let single = specs.len() == 1;
+    for spec in &mut specs {
+        if single || is_server(svc, &spec.name) {
+            spec.tcp_ports.extend(ports.iter().copied());
+        }
+    }
+    specs
 }
 
 /// Whether a process runs a server binary (started before the health wait).
@@ -374,11 +406,41 @@ pub fn add_upgrade<S: Service + ?Sized>(
     after: &[TaskKey],
 ) -> Result<TaskKey, ServiceError> {
     check_secrets(svc, ctx)?;
+    if install_mode(svc, ctx)? == InstallMode::System {
+        return add_system_upgrade(svc, ctx, plan, after);
+    }
     let specs = svc.processes(ctx)?;
     let mut before: Vec<TaskKey> = after.to_vec();
     before.extend(svc.add_install(ctx, plan)?);
     before.extend(add_prepare(svc, ctx, plan, &specs)?);
     add_verified_restart(svc, ctx, plan, &before)
+}
+
+/// The upgrade of a service on the system's binaries: hero_svc cannot fetch a new version
+/// (the package manager does) nor roll one back, so it checks the binaries again and
+/// restarts the service only when the system changed them (a deploy's start), and says so.
+fn add_system_upgrade<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+    plan: &mut PlanBuilder,
+    after: &[TaskKey],
+) -> Result<TaskKey, ServiceError> {
+    if let Some(version) = &ctx.version {
+        return Err(ServiceError::Unsupported {
+            service: svc.name().to_string(),
+            operation: "upgrade",
+            reason: format!(
+                "it runs the system's binaries, whose version ({version} asked) is the \
+                 package manager's: upgrade the package, then `upgrade` without --version \
+                 restarts the service on it"
+            ),
+        });
+    }
+    let mut before: Vec<TaskKey> = after.to_vec();
+    before.extend(svc.add_install(ctx, plan)?);
+    let mut start_ctx = ctx.clone();
+    start_ctx.starts_after_install = true;
+    svc.add_start(&start_ctx, plan, &before)
 }
 
 /// The default verified restart: restart every process on the installed binaries, wait
@@ -409,6 +471,10 @@ pub fn add_verify<S: Service + ?Sized>(
     plan: &mut PlanBuilder,
 ) -> Result<Vec<TaskKey>, ServiceError> {
     let source = svc.source();
+    if svc.binaries().is_empty() {
+        install_mode(svc, ctx)?;
+        return Ok(Vec::new());
+    }
     let release = match install_mode(svc, ctx)? {
         InstallMode::Download => Some(plan.add(ResolveRelease::new(
             forge_of(svc, ctx)?,
@@ -416,14 +482,17 @@ pub fn add_verify<S: Service + ?Sized>(
             &source.repo,
             ReleaseVersion::parse(ctx.release_version()),
         ))),
-        InstallMode::Source => None,
+        InstallMode::Source | InstallMode::System => None,
     };
     Ok(svc
         .binaries()
         .iter()
         .map(|b| {
-            let task = VerifyBinary::new(svc.name(), &b.name, &ctx.paths.bin)
+            let mut task = VerifyBinary::new(svc.name(), &b.name, &ctx.paths.bin)
                 .asset_suffix(&source.asset_suffix);
+            if let Some(path) = &b.path {
+                task = task.at(path);
+            }
             plan.add_after(task, release.iter())
         })
         .collect())
@@ -443,7 +512,8 @@ pub fn add_delete<S: Service + ?Sized>(
     }
     if purge {
         let removed = keys.clone();
-        for bin in svc.binaries() {
+        // The system's binaries are the system's: never removed.
+        for bin in svc.binaries().into_iter().filter(|b| b.path.is_none()) {
             keys.push(plan.add_after(RemoveBinary::new(&bin.name, &ctx.paths.bin), removed.iter()));
         }
     }

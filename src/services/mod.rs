@@ -30,7 +30,7 @@ pub use catalog::{Catalog, CatalogError, Selection};
 pub use operation::{
     Operation, OperationError, OperationOptions, OperationRequest, PlannedOperation, plan_operation,
 };
-pub use registry::builtin_catalog;
+pub use registry::{BUILTIN_CATALOGS, builtin_catalog};
 pub use service::Service;
 pub use service_context::ServiceContext;
 pub use service_error::ServiceError;

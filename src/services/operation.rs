@@ -68,6 +68,19 @@ impl Operation {
         }
     }
 
+    /// The options (by their RPC name) that mean something to it.
+    pub fn accepts(self) -> &'static [&'static str] {
+        match self {
+            Operation::Build => &["version"],
+            Operation::Install | Operation::Upgrade | Operation::Verify => &["mode", "version"],
+            Operation::Deploy => &["mode", "version", "no_deps"],
+            Operation::Start => &["no_deps"],
+            Operation::Stop => &["with_dependents"],
+            Operation::Restart => &["with_dependents"],
+            Operation::Delete => &["purge"],
+        }
+    }
+
     /// Whether it changes anything (and so takes the services' locks).
     pub fn is_mutating(self) -> bool {
         self != Operation::Verify
@@ -96,7 +109,8 @@ pub struct OperationOptions {
     /// Do not include the dependencies of the selected services (deploy, start).
     #[serde(default)]
     pub no_deps: bool,
-    /// Also restart the services that depend on the selected ones (restart).
+    /// Also restart (or stop) the services that depend on the selected ones (restart,
+    /// stop).
     #[serde(default)]
     pub with_dependents: bool,
     /// Also remove the binaries (delete).
@@ -175,9 +189,20 @@ pub fn plan_operation(
             selected
         }
         Operation::Stop => {
-            let ordered = catalog.with_dependencies(&selected)?;
-            add_stops(catalog, ctx, &mut plan, &ordered, &selected)?;
-            selected
+            let mut targets = selected.clone();
+            if opts.with_dependents {
+                for d in catalog.dependents_of(&selected) {
+                    if !targets.contains(&d) {
+                        targets.push(d);
+                    }
+                }
+            }
+            let ordered = catalog.with_dependencies(&targets)?;
+            add_stops(catalog, ctx, &mut plan, &ordered, &targets)?;
+            ordered
+                .into_iter()
+                .filter(|s| targets.contains(s))
+                .collect()
         }
         Operation::Delete => {
             let ordered = catalog.with_dependencies(&selected)?;

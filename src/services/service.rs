@@ -26,15 +26,25 @@ pub trait Service: Send + Sync {
     /// One line saying what it is.
     fn description(&self) -> &str;
 
-    /// Where its code and releases live.
-    fn source(&self) -> Source;
+    /// Where its code and releases live (nowhere, by default: a service whose binaries the
+    /// system has needs none).
+    fn source(&self) -> Source {
+        Source::none()
+    }
 
     /// The executables it ships.
     fn binaries(&self) -> Vec<Binary>;
 
-    /// How its binaries may be installed.
+    /// How its binaries may be installed: [`System`](InstallPolicy::System) when every
+    /// binary says where the system has it, else from a release with a source build as
+    /// the fallback.
     fn install_policy(&self) -> InstallPolicy {
-        InstallPolicy::DownloadOrSource
+        let binaries = self.binaries();
+        if !binaries.is_empty() && binaries.iter().all(|b| b.path.is_some()) {
+            InstallPolicy::System
+        } else {
+            InstallPolicy::DownloadOrSource
+        }
     }
 
     /// The services that must be healthy before it starts.

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::forge::ForgeKind;
-use crate::tasks::GitRef;
+use crate::tasks::{CargoOptions, GitRef};
 
 /// How a service's binaries are installed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,6 +17,9 @@ pub enum InstallPolicy {
     /// From a release, with a build from source as the fallback when the release cannot
     /// be had; `--mode` picks one way only.
     DownloadOrSource,
+    /// Already on the system (every binary has a [`path`](super::Binary::path)): checked
+    /// and recorded, never downloaded or built; `--mode` does not apply.
+    System,
 }
 
 /// How one operation installs binaries (`--mode`).
@@ -27,6 +30,8 @@ pub enum InstallMode {
     Download,
     /// Check out and build with cargo.
     Source,
+    /// Take the system's binaries (the [`System`](InstallPolicy::System) policy).
+    System,
 }
 
 impl std::str::FromStr for InstallMode {
@@ -36,7 +41,10 @@ impl std::str::FromStr for InstallMode {
         match s {
             "download" => Ok(Self::Download),
             "source" => Ok(Self::Source),
-            other => Err(format!("unknown install mode `{other}` (download, source)")),
+            "system" => Ok(Self::System),
+            other => Err(format!(
+                "unknown install mode `{other}` (download, source, system)"
+            )),
         }
     }
 }
@@ -45,6 +53,14 @@ impl InstallPolicy {
     /// The mode an operation uses: the requested one if the policy allows it.
     pub fn mode(self, requested: Option<InstallMode>) -> Result<InstallMode, String> {
         match (self, requested) {
+            (InstallPolicy::System, None | Some(InstallMode::System)) => Ok(InstallMode::System),
+            (InstallPolicy::System, Some(_)) => Err(
+                "uses the system's binaries: the system's package manager installs them"
+                    .to_string(),
+            ),
+            (_, Some(InstallMode::System)) => {
+                Err("is not installed from the system's binaries".to_string())
+            }
             (InstallPolicy::Download, Some(InstallMode::Source)) => {
                 Err("is only installed from releases (no source build)".to_string())
             }
@@ -76,6 +92,8 @@ pub struct Source {
     pub git_ref: GitRef,
     /// Appended to release asset names after the platform (`-musl`).
     pub asset_suffix: String,
+    /// How cargo builds it from source: packages, features, `--locked`.
+    pub cargo: CargoOptions,
 }
 
 impl Source {
@@ -89,6 +107,7 @@ impl Source {
             git_url: None,
             git_ref: GitRef::Branch("development".to_string()),
             asset_suffix: String::new(),
+            cargo: CargoOptions::default(),
         }
     }
 
@@ -101,6 +120,20 @@ impl Source {
             git_ref: GitRef::Branch("main".to_string()),
             ..Self::forge(owner, repo)
         }
+    }
+
+    /// No source: a service whose binaries the system has, or that runs something it does
+    /// not install (a container).
+    pub fn none() -> Self {
+        Self {
+            git_url: None,
+            ..Self::forge("", "")
+        }
+    }
+
+    /// Whether it is [`none`](Self::none): nowhere to download or build from.
+    pub fn is_none(&self) -> bool {
+        self.git_url.is_none() && self.owner.is_empty() && self.repo.is_empty()
     }
 
     /// A git repository at `url` (a local path works), built from `git_ref`.
@@ -122,6 +155,37 @@ impl Source {
     /// Builds from `git_ref` instead.
     pub fn git_ref(mut self, git_ref: GitRef) -> Self {
         self.git_ref = git_ref;
+        self
+    }
+
+    /// Builds only `package` of the workspace (`cargo build -p`; may be given several
+    /// times).
+    pub fn package(mut self, package: &str) -> Self {
+        self.cargo.packages.push(package.to_string());
+        self
+    }
+
+    /// Builds with cargo features `features`.
+    pub fn features<I, S>(mut self, features: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.cargo
+            .features
+            .extend(features.into_iter().map(Into::into));
+        self
+    }
+
+    /// Builds without the default features.
+    pub fn no_default_features(mut self) -> Self {
+        self.cargo.no_default_features = true;
+        self
+    }
+
+    /// Builds with `Cargo.lock` as it is (`--locked`).
+    pub fn locked(mut self) -> Self {
+        self.cargo.locked = true;
         self
     }
 

@@ -21,5 +21,7 @@ mod pipeline;
 mod reporter;
 mod rpc;
 mod secrets;
+mod shapes;
 mod supervisor;
 mod supervisor_conformance;
+mod web_stack;

@@ -30,8 +30,10 @@ pub async fn health_value(daemon: &Daemon) -> Value {
     let faults = daemon.faults();
     json!({
         "status": if faults.is_empty() { "ok" } else { "degraded" },
-        "service": "hero_svc",
+        "service": daemon.paths().program,
         "version": env!("CARGO_PKG_VERSION"),
+        "catalogs": daemon.catalog_names(),
+        "default_catalog": daemon.default_catalog(),
         "pid": std::process::id(),
         "uptime_ms": daemon.uptime_ms(),
         "executions_running": daemon.executions().any_running(),

@@ -23,7 +23,7 @@ pub fn catalog_error(e: CatalogError) -> RpcError {
     let code = match &e {
         CatalogError::UnknownService { .. } => codes::UNKNOWN_SERVICE,
         CatalogError::UnknownGroup { .. } => codes::UNKNOWN_GROUP,
-        CatalogError::UnknownCatalog(_) => codes::INVALID_PARAMS,
+        CatalogError::UnknownCatalog { .. } => codes::INVALID_PARAMS,
         _ => codes::INTERNAL_ERROR,
     };
     RpcError::new(code, e.to_string())
@@ -120,7 +120,39 @@ impl OperationParams {
         }
     }
 
+    /// Refuses the options that mean nothing to `operation` (`purge` on a stop), naming the
+    /// operations they belong to.
+    fn check_options(&self, operation: Operation) -> Result<(), RpcError> {
+        // A build is a source install: `--mode source` only says so again.
+        let redundant_mode =
+            operation == Operation::Build && self.mode == Some(InstallMode::Source);
+        let given = [
+            ("mode", self.mode.is_some() && !redundant_mode),
+            ("version", self.version.is_some()),
+            ("no_deps", self.no_deps),
+            ("with_dependents", self.with_dependents),
+            ("purge", self.purge),
+        ];
+        for (option, set) in given {
+            if set && !operation.accepts().contains(&option) {
+                let owners: Vec<&str> = Operation::ALL
+                    .iter()
+                    .filter(|o| o.accepts().contains(&option))
+                    .map(|o| o.as_str())
+                    .collect();
+                return Err(RpcError::invalid_params(format!(
+                    "`{option}` (--{}) is not an option of {}; it belongs to {}",
+                    option.replace('_', "-"),
+                    operation.as_str(),
+                    owners.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
     fn request(&self, operation: Operation) -> Result<OperationRequest, RpcError> {
+        self.check_options(operation)?;
         Ok(OperationRequest {
             operation,
             selection: self.selection()?,
@@ -402,18 +434,14 @@ pub struct ServiceStatus {
     pub processes: Vec<ProcessView>,
 }
 
-/// The names of the processes a service runs (server and admin binaries).
-fn process_names(svc: &dyn Service) -> Vec<String> {
-    svc.binaries()
-        .into_iter()
-        .filter(|b| b.runs())
-        .map(|b| b.name)
-        .collect()
-}
-
-async fn status_of(daemon: &Daemon, svc: &dyn Service) -> Result<ServiceStatus, RpcError> {
+/// The state of each process `svc` runs (its identity comes from its processes, not from
+/// the binaries it ships).
+pub(crate) async fn status_of(
+    daemon: &Daemon,
+    svc: &dyn Service,
+) -> Result<ServiceStatus, RpcError> {
     let mut processes = Vec::new();
-    for name in process_names(svc) {
+    for name in svc.process_names(&daemon.base_context()) {
         processes.push(match daemon.supervisor().status(&name).await {
             Ok(s) => ProcessView::of(s),
             Err(SupervisorError::UnknownProcess { .. }) => ProcessView::unknown(&name),
@@ -485,16 +513,11 @@ pub async fn list(daemon: Arc<Daemon>, p: NamesParams) -> Result<Vec<Value>, Rpc
     let mut out = Vec::new();
     for svc in selected(catalog, &p)? {
         let status = status_of(&daemon, svc.as_ref()).await?;
-        let installed = daemon
-            .store()
-            .installed(
-                &svc.binaries()
-                    .first()
-                    .map(|b| b.name.clone())
-                    .unwrap_or_default(),
-            )
-            .ok()
-            .flatten()
+        // The version of the first binary that is installed (a service with none has none).
+        let installed = svc
+            .binaries()
+            .iter()
+            .find_map(|b| daemon.store().installed(&b.name).ok().flatten())
             .map(|r| r.version);
         out.push(json!({
             "name": svc.name(),
@@ -546,19 +569,42 @@ pub async fn inspect(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcErr
     let svc = one(&daemon, &p)?;
     let ctx = daemon.service_context().await.map_err(daemon_error)?;
     let source = svc.source();
-    let processes: Vec<Value> = svc
+    let specs = svc
         .processes(&ctx)
-        .map_err(|e| RpcError::invalid_params(e.to_string()))?
-        .into_iter()
+        .map_err(|e| RpcError::invalid_params(e.to_string()))?;
+    let specs = crate::services::hero_shape::with_ports(svc.as_ref(), specs);
+    // What its processes really listen on, not what a Hero-shaped service would.
+    let mut sockets: Vec<&std::path::Path> = Vec::new();
+    let mut ports = svc.ports();
+    for spec in &specs {
+        sockets.extend(spec.sockets.iter().map(|s| s.as_path()));
+        ports.extend(spec.tcp_ports.iter().copied());
+    }
+    sockets.dedup();
+    ports.sort_unstable();
+    ports.dedup();
+    let source_view = if source.is_none() {
+        Value::Null
+    } else {
+        json!({
+            "owner": source.owner,
+            "repo": source.repo,
+            "git_url": source.git_url_on(ctx.forge.base_url.as_str()),
+            "git_ref": source.git_ref.to_string(),
+            "cargo": source.cargo,
+        })
+    };
+    let processes: Vec<Value> = specs
+        .iter()
         .map(|s| {
             json!({
-                "name": s.name,
-                "executable": s.executable,
-                "args": s.args,
+                "name": &s.name,
+                "executable": &s.executable,
+                "args": &s.args,
                 // Values may be secrets: names only.
                 "env": s.env.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
-                "sockets": s.sockets,
-                "tcp_ports": s.tcp_ports,
+                "sockets": &s.sockets,
+                "tcp_ports": &s.tcp_ports,
             })
         })
         .collect();
@@ -571,17 +617,12 @@ pub async fn inspect(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcErr
     Ok(json!({
         "name": svc.name(),
         "description": svc.description(),
-        "source": {
-            "owner": source.owner,
-            "repo": source.repo,
-            "git_url": source.git_url_on(ctx.forge.base_url.as_str()),
-            "git_ref": source.git_ref.to_string(),
-        },
+        "source": source_view,
         "install_policy": svc.install_policy(),
         "binaries": svc.binaries(),
         "dependencies": svc.dependencies(),
-        "sockets": { "rpc": svc.rpc_socket(&ctx), "admin": svc.admin_socket(&ctx) },
-        "ports": svc.ports(),
+        "sockets": sockets,
+        "ports": ports,
         "processes": processes,
         "health_probe": svc.health_probe(&ctx).map(|p| p.target()),
         "installed": installed,
@@ -619,7 +660,7 @@ pub async fn logs(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcError>
     let svc = one(&daemon, &p)?;
     let lines = p.lines.unwrap_or(100).min(10_000);
     let mut out = Vec::new();
-    for name in process_names(svc.as_ref()) {
+    for name in svc.process_names(&daemon.base_context()) {
         let l = match daemon.supervisor().logs(&name, lines).await {
             Ok(l) => l,
             Err(SupervisorError::UnknownProcess { .. }) => Vec::new(),

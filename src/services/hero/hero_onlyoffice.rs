@@ -20,9 +20,10 @@
 //!   -f`) after every stop and before every start, so the spec is regenerated on every start
 //!   from code — the nu module's `--reset` is not needed.
 //! - The JWT secret is passed **by reference**: the argument is `-e JWT_SECRET` (a name,
-//!   never the value, so it does not show in `ps`), and the value — read from the env file
-//!   with [`hero_shape::secret`] — is in the docker client's environment. Without it,
-//!   planning fails and says where to export it.
+//!   never the value, so it does not show in `ps`), and the value — declared by name in
+//!   [`Service::secrets`] and read from the env file only when the process is spawned — is
+//!   in the docker client's environment. Without it, planning fails and says where to
+//!   export it.
 //! - Health: `GET /healthcheck` on `127.0.0.1:8088` (published from the container's port
 //!   80), with up to 3 minutes to come up (the server starts slowly).
 //! - Verify inspects the local image; upgrade pulls and restarts (no rollback: the previous
