@@ -23,7 +23,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 
-    /// The service catalog: hero (the Hero stack) or demo (offline demo services).
+    /// The service catalog (default: the program's).
     #[arg(long, global = true, env = "HERO_SVC_CATALOG")]
     pub catalog: Option<String>,
 
@@ -48,6 +48,12 @@ pub struct Cli {
     /// source, a git tag.
     #[arg(long, global = true)]
     pub version: Option<String>,
+
+    /// The program this command line belongs to (not an argument: set by [`Program`]).
+    ///
+    /// [`Program`]: super::Program
+    #[arg(skip)]
+    pub program: super::ProgramInfo,
 }
 
 /// The commands.
@@ -252,6 +258,8 @@ pub enum ModeArg {
     Download,
     /// Build from source.
     Source,
+    /// Use the system's binaries (services whose binaries the system has).
+    System,
 }
 
 impl From<ModeArg> for InstallMode {
@@ -259,6 +267,7 @@ impl From<ModeArg> for InstallMode {
         match m {
             ModeArg::Download => InstallMode::Download,
             ModeArg::Source => InstallMode::Source,
+            ModeArg::System => InstallMode::System,
         }
     }
 }

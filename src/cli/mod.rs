@@ -1,6 +1,7 @@
 //! The command line: clap commands and the terminal reporters.
 //!
-//! `main` parses the arguments, runs one command and exits with its [`ExitCode`]. Each
+//! [`Program`] is the entry point (hero_svc's own, or another stack's with its catalogs):
+//! it parses the arguments, runs one command and exits with its [`ExitCode`]. Each
 //! command lives in `commands/`; progress is shown by the [`reporter`]s.
 //! [`run_daemon`] is the composition root: `hero_svc serve` wires a daemon to its servers.
 //!
@@ -9,18 +10,18 @@
 mod args;
 mod commands;
 mod exit_code;
+mod program;
 pub mod reporter;
 mod sample;
 mod server;
 
 pub use args::{Cli, Command};
 pub use exit_code::ExitCode;
+pub use program::{Program, ProgramInfo};
 pub use sample::sample_plan;
 pub use server::run_daemon;
 
 use std::io::Write;
-
-use clap::Parser;
 
 /// Prints to standard output; when the reader has gone (`hero_svc status | head -1`), the
 /// command ends quietly instead of panicking.
@@ -59,20 +60,7 @@ pub(crate) fn write_stdout(args: std::fmt::Arguments<'_>, newline: bool) {
     }
 }
 
-/// Entry point of the `hero_svc` binary.
+/// Entry point of the `hero_svc` binary: [`Program::hero_svc`].
 pub fn main() {
-    let cli = Cli::parse();
-
-    let code = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt.block_on(commands::run(cli)),
-        Err(e) => {
-            eprintln!("error: could not start the async runtime: {e}");
-            ExitCode::Local
-        }
-    };
-    std::process::exit(code as i32);
+    Program::hero_svc().main()
 }

@@ -56,7 +56,12 @@ pub async fn run_daemon(
     crate::daemon::trim_periodically();
     daemon.finish_interrupted_upgrades().await;
     ready(&socket);
-    tracing::info!(socket = %socket.display(), "hero_svc daemon listening");
+    tracing::info!(
+        socket = %socket.display(),
+        program = %daemon.paths().program,
+        catalogs = ?daemon.catalog_names(),
+        "daemon listening"
+    );
     let limits = crate::rpc::ConnectionLimits::from_env();
     let served = crate::rpc::serve(listener, daemon.clone(), limits, shutdown).await;
     daemon.executions().shutdown().await;

@@ -12,7 +12,9 @@ use super::{DaemonError, Executions, Interruptions, ServiceLocks};
 use crate::forge::ForgeConfig;
 use crate::graph::ExecutorConfig;
 use crate::paths::HeroPaths;
-use crate::services::{Catalog, CatalogError, EnvFile, ServiceContext, builtin_catalog};
+use crate::services::{
+    BUILTIN_CATALOGS, Catalog, CatalogError, EnvFile, ServiceContext, builtin_catalog,
+};
 use crate::state::StateStore;
 use crate::supervisor::{AnySupervisor, BuiltinConfig, SecretSource, SupervisorBackend};
 use crate::tasks::Executor;
@@ -27,7 +29,11 @@ pub struct DaemonOptions {
     pub executor: ExecutorConfig,
     /// The catalog used when a request names none (`hero` unless configured).
     pub default_catalog: String,
-    /// Extra catalogs beside the built-in ones (library users compile their own).
+    /// Whether the built-in catalogs (`hero`, `demo`) are served (yes, unless another
+    /// stack's program serves only its own).
+    pub builtin_catalogs: bool,
+    /// Catalogs beside (or, without `builtin_catalogs`, instead of) the built-in ones:
+    /// another stack compiles its own.
     pub catalogs: Vec<Catalog>,
     /// Which supervisor runs the services (builtin unless configured).
     pub backend: SupervisorBackend,
@@ -45,6 +51,7 @@ impl DaemonOptions {
             paths,
             executor: ExecutorConfig::default(),
             default_catalog: "hero".to_string(),
+            builtin_catalogs: true,
             catalogs: Vec::new(),
             backend: SupervisorBackend::Builtin,
             supervisor: None,
@@ -132,9 +139,11 @@ impl Daemon {
             },
         };
         let mut catalogs = BTreeMap::new();
-        for name in ["hero", "demo"] {
-            let catalog = builtin_catalog(name).map_err(DaemonError::Catalog)?;
-            catalogs.insert(name.to_string(), catalog);
+        if options.builtin_catalogs {
+            for name in BUILTIN_CATALOGS {
+                let catalog = builtin_catalog(name).map_err(DaemonError::Catalog)?;
+                catalogs.insert(name.to_string(), catalog);
+            }
         }
         for c in options.catalogs {
             catalogs.insert(c.name().to_string(), c);
@@ -143,9 +152,10 @@ impl Daemon {
             c.validate().map_err(DaemonError::Catalog)?;
         }
         if !catalogs.contains_key(&options.default_catalog) {
-            return Err(DaemonError::Catalog(CatalogError::UnknownCatalog(
-                options.default_catalog,
-            )));
+            return Err(DaemonError::Catalog(CatalogError::UnknownCatalog {
+                name: options.default_catalog,
+                known: catalogs.keys().cloned().collect(),
+            }));
         }
         Ok(Arc::new(Self {
             paths: options.paths,
@@ -205,7 +215,15 @@ impl Daemon {
         let name = name.unwrap_or(&self.default_catalog);
         self.catalogs
             .get(name)
-            .ok_or_else(|| CatalogError::UnknownCatalog(name.to_string()))
+            .ok_or_else(|| CatalogError::UnknownCatalog {
+                name: name.to_string(),
+                known: self.catalogs.keys().cloned().collect(),
+            })
+    }
+
+    /// The names of the catalogs it serves.
+    pub fn catalog_names(&self) -> Vec<String> {
+        self.catalogs.keys().cloned().collect()
     }
 
     /// The name of the default catalog.

@@ -9,6 +9,10 @@
 //! | sockets | `PATH_SOCKET` (legacy `HERO_SOCKET_DIR`) | `$HERO_ROOT/var/sockets` |
 //! | source checkouts | `CODEROOT` | `~/code` |
 //!
+//! The program's own state and socket are named after the program (`hero_svc`, or the name
+//! another stack gives its program, see [`HeroPaths::for_program`]): two programs built on
+//! hero_svc share a root without sharing a daemon.
+//!
 //! Every test builds its own [`HeroPaths`] on a temp dir with [`HeroPaths::with_root`].
 
 use std::path::{Path, PathBuf};
@@ -28,7 +32,12 @@ pub struct HeroPaths {
     pub sockets: PathBuf,
     /// Where sources are checked out (`CODEROOT`), laid out `<host>/<owner>/<repo>`.
     pub code: PathBuf,
+    /// The program whose state and daemon socket these are (`hero_svc`).
+    pub program: String,
 }
+
+/// The name of hero_svc's own program, its state directory and its daemon's socket folder.
+pub const DEFAULT_PROGRAM: &str = "hero_svc";
 
 /// The home directory could not be found to derive a default.
 #[derive(Debug, thiserror::Error)]
@@ -46,7 +55,15 @@ impl HeroPaths {
             sockets: root.join("var").join("sockets"),
             code: root.join("code"),
             root,
+            program: DEFAULT_PROGRAM.to_string(),
         }
+    }
+
+    /// The same directories for program `name`: its state in `$HERO_ROOT/var/<name>`, its
+    /// daemon on `$PATH_SOCKET/<name>/rpc.sock`.
+    pub fn for_program(mut self, name: &str) -> Self {
+        self.program = name.to_string();
+        self
     }
 
     /// From the environment (see the module docs).
@@ -76,9 +93,9 @@ impl HeroPaths {
         Ok(paths)
     }
 
-    /// hero_svc's own state directory.
+    /// The program's own state directory (`$HERO_ROOT/var/hero_svc`).
     pub fn state_dir(&self) -> PathBuf {
-        self.var.join("hero_svc")
+        self.var.join(&self.program)
     }
 
     /// The state database.
@@ -103,7 +120,7 @@ impl HeroPaths {
 
     /// The daemon's own socket (`$PATH_SOCKET/hero_svc/rpc.sock`).
     pub fn daemon_socket(&self) -> PathBuf {
-        self.service_socket_dir("hero_svc").join("rpc.sock")
+        self.service_socket_dir(&self.program).join("rpc.sock")
     }
 
     /// The installed path of binary `name`.

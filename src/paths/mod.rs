@@ -8,4 +8,4 @@ mod env_file;
 mod hero_paths;
 
 pub use env_file::{EnvFile, EnvFileError};
-pub use hero_paths::{HeroPaths, NoHomeError};
+pub use hero_paths::{DEFAULT_PROGRAM, HeroPaths, NoHomeError};

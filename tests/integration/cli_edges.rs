@@ -6,61 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use crate::support::procs;
-
-/// A Hero root with no daemon, and the CLI pointed at it (the CLI starts its daemon).
-struct FreshRoot {
-    dir: tempfile::TempDir,
-}
-
-impl FreshRoot {
-    fn new() -> Self {
-        Self {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn cli(&self) -> Command {
-        let r = self.path();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hero_svc"));
-        cmd.env("HERO_ROOT", r)
-            .env("PATH_SOCKET", r.join("var/sockets"))
-            .env("CODEROOT", r.join("code"))
-            .env_remove("HERO_SVC_CATALOG")
-            .env_remove("HERO_SVC_SOCKET")
-            .env_remove("HERO_SOCKET_DIR")
-            .env_remove("FORGE_URL")
-            .env_remove("FORGE_TOKEN")
-            .env_remove("FORGEJO_TOKEN")
-            .stdin(Stdio::null());
-        cmd
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cli().args(args).output().unwrap()
-    }
-
-    fn daemon_pid(&self) -> Option<u32> {
-        std::fs::read_to_string(self.path().join("var/hero_svc/daemon.lock"))
-            .ok()?
-            .trim()
-            .parse()
-            .ok()
-    }
-}
-
-impl Drop for FreshRoot {
-    fn drop(&mut self) {
-        if let Some(pid) = self.daemon_pid() {
-            procs::signal(pid, libc::SIGTERM);
-            procs::poll_until(Duration::from_secs(10), || !procs::is_alive(pid));
-        }
-    }
-}
+use crate::support::fresh_root::FreshRoot;
 
 fn ok(out: &Output) -> String {
     crate::support::daemon::assert_ok(out);

@@ -7,13 +7,13 @@
 
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::cli::ExitCode;
+use crate::cli::{Cli, ExitCode};
 use crate::paths::HeroPaths;
 use crate::rpc::{ClientError, RpcClient, codes};
 
@@ -26,16 +26,17 @@ const OVERLOAD_PATIENCE: Duration = Duration::from_secs(10);
 
 /// A client of the daemon at `socket` (or the root's default socket), starting the daemon
 /// in the background if nothing answers there.
-pub async fn connect(socket: Option<PathBuf>) -> Result<RpcClient, ExitCode> {
-    let paths = match HeroPaths::from_env() {
+pub async fn connect(cli: &Cli) -> Result<RpcClient, ExitCode> {
+    let program = cli.program.name.as_str();
+    let paths = match cli.program.paths() {
         Ok(p) => p,
         Err(e) => {
             super::report_error(&e);
             return Err(ExitCode::Local);
         }
     };
-    let explicit = socket.is_some();
-    let socket = socket.unwrap_or_else(|| paths.daemon_socket());
+    let explicit = cli.socket.is_some();
+    let socket = cli.socket.clone().unwrap_or_else(|| paths.daemon_socket());
     match check(&socket).await {
         Ok(health) => {
             print_notices(&health);
@@ -45,14 +46,14 @@ pub async fn connect(socket: Option<PathBuf>) -> Result<RpcClient, ExitCode> {
         Err(Check::Absent(e)) => {
             super::report_error(&e);
             eprintln!(
-                "hint: start it with `hero_svc serve` (or omit --socket to let hero_svc start one)"
+                "hint: start it with `{program} serve` (or omit --socket to let {program} start one)"
             );
             return Err(ExitCode::DaemonUnreachable);
         }
         Err(Check::Denied(e)) => {
             match foreign_owner(&socket, &paths).or_else(|| owner_of_the_way(&socket)) {
                 Some(owner) => eprintln!(
-                    "error: the hero_svc daemon socket {} belongs to {owner}, not to you; this \
+                    "error: the {program} daemon socket {} belongs to {owner}, not to you; this \
                      Hero root is another user's: set HERO_ROOT (and PATH_SOCKET) to a root of \
                      your own",
                     socket.display()
@@ -65,13 +66,13 @@ pub async fn connect(socket: Option<PathBuf>) -> Result<RpcClient, ExitCode> {
     }
     if let Some(owner) = foreign_owner(&socket, &paths) {
         eprintln!(
-            "error: the hero_svc daemon socket {} belongs to {owner}, not to you; this Hero root \
+            "error: the {program} daemon socket {} belongs to {owner}, not to you; this Hero root \
              is another user's: set HERO_ROOT (and PATH_SOCKET) to a root of your own",
             socket.display()
         );
         return Err(ExitCode::DaemonUnreachable);
     }
-    let mut child = start_daemon(&paths)?;
+    let mut child = start_daemon(program, &paths)?;
     let log = paths.state_dir().join("daemon.log");
     let deadline = Instant::now() + START_TIMEOUT;
     let mut delay = Duration::from_millis(5);
@@ -82,7 +83,7 @@ pub async fn connect(socket: Option<PathBuf>) -> Result<RpcClient, ExitCode> {
             let ours = health["pid"].as_u64() == Some(u64::from(child.id()));
             if ours && matches!(child.try_wait(), Ok(None)) {
                 eprintln!(
-                    "started the hero_svc daemon in the background (pid {}, log {})",
+                    "started the {program} daemon in the background (pid {}, log {})",
                     child.id(),
                     log.display()
                 );
@@ -99,7 +100,7 @@ pub async fn connect(socket: Option<PathBuf>) -> Result<RpcClient, ExitCode> {
                 print_notices(&health);
                 return Ok(RpcClient::new(&socket));
             }
-            eprintln!("error: the hero_svc daemon exited at once ({status}); its log:");
+            eprintln!("error: the {program} daemon exited at once ({status}); its log:");
             print_tail(&log);
             return Err(ExitCode::DaemonUnreachable);
         }
@@ -270,9 +271,9 @@ fn describe_uid(uid: u32) -> String {
 /// Starts `hero_svc serve` detached, logging to `$HERO_ROOT/var/hero_svc/daemon.log`. The
 /// daemon's settings never depend on this command's flags: it gets no catalog (each call
 /// names its own), and the environment it inherits is only its default.
-fn start_daemon(paths: &HeroPaths) -> Result<std::process::Child, ExitCode> {
+fn start_daemon(program: &str, paths: &HeroPaths) -> Result<std::process::Child, ExitCode> {
     let fail = |what: &str, e: &dyn std::error::Error| {
-        eprintln!("error: could not start the hero_svc daemon: {what}: {e}");
+        eprintln!("error: could not start the {program} daemon: {what}: {e}");
         ExitCode::DaemonUnreachable
     };
     let exe = std::env::current_exe().map_err(|e| fail("cannot find this program", &e))?;

@@ -13,7 +13,7 @@ use super::report_client_error;
 
 /// Runs the `executions` command.
 pub async fn executions(cli: &Cli, action: Option<&ExecutionsAction>) -> ExitCode {
-    let client = match connect(cli.socket.clone()).await {
+    let client = match connect(cli).await {
         Ok(c) => c,
         Err(code) => return code,
     };

@@ -8,15 +8,13 @@ mod query;
 mod run;
 mod serve;
 
+use super::{Cli, Command, ExitCode, Program};
 use crate::cli::outln;
-use clap::CommandFactory;
-
-use super::{Cli, Command, ExitCode};
 use crate::rpc::{ClientError, codes};
 use crate::services::Operation;
 
 /// Runs the parsed command line.
-pub async fn run(cli: Cli) -> ExitCode {
+pub async fn run(cli: Cli, program: &Program) -> ExitCode {
     match &cli.command {
         Command::List => query::list(&cli).await,
         Command::Status(n) => query::status(&cli, &n.services).await,
@@ -34,14 +32,14 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::Delete(t) => operation::run(&cli, Operation::Delete, t).await,
         Command::Deploy(t) => operation::run(&cli, Operation::Deploy, t).await,
         Command::Plan(args) => plan::plan(&cli, args).await,
-        Command::Run(args) => run::run(args, cli.progress, cli.json).await,
+        Command::Run(args) => run::run(&cli, args).await,
         Command::Executions(a) => executions::executions(&cli, a.action.as_ref()).await,
-        Command::Serve(args) => serve::serve(cli.catalog.clone(), args).await,
+        Command::Serve(args) => serve::serve(program, cli.catalog.clone(), args).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 *shell,
-                &mut Cli::command(),
-                "hero_svc",
+                &mut program.command(),
+                program.name(),
                 &mut std::io::stdout(),
             );
             ExitCode::Success

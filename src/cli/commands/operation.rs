@@ -57,9 +57,12 @@ pub fn params(cli: &Cli, targets: &Targets, wait: bool) -> Value {
 }
 
 /// Whether the targets name anything.
-pub fn check_targets(op: &str, targets: &Targets) -> Result<(), ExitCode> {
+pub fn check_targets(cli: &Cli, op: &str, targets: &Targets) -> Result<(), ExitCode> {
     if targets.services.is_empty() && !targets.all && targets.group.is_none() {
-        eprintln!("error: `hero_svc {op}` needs services, --group G, or --all");
+        eprintln!(
+            "error: `{} {op}` needs services, --group G, or --all",
+            cli.program.name
+        );
         return Err(ExitCode::Usage);
     }
     Ok(())
@@ -67,10 +70,10 @@ pub fn check_targets(op: &str, targets: &Targets) -> Result<(), ExitCode> {
 
 /// Runs `operation` on `targets` with live progress.
 pub async fn run(cli: &Cli, operation: Operation, targets: &Targets) -> ExitCode {
-    if let Err(code) = check_targets(operation.as_str(), targets) {
+    if let Err(code) = check_targets(cli, operation.as_str(), targets) {
         return code;
     }
-    let client = match connect(cli.socket.clone()).await {
+    let client = match connect(cli).await {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -135,7 +138,8 @@ pub async fn follow(cli: &Cli, client: &RpcClient, id: &str) -> ExitCode {
         Ok(r) => r,
         Err(_) => {
             eprintln!(
-                "error: execution {id} has no report yet; see `hero_svc executions show {id}`"
+                "error: execution {id} has no report yet; see `{} executions show {id}`",
+                cli.program.name
             );
             return ExitCode::DaemonUnreachable;
         }

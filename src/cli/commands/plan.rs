@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use crate::cli::args::{PlanArgs, PlanFormatArg};
 use crate::cli::sample::sample_plan;
 use crate::cli::{Cli, ExitCode};
-use crate::paths::HeroPaths;
 
 use super::connect::connect;
 use super::operation::{check_targets, params};
@@ -16,7 +15,9 @@ use super::{report_client_error, report_error};
 /// Renders the plan on stdout.
 pub async fn plan(cli: &Cli, args: &PlanArgs) -> ExitCode {
     let Some(operation) = args.operation.filter(|_| !args.sample) else {
-        let dir = HeroPaths::from_env()
+        let dir = cli
+            .program
+            .paths()
             .map(|p| p.state_dir().join("sample"))
             .unwrap_or_else(|_| PathBuf::from("sample"));
         return match sample_plan(&dir) {
@@ -30,10 +31,10 @@ pub async fn plan(cli: &Cli, args: &PlanArgs) -> ExitCode {
             }
         };
     };
-    if let Err(code) = check_targets("plan", &args.targets) {
+    if let Err(code) = check_targets(cli, "plan", &args.targets) {
         return code;
     }
-    let client = match connect(cli.socket.clone()).await {
+    let client = match connect(cli).await {
         Ok(c) => c,
         Err(code) => return code,
     };

@@ -20,7 +20,7 @@ async fn query(
     if let Some(c) = &cli.catalog {
         params["catalog"] = json!(c);
     }
-    let client = match connect(cli.socket.clone()).await {
+    let client = match connect(cli).await {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -160,7 +160,7 @@ pub async fn inspect(cli: &Cli, service: &str) -> ExitCode {
 
 /// `hero_svc health [svc…]` (all when none).
 pub async fn health(cli: &Cli, services: &[String]) -> ExitCode {
-    let client = match connect(cli.socket.clone()).await {
+    let client = match connect(cli).await {
         Ok(c) => c,
         Err(code) => return code,
     };
@@ -264,7 +264,7 @@ pub async fn logs(cli: &Cli, service: &str, lines: usize, follow: bool) -> ExitC
     if !follow || code != ExitCode::Success {
         return code;
     }
-    let client = match connect(cli.socket.clone()).await {
+    let client = match connect(cli).await {
         Ok(c) => c,
         Err(code) => return code,
     };

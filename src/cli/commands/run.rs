@@ -1,19 +1,19 @@
 //! `hero_svc run`: runs a plan in this process, with live progress.
 
-use crate::cli::ExitCode;
 use crate::cli::args::RunArgs;
-use crate::cli::reporter::{ProgressMode, Reporter};
+use crate::cli::reporter::Reporter;
 use crate::cli::sample::sample_plan;
+use crate::cli::{Cli, ExitCode};
 use crate::graph::{ExecutorConfig, RunRequest};
-use crate::paths::HeroPaths;
 use crate::state::StateStore;
 use crate::tasks::Executor;
 
 use super::{finish_run, report_error};
 
 /// Runs the sample plan, caching in the Hero root's state store.
-pub async fn run(args: &RunArgs, progress: ProgressMode, json: bool) -> ExitCode {
-    let paths = match HeroPaths::from_env() {
+pub async fn run(cli: &Cli, args: &RunArgs) -> ExitCode {
+    let (progress, json) = (cli.progress, cli.json);
+    let paths = match cli.program.paths() {
         Ok(p) => p,
         Err(e) => {
             report_error(&e);

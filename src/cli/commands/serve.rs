@@ -1,15 +1,16 @@
-//! `hero_svc serve`: the daemon.
+//! `hero_svc serve`: the daemon of the program, serving its catalogs.
 
 use crate::cli::ExitCode;
+use crate::cli::Program;
 use crate::cli::args::ServeArgs;
-use crate::daemon::{DaemonError, DaemonOptions};
+use crate::daemon::DaemonError;
 use crate::paths::HeroPaths;
 use crate::supervisor::SupervisorBackend;
 
 use super::report_error;
 
 /// Runs the daemon until SIGTERM or SIGINT.
-pub async fn serve(catalog: Option<String>, args: &ServeArgs) -> ExitCode {
+pub async fn serve(program: &Program, catalog: Option<String>, args: &ServeArgs) -> ExitCode {
     crate::daemon::init_daemon_log();
     let paths = match HeroPaths::from_env() {
         Ok(p) => p,
@@ -30,7 +31,7 @@ pub async fn serve(catalog: Option<String>, args: &ServeArgs) -> ExitCode {
             return ExitCode::Usage;
         }
     };
-    let mut options = DaemonOptions::new(paths);
+    let mut options = program.daemon_options(paths);
     options.backend = backend;
     if let Some(c) = catalog {
         options.default_catalog = c;

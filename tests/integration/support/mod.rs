@@ -8,6 +8,7 @@ pub mod demo;
 pub mod demo_repo;
 pub mod events;
 pub mod forge;
+pub mod fresh_root;
 pub mod http;
 pub mod http_server;
 pub mod output;
