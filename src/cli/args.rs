@@ -1,4 +1,5 @@
-//! [`Cli`]: the command-line arguments (clap).
+//! [`Cli`]: the command-line arguments (clap). Each command takes only its own flags; the
+//! ones every command shares (`--catalog`, `--socket`, `--json`, `--progress`) are global.
 
 use std::path::PathBuf;
 
@@ -15,8 +16,7 @@ use crate::services::{InstallMode, Operation};
 #[command(
     name = "hero_svc",
     version,
-    disable_version_flag = true,
-    after_help = "Exit codes: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable, 4 local error."
+    after_help = "Exit codes: 0 success, 1 the operation failed, 2 usage error, 3 daemon unreachable, 4 local error.\n\nExamples:\n  hero_svc deploy --all                  build or download, start and check everything\n  hero_svc status                        every service, its processes and health\n  hero_svc logs hero_books -f            follow a service's log\n  hero_svc upgrade hero_books --tag v0.3.2\n  hero_svc executions show <id>          what a run did, task by task"
 )]
 pub struct Cli {
     /// What to do.
@@ -31,23 +31,15 @@ pub struct Cli {
     #[arg(long, global = true, env = "HERO_SVC_SOCKET")]
     pub socket: Option<PathBuf>,
 
-    /// How to show progress: auto (live lines on a terminal, plain otherwise), tty, plain,
-    /// json (events as NDJSON), quiet.
+    /// How operations show progress: auto (a live board on a terminal, plain otherwise),
+    /// tty, plain, json (events as NDJSON), quiet.
     #[arg(long, global = true, default_value = "auto", value_parser = parse_progress)]
     pub progress: ProgressMode,
 
-    /// Print the result as JSON on stdout (for operations: the execution report).
+    /// Print the result as JSON on stdout and nothing else there (for operations: the
+    /// execution report; progress is then off unless --progress asks for it).
     #[arg(long, global = true)]
     pub json: bool,
-
-    /// Install from release downloads or from source.
-    #[arg(long, global = true, value_enum)]
-    pub mode: Option<ModeArg>,
-
-    /// The version to install: a release tag (latest, latest-dev, v0.3.2) or, with --mode
-    /// source, a git tag.
-    #[arg(long, global = true)]
-    pub version: Option<String>,
 
     /// The program this command line belongs to (not an argument: set by [`Program`]).
     ///
@@ -61,48 +53,51 @@ pub struct Cli {
 pub enum Command {
     /// The services of the catalog and their state.
     List,
-    /// The state of services (all when none is named).
-    Status(Names),
+    /// The state of services (all when none is named): processes, health, why not running.
+    #[command(after_help = "Examples:\n  hero_svc status\n  hero_svc status hero_books --watch")]
+    Status(StatusArgs),
     /// Everything about one service: source, binaries, processes, sockets, installs, state.
+    #[command(
+        after_help = "Examples:\n  hero_svc inspect hero_books\n  hero_svc inspect hero_books --json"
+    )]
     Inspect(One),
     /// Probe services' health now (all when none is named).
     Health(Names),
     /// A service's log lines.
+    #[command(
+        after_help = "Examples:\n  hero_svc logs hero_books -n 50\n  hero_svc logs hero_books -f"
+    )]
     Logs(LogsArgs),
     /// Status, recent operations, log tail and the last failed report of a service.
     Troubleshoot(One),
-    /// Build from source and install.
-    Build(Targets),
-    /// Install (download a release, or build with --mode source).
-    Install(Targets),
-    /// Start, dependencies first, each gated on the previous one's health.
-    Start(Targets),
-    /// Stop, dependents first.
-    Stop(Targets),
-    /// Stop, then start.
-    Restart(Targets),
-    /// Install a new version, restart on it, roll back if it is not healthy.
-    Upgrade(Targets),
-    /// Check the installed binaries (missing, modified, outdated).
-    Verify(Targets),
-    /// Stop and forget services (with --purge, remove their binaries too).
-    Delete(Targets),
-    /// Install what is not up to date, (re)start what changed or is not running, wait until
-    /// healthy — in dependency order. A second deploy is a no-op.
-    Deploy(Targets),
+    /// The operations (build, install, start, stop, restart, upgrade, verify, delete,
+    /// deploy).
+    #[command(flatten)]
+    Operation(OperationCommand),
     /// Show the plan of an operation without running anything.
+    #[command(
+        after_help = "Examples:\n  hero_svc plan deploy --all\n  hero_svc plan stop hero_db --with-dependents --format dot\n  hero_svc plan deploy --all --format svg > plan.svg"
+    )]
     Plan(PlanArgs),
     /// Run the built-in sample plan here, without the daemon.
     Run(RunArgs),
     /// Executions: list them, show one's report, cancel one.
+    #[command(
+        after_help = "Examples:\n  hero_svc executions\n  hero_svc executions show <id>\n  hero_svc executions show <id> --format svg > run.svg"
+    )]
     Executions(ExecutionsArgs),
     /// Run the daemon: JSON-RPC on $PATH_SOCKET/hero_svc/rpc.sock, until SIGTERM.
     Serve(ServeArgs),
-    /// Print shell completions.
+    /// Print shell completions (with the catalogs' service and group names).
+    #[command(
+        after_help = "Examples:\n  hero_svc completions bash > ~/.local/share/bash-completion/completions/hero_svc"
+    )]
     Completions {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Print this program's version.
+    Version,
 }
 
 /// `serve`.
@@ -121,6 +116,19 @@ pub struct ServeArgs {
 pub struct Names {
     /// Services (all when none).
     pub services: Vec<String>,
+}
+
+/// `status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Services (all when none).
+    pub services: Vec<String>,
+    /// Refresh in place until Ctrl-C.
+    #[arg(short, long)]
+    pub watch: bool,
+    /// Seconds between refreshes (with --watch).
+    #[arg(long, default_value_t = 2.0, requires = "watch")]
+    pub interval: f64,
 }
 
 /// One service.
@@ -143,7 +151,7 @@ pub struct LogsArgs {
     pub follow: bool,
 }
 
-/// The services an operation is about, and its options.
+/// The services an operation is about.
 #[derive(Debug, Args)]
 pub struct Targets {
     /// Services by name.
@@ -154,36 +162,248 @@ pub struct Targets {
     /// A named group of the catalog.
     #[arg(long, conflicts_with = "services")]
     pub group: Option<String>,
-    /// Leave the dependencies out (deploy, start).
-    #[arg(long)]
-    pub no_deps: bool,
-    /// Also restart what depends on the services (restart).
-    #[arg(long)]
-    pub with_dependents: bool,
-    /// Also remove the binaries (delete).
-    #[arg(long)]
-    pub purge: bool,
     /// Start the operation and print its execution id without waiting.
     #[arg(long)]
     pub detach: bool,
 }
 
+/// Which version, installed how (the operations that install).
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Install from release downloads, build from source, or use the system's binaries.
+    #[arg(long, value_enum)]
+    pub mode: Option<ModeArg>,
+    /// The version to install: a release tag (latest, latest-dev, v0.3.2) or, with --mode
+    /// source, a git tag.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Option<String>,
+    /// The former spelling of --tag.
+    #[arg(
+        long = "version",
+        value_name = "TAG",
+        hide = true,
+        conflicts_with = "tag"
+    )]
+    pub old_version: Option<String>,
+}
+
+impl VersionArgs {
+    /// The version asked for (`--tag`, or the former `--version`, with a note).
+    pub fn tag(&self) -> Option<&str> {
+        if let Some(v) = &self.old_version {
+            eprintln!(
+                "note: `--version {v}` is now `--tag {v}` (`--version` prints this program's version)"
+            );
+        }
+        self.tag.as_deref().or(self.old_version.as_deref())
+    }
+}
+
+/// `build`, `install`, `upgrade`, `verify`.
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// The services.
+    #[command(flatten)]
+    pub targets: Targets,
+    /// Which version, how.
+    #[command(flatten)]
+    pub version: VersionArgs,
+}
+
+/// `deploy`.
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// The services.
+    #[command(flatten)]
+    pub targets: Targets,
+    /// Which version, how.
+    #[command(flatten)]
+    pub version: VersionArgs,
+    /// Leave the dependencies out.
+    #[arg(long)]
+    pub no_deps: bool,
+}
+
+/// `start`.
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// The services.
+    #[command(flatten)]
+    pub targets: Targets,
+    /// Leave the dependencies out.
+    #[arg(long)]
+    pub no_deps: bool,
+}
+
+/// `stop`, `restart`.
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// The services.
+    #[command(flatten)]
+    pub targets: Targets,
+    /// Also what depends on the services (stopped first).
+    #[arg(long)]
+    pub with_dependents: bool,
+}
+
+/// `delete`.
+#[derive(Debug, Args)]
+pub struct DeleteArgs {
+    /// The services.
+    #[command(flatten)]
+    pub targets: Targets,
+    /// Also remove the binaries (never the system's).
+    #[arg(long)]
+    pub purge: bool,
+}
+
+/// An operation as the command line gave it: what, on which services, with which options.
+#[derive(Debug)]
+pub struct OperationArgs<'a> {
+    /// The operation.
+    pub operation: Operation,
+    /// The services.
+    pub targets: &'a Targets,
+    /// `--mode`.
+    pub mode: Option<InstallMode>,
+    /// `--tag`.
+    pub tag: Option<String>,
+    /// `--no-deps`.
+    pub no_deps: bool,
+    /// `--with-dependents`.
+    pub with_dependents: bool,
+    /// `--purge`.
+    pub purge: bool,
+}
+
+impl<'a> OperationArgs<'a> {
+    fn new(operation: Operation, targets: &'a Targets) -> Self {
+        Self {
+            operation,
+            targets,
+            mode: None,
+            tag: None,
+            no_deps: false,
+            with_dependents: false,
+            purge: false,
+        }
+    }
+
+    fn with_version(mut self, v: &VersionArgs) -> Self {
+        self.mode = v.mode.map(InstallMode::from);
+        self.tag = v.tag().map(str::to_string);
+        self
+    }
+}
+
+/// The operations: each compiles into a plan the daemon runs.
+#[derive(Debug, Subcommand)]
+pub enum OperationCommand {
+    /// Build from source and install.
+    #[command(
+        after_help = "Examples:\n  hero_svc build hero_books\n  hero_svc build --all --tag v0.3.2"
+    )]
+    Build(InstallArgs),
+    /// Install (download a release, or build with --mode source).
+    #[command(
+        after_help = "Examples:\n  hero_svc install hero_books\n  hero_svc install --group base --mode source"
+    )]
+    Install(InstallArgs),
+    /// Start, dependencies first, each gated on the previous one's health.
+    #[command(
+        after_help = "Examples:\n  hero_svc start hero_books\n  hero_svc start hero_books --no-deps"
+    )]
+    Start(StartArgs),
+    /// Stop (with --with-dependents, what depends on them first).
+    #[command(
+        after_help = "Examples:\n  hero_svc stop --all\n  hero_svc stop hero_db --with-dependents"
+    )]
+    Stop(StopArgs),
+    /// Stop, then start.
+    #[command(
+        after_help = "Examples:\n  hero_svc restart hero_books\n  hero_svc restart hero_db --with-dependents"
+    )]
+    Restart(StopArgs),
+    /// Install a new version, restart on it, roll back if it is not healthy.
+    #[command(
+        after_help = "Examples:\n  hero_svc upgrade hero_books\n  hero_svc upgrade hero_books --tag v0.3.2"
+    )]
+    Upgrade(InstallArgs),
+    /// Check the installed binaries (missing, modified, outdated).
+    #[command(after_help = "Examples:\n  hero_svc verify --all")]
+    Verify(InstallArgs),
+    /// Stop and forget services (with --purge, remove their binaries too).
+    #[command(
+        after_help = "Examples:\n  hero_svc delete hero_books\n  hero_svc delete hero_books --purge"
+    )]
+    Delete(DeleteArgs),
+    /// Install what is not up to date, (re)start what changed or is not running, wait until
+    /// healthy — in dependency order. A second deploy is a no-op.
+    #[command(
+        after_help = "Examples:\n  hero_svc deploy --all\n  hero_svc deploy hero_books --mode source\n  hero_svc --catalog demo deploy --all"
+    )]
+    Deploy(DeployArgs),
+}
+
+/// What `plan` shows: an operation's plan, or the built-in sample's.
+#[derive(Debug, Subcommand)]
+pub enum PlanTarget {
+    /// An operation.
+    #[command(flatten)]
+    Operation(OperationCommand),
+    /// The built-in sample plan (no daemon needed).
+    Sample,
+}
+
+impl OperationCommand {
+    /// The operation and its options.
+    pub fn operation(&self) -> OperationArgs<'_> {
+        match self {
+            Self::Build(a) => {
+                OperationArgs::new(Operation::Build, &a.targets).with_version(&a.version)
+            }
+            Self::Install(a) => {
+                OperationArgs::new(Operation::Install, &a.targets).with_version(&a.version)
+            }
+            Self::Upgrade(a) => {
+                OperationArgs::new(Operation::Upgrade, &a.targets).with_version(&a.version)
+            }
+            Self::Verify(a) => {
+                OperationArgs::new(Operation::Verify, &a.targets).with_version(&a.version)
+            }
+            Self::Deploy(a) => OperationArgs {
+                no_deps: a.no_deps,
+                ..OperationArgs::new(Operation::Deploy, &a.targets).with_version(&a.version)
+            },
+            Self::Start(a) => OperationArgs {
+                no_deps: a.no_deps,
+                ..OperationArgs::new(Operation::Start, &a.targets)
+            },
+            Self::Stop(a) => OperationArgs {
+                with_dependents: a.with_dependents,
+                ..OperationArgs::new(Operation::Stop, &a.targets)
+            },
+            Self::Restart(a) => OperationArgs {
+                with_dependents: a.with_dependents,
+                ..OperationArgs::new(Operation::Restart, &a.targets)
+            },
+            Self::Delete(a) => OperationArgs {
+                purge: a.purge,
+                ..OperationArgs::new(Operation::Delete, &a.targets)
+            },
+        }
+    }
+}
+
 /// `plan`.
 #[derive(Debug, Args)]
 pub struct PlanArgs {
-    /// The operation (build, install, start, stop, restart, upgrade, verify, delete,
-    /// deploy); not with --sample.
-    #[arg(required_unless_present = "sample", value_parser = parse_operation)]
-    pub operation: Option<Operation>,
-    /// The services, and the operation's options.
-    #[command(flatten)]
-    pub targets: Targets,
+    /// The operation to plan, with its services and options.
+    #[command(subcommand)]
+    pub target: PlanTarget,
     /// How to show it.
-    #[arg(long, value_enum, default_value_t = PlanFormatArg::Tree)]
+    #[arg(long, global = true, value_enum, default_value_t = PlanFormatArg::Tree)]
     pub format: PlanFormatArg,
-    /// The built-in sample plan instead (no daemon needed).
-    #[arg(long, conflicts_with = "operation")]
-    pub sample: bool,
 }
 
 /// `run`.
@@ -218,10 +438,13 @@ pub enum ExecutionsAction {
         #[arg(short = 'n', long, default_value_t = 20)]
         limit: usize,
     },
-    /// An execution's report.
+    /// An execution's report: its tasks, durations, failures and critical path.
     Show {
         /// The execution id.
         id: String,
+        /// How to show it: text, or svg (a Gantt chart of the run).
+        #[arg(long, value_enum, default_value_t = ReportFormatArg::Text)]
+        format: ReportFormatArg,
     },
     /// Cancel a running execution.
     Cancel {
@@ -239,6 +462,8 @@ pub enum PlanFormatArg {
     Dot,
     /// JSON.
     Json,
+    /// An SVG picture of the DAG.
+    Svg,
 }
 
 impl From<PlanFormatArg> for PlanFormat {
@@ -247,8 +472,19 @@ impl From<PlanFormatArg> for PlanFormat {
             PlanFormatArg::Tree => PlanFormat::Tree,
             PlanFormatArg::Dot => PlanFormat::Dot,
             PlanFormatArg::Json => PlanFormat::Json,
+            PlanFormatArg::Svg => PlanFormat::Svg,
         }
     }
+}
+
+/// Report renderings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormatArg {
+    /// For people: tasks, durations, failures with their error chain and log tail, the
+    /// critical path.
+    Text,
+    /// A Gantt chart of the run (one row per task, the critical path highlighted).
+    Svg,
 }
 
 /// Install modes.
@@ -275,8 +511,4 @@ impl From<ModeArg> for InstallMode {
 fn parse_progress(s: &str) -> Result<ProgressMode, String> {
     s.parse()
         .map_err(|e: super::reporter::ParseProgressModeError| e.to_string())
-}
-
-fn parse_operation(s: &str) -> Result<Operation, String> {
-    s.parse()
 }

@@ -32,6 +32,7 @@ use crate::services::{BUILTIN_CATALOGS, Catalog};
 #[derive(Clone, Debug)]
 pub struct Program {
     name: String,
+    version: Option<String>,
     about: Option<String>,
     builtin_catalogs: bool,
     catalogs: Vec<Catalog>,
@@ -68,6 +69,7 @@ impl Program {
     pub fn hero_svc() -> Self {
         Self {
             name: DEFAULT_PROGRAM.to_string(),
+            version: None,
             about: None,
             builtin_catalogs: true,
             catalogs: Vec::new(),
@@ -83,6 +85,17 @@ impl Program {
             builtin_catalogs: false,
             ..Self::hero_svc()
         }
+    }
+
+    /// Its version, as `--version` prints it (hero_svc's own by default).
+    pub fn version_string(mut self, version: &str) -> Self {
+        self.version = Some(version.to_string());
+        self
+    }
+
+    /// The version `--version` and `version` print.
+    pub fn version(&self) -> &str {
+        self.version.as_deref().unwrap_or(env!("CARGO_PKG_VERSION"))
     }
 
     /// The one paragraph `--help` starts with.
@@ -193,13 +206,15 @@ impl Program {
         options
     }
 
-    /// The clap command of this program: its name, its about, its catalogs in the help.
+    /// The clap command of this program: its name, version and about, its catalogs in the
+    /// help, its name in the examples.
     pub fn command(&self) -> clap::Command {
         let catalogs = self.catalog_names().join(", ");
         let default = self.default_catalog_name();
         let mut cmd = Cli::command()
             .name(self.name.clone())
             .bin_name(self.name.clone())
+            .version(self.version().to_string())
             .mut_arg("catalog", |a| {
                 a.help(format!(
                     "The service catalog: {catalogs} (default: {default})"
@@ -208,7 +223,38 @@ impl Program {
         if let Some(about) = &self.about {
             cmd = cmd.about(about.clone());
         }
+        if self.name != DEFAULT_PROGRAM {
+            cmd = renamed(cmd, &self.name);
+        }
         cmd
+    }
+
+    /// [`command`](Self::command) for shell completions: service names complete where a
+    /// command takes services, group names after `--group`.
+    pub fn completion_command(&self) -> clap::Command {
+        let mut services: Vec<String> = Vec::new();
+        let mut groups: Vec<String> = Vec::new();
+        let mut catalogs = self.catalogs.clone();
+        if self.builtin_catalogs {
+            for name in BUILTIN_CATALOGS {
+                if let Ok(c) = crate::services::builtin_catalog(name) {
+                    catalogs.push(c);
+                }
+            }
+        }
+        for c in &catalogs {
+            for svc in c.services() {
+                if !services.iter().any(|n| n == svc.name()) {
+                    services.push(svc.name().to_string());
+                }
+            }
+            for g in c.groups().keys() {
+                if !groups.contains(g) {
+                    groups.push(g.clone());
+                }
+            }
+        }
+        with_candidates(self.command(), &services, &groups, &self.catalog_names())
     }
 
     /// Parses `args` (the program name first) into its command line.
@@ -217,7 +263,11 @@ impl Program {
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
-        let mut matches = self.command().try_get_matches_from(args)?;
+        let cmd = self.command();
+        let mut matches = match cmd.clone().try_get_matches_from(args) {
+            Ok(m) => m,
+            Err(e) => return Err(with_owner(&cmd, e)),
+        };
         let mut cli = Cli::from_arg_matches_mut(&mut matches)?;
         cli.program = self.info();
         Ok(cli)
@@ -246,6 +296,98 @@ impl Program {
         };
         std::process::exit(code as i32);
     }
+}
+
+/// `e`, when it is an option of another command, said so: "`--purge` belongs to `delete`
+/// (see `hero_svc delete --help`)" instead of only "unexpected argument".
+fn with_owner(cmd: &clap::Command, e: clap::Error) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::UnknownArgument {
+        return e;
+    }
+    let Some(ContextValue::String(arg)) = e.get(ContextKind::InvalidArg) else {
+        return e;
+    };
+    let flag = arg.split('=').next().unwrap_or(arg);
+    let Some(long) = flag.strip_prefix("--") else {
+        return e;
+    };
+    let owners: Vec<String> = cmd
+        .get_subcommands()
+        .filter(|s| s.get_arguments().any(|a| a.get_long() == Some(long)))
+        .map(|s| format!("`{}`", s.get_name()))
+        .collect();
+    let Some(first) = owners.first() else {
+        return e;
+    };
+    let first = first.trim_matches('`');
+    let mut cmd = cmd.clone();
+    cmd.error(
+        ErrorKind::UnknownArgument,
+        format!(
+            "`{flag}` is not an option of this command: it belongs to {} (see `{} {first} --help`)",
+            owners.join(", "),
+            cmd.get_name(),
+        ),
+    )
+}
+
+/// `cmd` with `hero_svc` in its texts (examples, the daemon's socket) said as `name`.
+fn renamed(cmd: clap::Command, name: &str) -> clap::Command {
+    let swap = |t: &clap::builder::StyledStr| t.to_string().replace("hero_svc", name);
+    let mut cmd = cmd;
+    if let Some(t) = cmd.get_after_help().map(swap) {
+        cmd = cmd.after_help(t);
+    }
+    if let Some(t) = cmd.get_about().map(swap) {
+        cmd = cmd.about(t);
+    }
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for sub in subs {
+        cmd = cmd.mut_subcommand(sub, |s| renamed(s, name));
+    }
+    cmd
+}
+
+/// `cmd` with the names a shell completes: services for the `services`/`service`
+/// positionals, groups for `--group`, catalogs for `--catalog`.
+fn with_candidates(
+    cmd: clap::Command,
+    services: &[String],
+    groups: &[String],
+    catalogs: &[String],
+) -> clap::Command {
+    use clap::builder::PossibleValuesParser;
+
+    let values = |names: &[String]| PossibleValuesParser::new(names.to_vec());
+    let mut cmd = cmd;
+    let ids: Vec<String> = cmd
+        .get_arguments()
+        .map(|a| a.get_id().to_string())
+        .collect();
+    for id in ids {
+        cmd = match id.as_str() {
+            "services" | "service" if !services.is_empty() => {
+                cmd.mut_arg(id, |a| a.value_parser(values(services)))
+            }
+            "group" if !groups.is_empty() => cmd.mut_arg(id, |a| a.value_parser(values(groups))),
+            "catalog" if !catalogs.is_empty() => {
+                cmd.mut_arg(id, |a| a.value_parser(values(catalogs)))
+            }
+            _ => cmd,
+        };
+    }
+    let subs: Vec<String> = cmd
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    for sub in subs {
+        cmd = cmd.mut_subcommand(sub, |s| with_candidates(s, services, groups, catalogs));
+    }
+    cmd
 }
 
 #[cfg(test)]
@@ -301,5 +443,100 @@ mod tests {
         assert!(!help.contains("hero (the Hero stack)"), "{help}");
         let cli = p.parse_from(["acme_svc", "status"]).unwrap();
         assert_eq!(cli.program.name, "acme_svc");
+        let deploy = p
+            .command()
+            .find_subcommand_mut("deploy")
+            .map(|d| d.render_long_help().to_string())
+            .unwrap_or_default();
+        assert!(deploy.contains("acme_svc deploy --all"), "{deploy}");
+        assert!(!deploy.contains("hero_svc"), "{deploy}");
+    }
+
+    #[test]
+    fn version_is_the_programs_own() {
+        let p = Program::hero_svc();
+        assert_eq!(p.version(), env!("CARGO_PKG_VERSION"));
+        let e = p.parse_from(["hero_svc", "--version"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion);
+        let e = p.parse_from(["hero_svc", "-V"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::DisplayVersion);
+        let q = Program::new("acme_svc")
+            .catalog(Catalog::new("acme"))
+            .version_string("2.1.0");
+        assert!(q.command().render_version().contains("acme_svc 2.1.0"));
+    }
+
+    #[test]
+    fn each_command_takes_only_its_own_flags() {
+        let p = Program::hero_svc();
+        for bad in [
+            &["hero_svc", "stop", "x", "--purge"][..],
+            &["hero_svc", "status", "--mode", "source"],
+            &["hero_svc", "start", "x", "--tag", "v1"],
+            &["hero_svc", "list", "--all"],
+        ] {
+            assert!(p.parse_from(bad.iter()).is_err(), "{bad:?} was accepted");
+        }
+        for good in [
+            &["hero_svc", "delete", "x", "--purge"][..],
+            &[
+                "hero_svc",
+                "deploy",
+                "--all",
+                "--mode",
+                "source",
+                "--tag",
+                "v1",
+                "--no-deps",
+            ],
+            &["hero_svc", "stop", "x", "--with-dependents"],
+            &["hero_svc", "--progress", "plain", "stop", "--all"],
+            &["hero_svc", "upgrade", "x", "--version", "v1"],
+            &[
+                "hero_svc",
+                "plan",
+                "stop",
+                "x",
+                "--with-dependents",
+                "--format",
+                "dot",
+            ],
+            &["hero_svc", "plan", "sample"],
+            &["hero_svc", "version"],
+        ] {
+            assert!(p.parse_from(good.iter()).is_ok(), "{good:?} was refused");
+        }
+    }
+
+    #[test]
+    fn an_option_of_another_command_names_its_command() {
+        let p = Program::hero_svc();
+        let e = p
+            .parse_from(["hero_svc", "stop", "redis", "--purge"])
+            .unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::UnknownArgument);
+        let text = e.to_string();
+        assert!(
+            text.contains("`--purge`") && text.contains("belongs to `delete`"),
+            "{text}"
+        );
+        assert!(text.contains("hero_svc delete --help"), "{text}");
+        // A flag no command has stays clap's own error, with its suggestions.
+        let e = p.parse_from(["hero_svc", "stop", "--nope"]).unwrap_err();
+        assert!(!e.to_string().contains("belongs to"), "{e}");
+    }
+
+    #[test]
+    fn completions_know_the_services_and_groups() {
+        let mut out = Vec::new();
+        clap_complete::generate(
+            clap_complete::Shell::Bash,
+            &mut Program::hero_svc().completion_command(),
+            "hero_svc",
+            &mut out,
+        );
+        let script = String::from_utf8(out).unwrap();
+        assert!(script.contains("hero_books"), "no service names");
+        assert!(script.contains("demo_db"), "no demo service names");
     }
 }

@@ -161,7 +161,7 @@ impl Daemon {
         }
         let ctx = self.service_context().await.map_err(|e| e.to_string())?;
         let mut plan = PlanBuilder::new();
-        svc.add_verified_restart(&ctx, &mut plan, &[])
+        plan.in_group(svc.name(), |p| svc.add_verified_restart(&ctx, p, &[]))
             .map_err(|e| e.to_string())?;
         let plan = plan.build().map_err(|e| e.to_string())?;
         let scope = RunScope {

@@ -10,6 +10,7 @@
 mod daemon_log;
 mod error;
 mod executions;
+mod health_cache;
 mod interrupted;
 mod lock;
 mod memory;
@@ -24,6 +25,7 @@ pub use error::DaemonError;
 pub use executions::{
     EventsPage, Execution, ExecutionSummary, Executions, JOURNAL_EVERY, RunScope, status_name,
 };
+pub use health_cache::{HealthCache, HealthState, HealthView};
 pub use interrupted::Interruptions;
 pub use lock::DaemonLock;
 pub use memory::{limit_arenas, trim_periodically};

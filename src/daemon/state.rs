@@ -99,6 +99,7 @@ pub struct Daemon {
     started: Instant,
     started_at: DateTime<Utc>,
     stopping: CancellationToken,
+    health: super::HealthCache,
 }
 
 impl Daemon {
@@ -172,6 +173,7 @@ impl Daemon {
             started: Instant::now(),
             started_at: Utc::now(),
             stopping: CancellationToken::new(),
+            health: super::HealthCache::new(),
         }))
     }
 
@@ -219,6 +221,11 @@ impl Daemon {
                 name: name.to_string(),
                 known: self.catalogs.keys().cloned().collect(),
             })
+    }
+
+    /// The services' last probe results (what `status` shows as their health).
+    pub fn health(&self) -> &super::HealthCache {
+        &self.health
     }
 
     /// The names of the catalogs it serves.

@@ -45,7 +45,7 @@ pub enum ForgeError {
     },
     /// `latest` was asked for but the repository only has prereleases (or drafts).
     #[error(
-        "{repo} has no stable release, only prereleases ({tags}); use `--version latest-dev` or one of these tags"
+        "{repo} has no stable release, only prereleases ({tags}); use `--tag latest-dev` or one of these tags"
     )]
     OnlyPrereleases {
         /// `owner/repo`.

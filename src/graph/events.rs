@@ -19,7 +19,27 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{LogStream, ResourceClass, RunStatus, TaskKey, TaskStatus, Totals};
+use super::{LogStream, PlanGroup, ResourceClass, RunStatus, TaskKey, TaskStatus, Totals};
+
+/// What a task's progress counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgressUnit {
+    /// Bytes (a download).
+    #[default]
+    Bytes,
+    /// Steps of work (the units a build compiles).
+    Steps,
+    /// Milliseconds of a time budget (a health wait's elapsed time of its timeout).
+    Millis,
+}
+
+impl ProgressUnit {
+    /// Whether it is [`Bytes`](Self::Bytes) (the default, left out of the JSON).
+    pub fn is_bytes(&self) -> bool {
+        *self == ProgressUnit::Bytes
+    }
+}
 
 /// Identifies one run of a plan (a time-ordered UUID v7).
 pub type RunId = Uuid;
@@ -60,6 +80,10 @@ pub enum EventKind {
         tasks: usize,
         /// Wall-clock start.
         started_at: DateTime<Utc>,
+        /// The groups of the plan's tasks (its services), with their sizes; empty when the
+        /// plan has none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        groups: Vec<PlanGroup>,
     },
     /// A task began to run (after its cache check said it must).
     TaskStarted {
@@ -73,17 +97,23 @@ pub enum EventKind {
         resource: ResourceClass,
         /// Why it runs (`never ran`, `inputs changed`, `/x is missing`, `always runs`).
         reason: String,
+        /// Its group (the service it is for), if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<Arc<str>>,
     },
     /// A task made progress.
     TaskProgressed {
         /// The task.
         task: TaskKey,
-        /// Units done (bytes, steps).
+        /// Units done.
         done: u64,
         /// Units in all, when known.
         total: Option<u64>,
         /// What it is doing now.
         message: Option<String>,
+        /// What `done` and `total` count (bytes unless said otherwise).
+        #[serde(default, skip_serializing_if = "ProgressUnit::is_bytes")]
+        unit: ProgressUnit,
     },
     /// A task logged a line.
     TaskLogged {
@@ -143,6 +173,9 @@ pub enum EventKind {
         status: TaskStatus,
         /// Why (`up to date: outputs unchanged`, `dependency `x` failed`).
         reason: String,
+        /// Its group (the service it is for), if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<Arc<str>>,
     },
     /// The run ended; the report is stored and returned to the caller.
     RunFinished {

@@ -176,6 +176,7 @@ impl<T: PlanTask> Executor<T> {
             operation: request.operation.clone(),
             tasks: plan.len(),
             started_at,
+            groups: plan.groups().to_vec(),
         });
 
         let mut run = Dispatch::new(self, plan, emitter.clone());
@@ -365,6 +366,7 @@ impl<'a, T: PlanTask> Dispatch<'a, T> {
                     label: node.label.clone(),
                     status: TaskStatus::UpToDate,
                     reason,
+                    group: node.group.clone(),
                 });
                 self.release(i);
                 self.recover_with(i);
@@ -549,6 +551,7 @@ impl<'a, T: PlanTask> Dispatch<'a, T> {
             label: node.label.clone(),
             status,
             reason,
+            group: node.group.clone(),
         });
     }
 }
@@ -616,6 +619,7 @@ impl<T: PlanTask> Job<'_, T> {
             label: self.node.label.clone(),
             resource: self.node.resource,
             reason,
+            group: self.node.group.clone(),
         });
         let policy = task.retry();
         let timeout = task.timeout().or(self.default_timeout);

@@ -9,7 +9,9 @@
 //! 1. [`PlanBuilder`] collects tasks (deduped by [`TaskKey`]) and edges.
 //! 2. [`PlanBuilder::build`] checks everything before anything runs (missing tasks,
 //!    conflicting tasks under one key, cycles named as `a → b → c → a`) and yields a
-//!    [`Plan`], which renders as a tree, Graphviz DOT or JSON.
+//!    [`Plan`], which renders as a tree, Graphviz DOT, JSON or an SVG picture
+//!    ([`Plan::to_svg`]: layout-rs for plans people read, a layered layout of its own for
+//!    big ones).
 //! 3. [`Executor::run`] runs a plan: ready-set scheduling under global and per-class
 //!    limits ([`ResourceClass`]), fingerprint caching through the [state store](crate::state)
 //!    ([`Freshness`] says why a task runs or is up to date), per-task timeouts and retries
@@ -17,7 +19,8 @@
 //! 4. Everything the executor does is an [`Event`] handed to an [`EventSink`]; reporters
 //!    (terminal, JSON, RPC) are only consumers of events.
 //! 5. The run ends with an [`ExecutionReport`]: versioned, serializable, with the critical
-//!    path, stored in the state store.
+//!    path, stored in the state store; [`ExecutionReport::to_svg`] draws it as a Gantt
+//!    chart.
 //!
 //! Floor: above the mechanisms and [`install`](crate::install); it uses only
 //! [`state`](crate::state) and [`util`](crate::util). [`tasks`](crate::tasks) is built on it.
@@ -30,22 +33,26 @@ mod freshness;
 mod plan;
 mod plan_builder;
 mod plan_error;
+mod plan_layout;
+mod plan_svg;
 mod plan_task;
 mod report;
+mod report_svg;
 mod resource_class;
 mod retry_policy;
+mod svg;
 mod task_context;
 mod task_error;
 mod task_key;
 #[cfg(test)]
 pub(crate) mod toy_task;
 
-pub use events::{Emitter, Event, EventKind, EventSink, RunId};
+pub use events::{Emitter, Event, EventKind, EventSink, ProgressUnit, RunId};
 pub use executor::{Executor, RunRequest, panic_message};
 pub use executor_config::ExecutorConfig;
 pub use fingerprint::{Fingerprint, FingerprintBuilder};
 pub use freshness::Freshness;
-pub use plan::{FallbackBranch, Plan, PlanFormat, PlanNode};
+pub use plan::{FallbackBranch, Plan, PlanFormat, PlanGroup, PlanNode};
 pub use plan_builder::{Fallback, PlanBuilder};
 pub use plan_error::PlanError;
 pub use plan_task::{PlanTask, TaskOutcome};

@@ -1,4 +1,5 @@
-//! [`Plan`]: a checked DAG of tasks, ready to run, and its renderings (tree, DOT, JSON).
+//! [`Plan`]: a checked DAG of tasks, ready to run, and its renderings (tree, DOT, JSON;
+//! SVG in [`plan_svg`](super::plan_svg)).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -22,6 +23,18 @@ pub struct PlanNode<T> {
     pub kind: &'static str,
     /// Its resource class.
     pub resource: ResourceClass,
+    /// The group it was added in (a service), if any (see
+    /// [`PlanBuilder::in_group`](super::PlanBuilder::in_group)).
+    pub group: Option<Arc<str>>,
+}
+
+/// A group of a plan's tasks (a service) and how many tasks it holds.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PlanGroup {
+    /// Its name.
+    pub name: Arc<str>,
+    /// How many of the plan's tasks are in it.
+    pub tasks: usize,
 }
 
 /// A validated DAG of tasks: every edge names two of its tasks and there is no cycle.
@@ -41,6 +54,7 @@ pub struct Plan<T> {
     index: HashMap<TaskKey, u32>,
     fallbacks: Vec<FallbackBranch>,
     dormant: Vec<bool>,
+    groups: Vec<PlanGroup>,
 }
 
 /// A checked fallback: the tasks of `branch` run only when `primary_tail` fails (or is
@@ -68,6 +82,8 @@ pub enum PlanFormat {
     Dot,
     /// Pretty-printed JSON.
     Json,
+    /// An SVG picture of the DAG ([`Plan::to_svg`]).
+    Svg,
 }
 
 impl FromStr for PlanFormat {
@@ -78,7 +94,10 @@ impl FromStr for PlanFormat {
             "tree" => Ok(Self::Tree),
             "dot" => Ok(Self::Dot),
             "json" => Ok(Self::Json),
-            other => Err(format!("unknown plan format `{other}` (tree, dot, json)")),
+            "svg" => Ok(Self::Svg),
+            other => Err(format!(
+                "unknown plan format `{other}` (tree, dot, json, svg)"
+            )),
         }
     }
 }
@@ -107,6 +126,7 @@ impl<T: PlanTask> Plan<T> {
     /// duplicates, `order` a topological order.
     pub(super) fn from_parts(
         tasks: Vec<T>,
+        task_groups: Vec<Option<Arc<str>>>,
         index: HashMap<TaskKey, u32>,
         edges: &[(u32, u32)],
         order: Vec<u32>,
@@ -119,13 +139,25 @@ impl<T: PlanTask> Plan<T> {
             }
         }
         let n = tasks.len();
+        let mut groups: Vec<PlanGroup> = Vec::new();
+        for g in task_groups.iter().flatten() {
+            match groups.iter_mut().find(|pg| pg.name == *g) {
+                Some(pg) => pg.tasks += 1,
+                None => groups.push(PlanGroup {
+                    name: g.clone(),
+                    tasks: 1,
+                }),
+            }
+        }
         let nodes = tasks
             .into_iter()
-            .map(|task| PlanNode {
+            .zip(task_groups)
+            .map(|(task, group)| PlanNode {
                 key: task.key(),
                 label: Arc::from(task.label()),
                 kind: task.kind(),
                 resource: task.resource(),
+                group,
                 task,
             })
             .collect();
@@ -141,7 +173,13 @@ impl<T: PlanTask> Plan<T> {
             index,
             fallbacks,
             dormant,
+            groups,
         }
+    }
+
+    /// The groups of its tasks (services), in the order they were first added.
+    pub fn groups(&self) -> &[PlanGroup] {
+        &self.groups
     }
 
     /// The fallbacks of the plan.
@@ -212,6 +250,7 @@ impl<T: PlanTask> Plan<T> {
             PlanFormat::Json => {
                 serde_json::to_string_pretty(&self.to_json()).unwrap_or_default() + "\n"
             }
+            PlanFormat::Svg => self.to_svg(),
         }
     }
 
@@ -314,17 +353,21 @@ impl<T: PlanTask> Plan<T> {
                     .iter()
                     .map(|&d| self.nodes[d as usize].key.as_str())
                     .collect();
-                json!({
+                let mut task = json!({
                     "key": n.key,
                     "kind": n.kind,
                     "label": &*n.label,
                     "resource": n.resource,
                     "after": after,
                     "fallback": self.dormant[i as usize],
-                })
+                });
+                if let (Some(group), Some(map)) = (&n.group, task.as_object_mut()) {
+                    map.insert("group".to_string(), json!(&**group));
+                }
+                task
             })
             .collect();
-        json!({ "version": 1, "tasks": tasks })
+        json!({ "version": 1, "tasks": tasks, "groups": self.groups })
     }
 }
 

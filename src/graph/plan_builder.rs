@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::sync::Arc;
 
 use petgraph::algo::toposort;
 use petgraph::graph::{DiGraph, NodeIndex};
@@ -17,6 +18,10 @@ pub struct PlanBuilder<T> {
     edges: Vec<(TaskKey, TaskKey)>,
     conflict: Option<TaskKey>,
     fallbacks: Vec<Fallback>,
+    /// The group of each task (by index into `group_names`), parallel to `tasks`.
+    groups: Vec<Option<u32>>,
+    group_names: Vec<Arc<str>>,
+    current_group: Option<u32>,
 }
 
 /// A way to reach the same result when the primary way fails (see
@@ -41,6 +46,9 @@ impl<T> Default for PlanBuilder<T> {
             edges: Vec::new(),
             conflict: None,
             fallbacks: Vec::new(),
+            groups: Vec::new(),
+            group_names: Vec::new(),
+            current_group: None,
         }
     }
 }
@@ -67,6 +75,7 @@ impl<T: PlanTask> PlanBuilder<T> {
             Entry::Vacant(e) => {
                 e.insert(self.tasks.len() as u32);
                 self.tasks.push(task);
+                self.groups.push(self.current_group);
             }
         }
         key
@@ -100,6 +109,23 @@ impl<T: PlanTask> PlanBuilder<T> {
     pub fn fallback(&mut self, fallback: Fallback) -> &mut Self {
         self.fallbacks.push(fallback);
         self
+    }
+
+    /// Runs `add` with every task it adds in group `name` (a service: what the progress
+    /// display shows one line for). A task added again keeps the group it was first added
+    /// in; groups do not nest (the inner one wins while it lasts).
+    pub fn in_group<R>(&mut self, name: &str, add: impl FnOnce(&mut Self) -> R) -> R {
+        let id = match self.group_names.iter().position(|g| &**g == name) {
+            Some(i) => i as u32,
+            None => {
+                self.group_names.push(Arc::from(name));
+                (self.group_names.len() - 1) as u32
+            }
+        };
+        let outer = self.current_group.replace(id);
+        let result = add(self);
+        self.current_group = outer;
+        result
     }
 
     /// Whether a task with `key` was added.
@@ -202,8 +228,13 @@ impl<T: PlanTask> PlanBuilder<T> {
                 branch_tail,
             });
         }
+        let groups = self
+            .groups
+            .iter()
+            .map(|g| g.map(|i| self.group_names[i as usize].clone()))
+            .collect();
         Ok(Plan::from_parts(
-            self.tasks, self.index, &edges, order, fallbacks,
+            self.tasks, groups, self.index, &edges, order, fallbacks,
         ))
     }
 }

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Emitter, EventKind, PlanTask, TaskKey};
+use super::{Emitter, EventKind, PlanTask, ProgressUnit, TaskKey};
 
 /// Where a logged line came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -77,13 +77,25 @@ impl<T: PlanTask> TaskContext<T> {
         &self.env
     }
 
-    /// Reports progress: `done` of `total` units (bytes, steps), with an optional message.
+    /// Reports progress: `done` of `total` bytes, with an optional message.
     pub fn progress(&self, done: u64, total: Option<u64>, message: Option<String>) {
+        self.progress_in(ProgressUnit::Bytes, done, total, message);
+    }
+
+    /// Reports progress counted in `unit` (steps of a build, milliseconds of a wait).
+    pub fn progress_in(
+        &self,
+        unit: ProgressUnit,
+        done: u64,
+        total: Option<u64>,
+        message: Option<String>,
+    ) {
         self.emitter.emit(EventKind::TaskProgressed {
             task: self.key.clone(),
             done,
             total,
             message,
+            unit,
         });
     }
 

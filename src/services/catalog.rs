@@ -67,7 +67,7 @@ pub enum CatalogError {
 fn did_you_mean(s: &Option<String>) -> String {
     s.as_ref()
         .map(|s| format!("; did you mean `{s}`?"))
-        .unwrap_or_else(|| "; `list` shows the services".to_string())
+        .unwrap_or_default()
 }
 
 /// Which services an operation is about.

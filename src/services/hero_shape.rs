@@ -431,7 +431,7 @@ fn add_system_upgrade<S: Service + ?Sized>(
             operation: "upgrade",
             reason: format!(
                 "it runs the system's binaries, whose version ({version} asked) is the \
-                 package manager's: upgrade the package, then `upgrade` without --version \
+                 package manager's: upgrade the package, then `upgrade` without --tag \
                  restarts the service on it"
             ),
         });

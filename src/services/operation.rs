@@ -184,7 +184,8 @@ pub fn plan_operation(
                 ctx.mode = Some(InstallMode::Source);
             }
             for name in &selected {
-                catalog.get(name)?.add_install(&ctx, &mut plan)?;
+                let svc = catalog.get(name)?;
+                plan.in_group(name, |p| svc.add_install(&ctx, p))?;
             }
             selected
         }
@@ -209,7 +210,7 @@ pub fn plan_operation(
             let stops = add_stops(catalog, ctx, &mut plan, &ordered, &selected)?;
             for name in &selected {
                 let svc = catalog.get(name)?;
-                let keys = svc.add_delete(ctx, &mut plan, opts.purge)?;
+                let keys = plan.in_group(name, |p| svc.add_delete(ctx, p, opts.purge))?;
                 for k in &keys {
                     for s in stops.values().flatten() {
                         plan.edge(s, k);
@@ -237,13 +238,15 @@ pub fn plan_operation(
         }
         Operation::Upgrade => {
             for name in &selected {
-                catalog.get(name)?.add_upgrade(ctx, &mut plan, &[])?;
+                let svc = catalog.get(name)?;
+                plan.in_group(name, |p| svc.add_upgrade(ctx, p, &[]))?;
             }
             selected
         }
         Operation::Verify => {
             for name in &selected {
-                catalog.get(name)?.add_verify(ctx, &mut plan)?;
+                let svc = catalog.get(name)?;
+                plan.in_group(name, |p| svc.add_verify(ctx, p))?;
             }
             selected
         }
@@ -269,14 +272,14 @@ fn add_starts(
         let svc = catalog.get(name)?;
         let mut before: Vec<TaskKey> = after.to_vec();
         if install {
-            before.extend(svc.add_install(ctx, plan)?);
+            before.extend(plan.in_group(name, |p| svc.add_install(ctx, p))?);
         }
         for dep in svc.dependencies() {
             if let Some(k) = ready.get(&dep) {
                 before.push(k.clone());
             }
         }
-        let key = svc.add_start(ctx, plan, &before)?;
+        let key = plan.in_group(name, |p| svc.add_start(ctx, p, &before))?;
         ready.insert(name.clone(), key);
     }
     Ok(())
@@ -293,7 +296,8 @@ fn add_stops(
 ) -> Result<HashMap<String, Vec<TaskKey>>, OperationError> {
     let mut stops: HashMap<String, Vec<TaskKey>> = HashMap::new();
     for name in ordered.iter().filter(|n| targets.contains(n)) {
-        stops.insert(name.clone(), catalog.get(name)?.add_stop(ctx, plan)?);
+        let svc = catalog.get(name)?;
+        stops.insert(name.clone(), plan.in_group(name, |p| svc.add_stop(ctx, p))?);
     }
     for name in stops.keys() {
         let svc = catalog.get(name)?;

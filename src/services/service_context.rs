@@ -22,7 +22,7 @@ pub struct ServiceContext {
     pub env_file: EnvFile,
     /// The install mode asked for (`--mode`); `None` lets each service's policy decide.
     pub mode: Option<InstallMode>,
-    /// The version asked for (`--version`): a release tag, or a git ref for source builds;
+    /// The version asked for (`--tag`): a release tag, or a git ref for source builds;
     /// `None` means `latest` / the service's default branch.
     pub version: Option<String>,
     /// The shared `CARGO_TARGET_DIR` of source builds.
@@ -56,7 +56,7 @@ impl ServiceContext {
         }
     }
 
-    /// The release version to install: `--version`, else `latest`.
+    /// The release version to install: `--tag`, else `latest`.
     pub fn release_version(&self) -> &str {
         self.version.as_deref().unwrap_or("latest")
     }

@@ -18,6 +18,7 @@ mod runs;
 mod store;
 mod supervised;
 mod task_groups;
+mod work_sizes;
 
 pub use error::StateError;
 pub use installs::InstallRecord;

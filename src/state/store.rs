@@ -92,6 +92,12 @@ const MIGRATIONS: &[&str] = &[
          program TEXT NOT NULL,
          started_at TEXT NOT NULL
      );",
+    // 8: how many steps a task's work took last time (see `work_sizes.rs`).
+    "CREATE TABLE work_sizes (
+         key TEXT PRIMARY KEY,
+         steps INTEGER NOT NULL,
+         recorded_at TEXT NOT NULL
+     );",
 ];
 
 /// What the cache holds for a task key: the fingerprint of its last successful run and

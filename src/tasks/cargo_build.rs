@@ -19,12 +19,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::process::run_logged;
+use super::process::run_logged_with;
 use super::{
     Artifact, Freshness, ResourceClass, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput,
     short_hash,
 };
-use crate::graph::Fingerprint;
+use crate::graph::{Fingerprint, ProgressUnit};
 use crate::util::FileDigest;
 
 /// How a repository's binaries are built: which packages, which features, whether the lock
@@ -122,7 +122,12 @@ impl CargoBuild {
     }
 
     fn args(&self) -> Vec<String> {
-        let mut args = vec!["build".to_string()];
+        // JSON messages on stdout (one per compiled unit, read for progress); diagnostics
+        // still rendered for people on stderr.
+        let mut args = vec![
+            "build".to_string(),
+            "--message-format=json-render-diagnostics".to_string(),
+        ];
         if self.options.packages.is_empty() {
             args.push("--workspace".to_string());
         }
@@ -151,6 +156,33 @@ impl CargoBuild {
         }
         args
     }
+}
+
+/// One of cargo's JSON messages.
+#[derive(Debug, PartialEq, Eq)]
+enum CargoMessage {
+    /// A unit was built (or found fresh): `compiler-artifact`, with the package's name.
+    Unit(String),
+    /// Any other message (`build-script-executed`, `build-finished`, …).
+    Other,
+}
+
+/// Reads `line` as one of cargo's JSON messages; `None` when it is not one (a line a build
+/// script or cargo itself printed).
+fn cargo_message(line: &str) -> Option<CargoMessage> {
+    if !line.starts_with('{') {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_str(line).ok()?;
+    let reason = v.get("reason")?.as_str()?;
+    if reason != "compiler-artifact" {
+        return Some(CargoMessage::Other);
+    }
+    let name = v
+        .pointer("/target/name")
+        .and_then(|n| n.as_str())
+        .unwrap_or("a unit");
+    Some(CargoMessage::Unit(name.to_string()))
 }
 
 /// The checkout among the task's inputs, or the error naming the missing edge.
@@ -256,7 +288,31 @@ impl TaskKind for CargoBuild {
             .env("CARGO_TERM_COLOR", "never")
             .env("CARGO_TERM_PROGRESS_WHEN", "never");
         let program = self.cargo.display().to_string();
-        let run = run_logged(cmd, ctx, &program, false).await?;
+        // Progress: the units cargo reports built (its JSON messages on stdout), of the
+        // units the last build of this task took.
+        let key = self.key();
+        let total = ctx.store().work_size(key.as_str()).ok().flatten();
+        let mut units = 0u64;
+        let run = run_logged_with(cmd, ctx, &program, false, |line| {
+            match cargo_message(line) {
+                Some(CargoMessage::Unit(name)) => {
+                    units += 1;
+                    ctx.progress_in(
+                        ProgressUnit::Steps,
+                        units,
+                        total.map(|t| t.max(units)),
+                        Some(format!("compiled {name}")),
+                    );
+                    false
+                }
+                Some(CargoMessage::Other) => false,
+                None => true,
+            }
+        })
+        .await?;
+        if run.status.success() && units > 0 {
+            let _ = ctx.store().record_work_size(key.as_str(), units);
+        }
         if !run.status.success() {
             return Err(TaskError::new(format!(
                 "`cargo build` of {} {} (at {})",
@@ -320,7 +376,14 @@ mod tests {
         );
         assert_eq!(
             sub.args(),
-            ["build", "--workspace", "--release", "--bin", "mycelium"]
+            [
+                "build",
+                "--message-format=json-render-diagnostics",
+                "--workspace",
+                "--release",
+                "--bin",
+                "mycelium"
+            ]
         );
     }
 
@@ -336,6 +399,7 @@ mod tests {
             build.args(),
             [
                 "build",
+                "--message-format=json-render-diagnostics",
                 "-p",
                 "server",
                 "--features",
@@ -347,5 +411,18 @@ mod tests {
                 "srv"
             ]
         );
+    }
+
+    #[test]
+    fn cargo_messages_are_read_and_other_lines_kept() {
+        let unit = r#"{"reason":"compiler-artifact","package_id":"serde 1.0","target":{"name":"serde","kind":["lib"]},"fresh":true}"#;
+        assert_eq!(
+            cargo_message(unit),
+            Some(CargoMessage::Unit("serde".into()))
+        );
+        let done = r#"{"reason":"build-finished","success":true}"#;
+        assert_eq!(cargo_message(done), Some(CargoMessage::Other));
+        assert_eq!(cargo_message("warning: unused variable"), None);
+        assert_eq!(cargo_message("{not json"), None);
     }
 }

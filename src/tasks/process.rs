@@ -57,10 +57,23 @@ impl ProcessRun {
 /// started is a permanent error; a non-zero exit is returned as a [`ProcessRun`] for the
 /// caller to judge.
 pub(crate) async fn run_logged(
+    cmd: tokio::process::Command,
+    ctx: &TaskContext,
+    name: &str,
+    keep_stdout: bool,
+) -> Result<ProcessRun, TaskError> {
+    run_logged_with(cmd, ctx, name, keep_stdout, |_| true).await
+}
+
+/// [`run_logged`], with every stdout line first shown to `on_stdout`, which says whether it
+/// is logged (a program's machine-readable lines — cargo's JSON messages — are read, not
+/// logged). Lines not logged are not in the tail either.
+pub(crate) async fn run_logged_with(
     mut cmd: tokio::process::Command,
     ctx: &TaskContext,
     name: &str,
     keep_stdout: bool,
+    mut on_stdout: impl FnMut(&str) -> bool + Send,
 ) -> Result<ProcessRun, TaskError> {
     cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -97,6 +110,9 @@ pub(crate) async fn run_logged(
             stdout_hash.update(b"\n");
             if keep_stdout {
                 stdout_lines.push(line.clone());
+            }
+            if !on_stdout(&line) {
+                continue;
             }
         }
         lines += 1;

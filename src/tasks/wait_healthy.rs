@@ -119,7 +119,8 @@ impl TaskKind for WaitHealthy {
                     return;
                 }
                 last_report = Some(Instant::now());
-                ctx.progress(
+                ctx.progress_in(
+                    crate::graph::ProgressUnit::Millis,
                     millis(started.elapsed()).min(timeout_ms),
                     Some(timeout_ms),
                     Some(format!("waiting for {target}: {}", result.detail)),

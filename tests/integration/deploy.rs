@@ -298,7 +298,7 @@ async fn an_upgrade_that_is_not_healthy_rolls_back_to_the_running_version() {
 
     repo.set_behaviour("demo_cache", "2.0.0", &["--unhealthy"]);
     repo.commit("demo_cache 2.0.0, unhealthy");
-    let out = daemon.run_cli(&["--json", "--mode", "source", "upgrade", "demo_cache"]);
+    let out = daemon.run_cli(&["--json", "upgrade", "demo_cache", "--mode", "source"]);
     assert_eq!(
         out.status.code(),
         Some(1),

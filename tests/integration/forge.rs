@@ -179,7 +179,7 @@ async fn latest_on_a_prerelease_only_repo_says_what_to_do() {
     assert!(matches!(err, ForgeError::OnlyPrereleases { .. }), "{err:?}");
     let msg = err.to_string();
     assert!(msg.contains("only prereleases (latest-dev)"), "{msg}");
-    assert!(msg.contains("--version latest-dev"), "{msg}");
+    assert!(msg.contains("--tag latest-dev"), "{msg}");
 
     let empty = StandInForge::start().await;
     empty.private_repo("someone", "norel", "x");

@@ -21,6 +21,7 @@ mod pipeline;
 mod reporter;
 mod rpc;
 mod secrets;
+mod seen;
 mod shapes;
 mod supervisor;
 mod supervisor_conformance;

@@ -12,7 +12,7 @@ use hero_svc::graph::{
 };
 use hero_svc::state::StateStore;
 use hero_svc::tasks::{Command, Executor, Noop, Plan, PlanBuilder, TaskKey, TaskOutput, WriteFile};
-use indicatif::{InMemoryTerm, ProgressDrawTarget};
+use indicatif::{InMemoryTerm, TermLike};
 
 use crate::support::events::Collector;
 use crate::support::output::SharedBuffer;
@@ -275,31 +275,64 @@ fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
     }
 }
 
+/// A terminal emulator (vt100, from indicatif's `in_memory`) as the display's output: the
+/// test sees the screen a person would.
+#[derive(Clone)]
+struct Screen(InMemoryTerm);
+
+impl std::io::Write for Screen {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write_str(&String::from_utf8_lossy(buf))?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every byte written, to look at the escape sequences.
+#[derive(Clone, Default)]
+struct Bytes(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Bytes {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tty_shows_running_tasks_live_and_leaves_one_line_per_task() {
+async fn tty_shows_one_line_per_service_live_and_collapses_when_done() {
+    use hero_svc::tasks::Executor;
+
     let dir = tempfile::tempdir().unwrap();
     let go = dir.path().join("go");
     let store = StateStore::in_memory().unwrap();
     let mut b = PlanBuilder::new();
-    let prepare = b.add(Noop::new("prepare"));
-    let wait = b.add_after(
-        Command::new("wait", "sh")
-            .args([
-                "-c",
-                "echo compiling foo; while [ ! -f \"$1\" ]; do sleep 0.01; done",
-                "sh",
-            ])
-            .args([go.display().to_string()])
-            .label("wait for go"),
-        [&prepare],
-    );
-    b.add_after(Noop::new("finish"), [&wait]);
+    let prepare = b.in_group("alpha", |b| b.add(Noop::new("prepare")));
+    let wait = b.in_group("beta", |b| {
+        b.add_after(
+            Command::new("wait", "sh")
+                .args([
+                    "-c",
+                    "echo compiling foo; while [ ! -f \"$1\" ]; do sleep 0.01; done",
+                    "sh",
+                ])
+                .args([go.display().to_string()])
+                .label("wait for go"),
+            [&prepare],
+        )
+    });
+    b.in_group("gamma", |b| b.add_after(Noop::new("finish"), [&wait]));
     let plan = b.build().unwrap();
 
-    let term = InMemoryTerm::new(30, 100);
-    let reporter = Reporter::tty(ProgressDrawTarget::term_like(Box::new(term.clone())));
+    let term = InMemoryTerm::new(24, 80);
+    let reporter = Reporter::tty(Box::new(Screen(term.clone())), 80, 24);
     let running = tokio::spawn({
-        let executor = executor(&store);
+        let executor: Executor = executor(&store);
         let sink = reporter.sink();
         async move {
             executor
@@ -308,26 +341,32 @@ async fn tty_shows_running_tasks_live_and_leaves_one_line_per_task() {
         }
     });
 
-    // While the command waits: its live line shows its latest log line, the overall line
-    // counts, and the finished task left its line.
+    // While the command waits: a header with the totals, one line per service — done,
+    // running with its latest line, waiting.
     let live_term = term.clone();
     tokio::task::spawn_blocking(move || {
         wait_for("the live line", || {
             live_term
                 .contents()
                 .lines()
-                .any(|l| l.contains("wait for go") && l.contains("compiling foo"))
+                .any(|l| l.contains("beta") && l.contains("compiling foo"))
         });
     })
     .await
     .unwrap();
     let live = term.contents();
-    assert!(live.lines().any(|l| l.starts_with("✓ prepare  ")), "{live}");
+    let lines: Vec<&str> = live.lines().collect();
     assert!(
-        live.lines()
-            .last()
-            .unwrap()
-            .contains("test [1/3] 1 running"),
+        lines[0].contains("test  1/3 services · 1/3 tasks · 1 running"),
+        "{live}"
+    );
+    assert!(lines[1].starts_with(" ✔ alpha"), "{live}");
+    assert!(
+        lines[2].contains("beta") && lines[2].contains("compiling foo"),
+        "{live}"
+    );
+    assert!(
+        lines[3].starts_with(" ⋯ gamma") && lines[3].contains("waiting"),
         "{live}"
     );
 
@@ -336,17 +375,58 @@ async fn tty_shows_running_tasks_live_and_leaves_one_line_per_task() {
     reporter.finish(&report).unwrap();
 
     let shown = term.contents();
-    let lines: Vec<&str> = shown.lines().collect();
-    assert!(lines[0].starts_with("✓ prepare  "), "{shown}");
-    assert!(lines[1].starts_with("✓ wait for go  "), "{shown}");
-    assert!(lines[2].starts_with("✓ finish  "), "{shown}");
-    assert_eq!(lines[3], "", "{shown}");
+    let lines: Vec<&str> = shown.lines().filter(|l| !l.trim().is_empty()).collect();
     assert!(
-        lines[4].starts_with("test succeeded: 3 succeeded in "),
+        lines[0].starts_with("✔ test succeeded  3 services · 3 tasks (3 ran)"),
         "{shown}"
     );
-    assert!(lines[5].starts_with("critical path ("), "{shown}");
-    assert_eq!(lines.len(), 6, "no live line is left: {shown}");
+    assert!(
+        lines[1].starts_with(" ✔ alpha") && lines[1].contains("updated"),
+        "{shown}"
+    );
+    assert!(lines[2].starts_with(" ✔ beta"), "{shown}");
+    assert!(lines[3].starts_with(" ✔ gamma"), "{shown}");
+    assert!(lines[4].starts_with("critical path "), "{shown}");
+    assert_eq!(lines.len(), 5, "{shown}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tty_hides_the_cursor_while_live_and_draws_in_synchronized_frames() {
+    let store = StateStore::in_memory().unwrap();
+    let mut b = PlanBuilder::new();
+    b.in_group("svc", |b| {
+        b.add(Command::new("nap", "sleep").args(["0.4"]).label("nap"))
+    });
+    let plan = b.build().unwrap();
+    let out = Bytes::default();
+    let reporter = Reporter::tty(Box::new(out.clone()), 80, 24);
+    let report = executor(&store)
+        .run(&plan, RunRequest::new("test").sink(reporter.sink()))
+        .await;
+    reporter.finish(&report).unwrap();
+    let (frames, bytes) = reporter.draw_stats().unwrap();
+    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(bytes as usize, text.len());
+    assert!(text.starts_with("\x1b[?2026h\x1b[?25l"), "{text:?}");
+    let hide = text.find("\x1b[?25l").unwrap();
+    let show = text.rfind("\x1b[?25h").unwrap();
+    assert!(hide < show, "{text:?}");
+    assert_eq!(text.matches("\x1b[?2026h").count() as u64, frames);
+    assert_eq!(text.matches("\x1b[?2026l").count() as u64, frames);
+    // At most ten frames a second (and a few for the start and the end).
+    assert!(frames <= 4 + 400 / 100, "{frames} frames in 0.4 s");
+    // Dropping a reporter that never finished also shows the cursor again.
+    let out = Bytes::default();
+    let r = Reporter::tty(Box::new(out.clone()), 80, 24);
+    let mut b = PlanBuilder::new();
+    b.in_group("svc", |b| b.add(Noop::new("x")));
+    let plan = b.build().unwrap();
+    let _ = executor(&store)
+        .run(&plan, RunRequest::new("t").sink(r.sink()))
+        .await;
+    r.abort();
+    let text = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    assert!(text.ends_with("\x1b[?25h"), "{text:?}");
 }
 
 fn rec(start_ms: u64, end_ms: u64) -> TaskRecord<TaskOutput> {

@@ -295,7 +295,7 @@ fn steady(mut v: Value) -> Value {
     fn walk(v: &mut Value) {
         match v {
             Value::Object(map) => {
-                for key in ["uptime_ms", "latency_ms", "snippet"] {
+                for key in ["uptime_ms", "latency_ms", "snippet", "age_ms"] {
                     map.remove(key);
                 }
                 map.values_mut().for_each(walk);

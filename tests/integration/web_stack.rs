@@ -241,7 +241,7 @@ fn another_stack_runs_redis_nginx_and_an_app_built_from_source() {
     // Flags that belong to another command are refused, naming it.
     let purge = root.run(&["stop", "redis", "--purge"]);
     assert_eq!(purge.status.code(), Some(2), "{purge:?}");
-    assert!(String::from_utf8_lossy(&purge.stderr).contains("belongs to delete"));
+    assert!(String::from_utf8_lossy(&purge.stderr).contains("belongs to `delete`"));
 
     // Stopping redis with its dependents stops the front and the app first.
     let report = json(&root.run(&[

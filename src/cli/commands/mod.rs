@@ -11,26 +11,17 @@ mod serve;
 use super::{Cli, Command, ExitCode, Program};
 use crate::cli::outln;
 use crate::rpc::{ClientError, codes};
-use crate::services::Operation;
 
 /// Runs the parsed command line.
 pub async fn run(cli: Cli, program: &Program) -> ExitCode {
     match &cli.command {
         Command::List => query::list(&cli).await,
-        Command::Status(n) => query::status(&cli, &n.services).await,
+        Command::Status(a) => query::status(&cli, a).await,
         Command::Inspect(one) => query::inspect(&cli, &one.service).await,
         Command::Health(n) => query::health(&cli, &n.services).await,
         Command::Logs(a) => query::logs(&cli, &a.service, a.lines, a.follow).await,
         Command::Troubleshoot(one) => query::troubleshoot(&cli, &one.service).await,
-        Command::Build(t) => operation::run(&cli, Operation::Build, t).await,
-        Command::Install(t) => operation::run(&cli, Operation::Install, t).await,
-        Command::Start(t) => operation::run(&cli, Operation::Start, t).await,
-        Command::Stop(t) => operation::run(&cli, Operation::Stop, t).await,
-        Command::Restart(t) => operation::run(&cli, Operation::Restart, t).await,
-        Command::Upgrade(t) => operation::run(&cli, Operation::Upgrade, t).await,
-        Command::Verify(t) => operation::run(&cli, Operation::Verify, t).await,
-        Command::Delete(t) => operation::run(&cli, Operation::Delete, t).await,
-        Command::Deploy(t) => operation::run(&cli, Operation::Deploy, t).await,
+        Command::Operation(op) => operation::run(&cli, &op.operation()).await,
         Command::Plan(args) => plan::plan(&cli, args).await,
         Command::Run(args) => run::run(&cli, args).await,
         Command::Executions(a) => executions::executions(&cli, a.action.as_ref()).await,
@@ -38,10 +29,14 @@ pub async fn run(cli: Cli, program: &Program) -> ExitCode {
         Command::Completions { shell } => {
             clap_complete::generate(
                 *shell,
-                &mut program.command(),
+                &mut program.completion_command(),
                 program.name(),
                 &mut std::io::stdout(),
             );
+            ExitCode::Success
+        }
+        Command::Version => {
+            outln!("{} {}", program.name(), program.version());
             ExitCode::Success
         }
     }
@@ -81,11 +76,25 @@ pub(crate) fn report_error(err: &(dyn std::error::Error + 'static)) {
     }
 }
 
-/// Prints a client error and maps it to the documented exit code.
-pub(crate) fn report_client_error(err: &ClientError) -> ExitCode {
+/// Prints a client error in the command line's words and maps it to the documented exit
+/// code: what the daemon says, and which command to run next.
+pub(crate) fn report_client_error(cli: &Cli, err: &ClientError) -> ExitCode {
+    let program = &cli.program.name;
     match err {
         ClientError::Rpc(e) => {
             eprintln!("error: {}", e.message);
+            let hint = match e.code {
+                codes::UNKNOWN_EXECUTION => Some(format!("`{program} executions` lists them")),
+                codes::UNKNOWN_SERVICE => Some(format!("`{program} list` shows the services")),
+                codes::UNKNOWN_GROUP => None,
+                codes::BUSY => Some(format!(
+                    "`{program} executions` shows what runs; `{program} executions cancel <id>` stops it"
+                )),
+                _ => None,
+            };
+            if let Some(h) = hint.filter(|h| !e.message.contains(h.as_str())) {
+                eprintln!("hint: {h}");
+            }
             match e.code {
                 codes::OPERATION_FAILED | codes::CANCELLED => ExitCode::OperationFailed,
                 codes::UNKNOWN_SERVICE

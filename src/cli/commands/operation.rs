@@ -5,24 +5,28 @@ use crate::cli::outln;
 use futures::StreamExt;
 use serde_json::{Value, json};
 
-use crate::cli::args::Targets;
+use crate::cli::args::{OperationArgs, Targets};
 use crate::cli::reporter::Reporter;
 use crate::cli::{Cli, ExitCode};
 use crate::graph::{Event, ExecutionReport};
 use crate::rpc::RpcClient;
-use crate::services::{InstallMode, Operation};
 
 use super::connect::connect;
 use super::{finish_run, report_client_error, report_error};
 
 /// The params of an operation request.
-pub fn params(cli: &Cli, targets: &Targets, wait: bool) -> Value {
-    let mut p = json!({
-        "wait": wait,
-        "no_deps": targets.no_deps,
-        "with_dependents": targets.with_dependents,
-        "purge": targets.purge,
-    });
+pub fn params(cli: &Cli, op: &OperationArgs<'_>, wait: bool) -> Value {
+    let targets = op.targets;
+    let mut p = json!({ "wait": wait });
+    if op.no_deps {
+        p["no_deps"] = json!(true);
+    }
+    if op.with_dependents {
+        p["with_dependents"] = json!(true);
+    }
+    if op.purge {
+        p["purge"] = json!(true);
+    }
     if targets.all {
         p["all"] = json!(true);
     } else if let Some(g) = &targets.group {
@@ -33,10 +37,10 @@ pub fn params(cli: &Cli, targets: &Targets, wait: bool) -> Value {
     if let Some(c) = &cli.catalog {
         p["catalog"] = json!(c);
     }
-    if let Some(m) = cli.mode {
-        p["mode"] = json!(InstallMode::from(m));
+    if let Some(m) = op.mode {
+        p["mode"] = json!(m);
     }
-    if let Some(v) = &cli.version {
+    if let Some(v) = &op.tag {
         p["version"] = json!(v);
     }
     // The forge this command's environment names applies to this call, whatever the
@@ -68,19 +72,20 @@ pub fn check_targets(cli: &Cli, op: &str, targets: &Targets) -> Result<(), ExitC
     Ok(())
 }
 
-/// Runs `operation` on `targets` with live progress.
-pub async fn run(cli: &Cli, operation: Operation, targets: &Targets) -> ExitCode {
-    if let Err(code) = check_targets(cli, operation.as_str(), targets) {
+/// Runs the operation `op` with live progress.
+pub async fn run(cli: &Cli, op: &OperationArgs<'_>) -> ExitCode {
+    let targets = op.targets;
+    if let Err(code) = check_targets(cli, op.operation.as_str(), targets) {
         return code;
     }
     let client = match connect(cli).await {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let method = format!("service.{}", operation.as_str());
-    let started = match client.call(&method, params(cli, targets, false)).await {
+    let method = format!("service.{}", op.operation.as_str());
+    let started = match client.call(&method, params(cli, op, false)).await {
         Ok(v) => v,
-        Err(e) => return report_client_error(&e),
+        Err(e) => return report_client_error(cli, &e),
     };
     let Some(id) = started["execution_id"].as_str().map(str::to_string) else {
         eprintln!("error: the daemon did not return an execution id");
@@ -97,15 +102,32 @@ pub async fn run(cli: &Cli, operation: Operation, targets: &Targets) -> ExitCode
     follow(cli, &client, &id).await
 }
 
-/// Renders the events of execution `id` until it ends; Ctrl-C cancels it (and keeps
-/// rendering until the daemon says it is over).
+/// The reporter for a command's run: none at all with `--json` (unless `--progress`
+/// asked for one), else the one `--progress` names, on stderr.
+pub(crate) fn reporter_for(cli: &Cli) -> Reporter {
+    if cli.json && cli.progress == crate::cli::reporter::ProgressMode::Auto {
+        Reporter::silent()
+    } else {
+        Reporter::stderr(cli.progress)
+    }
+}
+
+/// Renders the events of execution `id` until it ends. Ctrl-C cancels it (and keeps
+/// rendering until the daemon says it is over); a second Ctrl-C, SIGTERM or SIGHUP leaves
+/// at once — the terminal restored, the execution going on in the daemon.
 pub async fn follow(cli: &Cli, client: &RpcClient, id: &str) -> ExitCode {
-    let reporter = Reporter::stderr(cli.progress);
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let reporter = reporter_for(cli);
     let sink = reporter.sink();
     let mut events = match client.stream(&format!("/executions/{id}/events")).await {
         Ok(s) => Box::pin(s),
-        Err(e) => return report_client_error(&e),
+        Err(e) => return report_client_error(cli, &e),
     };
+    let mut interrupt = signal(SignalKind::interrupt()).ok();
+    let mut terminate = signal(SignalKind::terminate()).ok();
+    let mut hangup = signal(SignalKind::hangup()).ok();
+    let program = &cli.program.name;
     let mut cancelled = false;
     loop {
         tokio::select! {
@@ -116,33 +138,60 @@ pub async fn follow(cli: &Cli, client: &RpcClient, id: &str) -> ExitCode {
                     }
                 }
                 Some(Err(e)) => {
+                    reporter.abort();
                     report_error(&e);
                     break;
                 }
                 None => break,
             },
-            _ = tokio::signal::ctrl_c(), if !cancelled => {
-                cancelled = true;
-                eprintln!("cancelling execution {id}…");
-                if let Err(e) = client.call("execution.cancel", json!({ "id": id })).await {
-                    report_error(&e);
+            Some(()) = recv(&mut interrupt) => {
+                if cancelled {
+                    reporter.abort();
+                    eprintln!(
+                        "left execution {id} (it may still be ending): `{program} executions show {id}`"
+                    );
+                    return ExitCode::OperationFailed;
                 }
+                cancelled = true;
+                reporter.note(&format!("cancelling execution {id}… (Ctrl-C again to leave)"));
+                if let Err(e) = client.call("execution.cancel", json!({ "id": id })).await {
+                    reporter.note(&format!("could not cancel: {e}"));
+                }
+            }
+            Some(()) = recv(&mut terminate) => {
+                reporter.abort();
+                return ExitCode::OperationFailed;
+            }
+            Some(()) = recv(&mut hangup) => {
+                reporter.abort();
+                return ExitCode::OperationFailed;
             }
         }
     }
     let got = match client.call("execution.get", json!({ "id": id })).await {
         Ok(v) => v,
-        Err(e) => return report_client_error(&e),
+        Err(e) => {
+            reporter.abort();
+            return report_client_error(cli, &e);
+        }
     };
     let report: ExecutionReport = match serde_json::from_value(got["report"].clone()) {
         Ok(r) => r,
         Err(_) => {
+            reporter.abort();
             eprintln!(
-                "error: execution {id} has no report yet; see `{} executions show {id}`",
-                cli.program.name
+                "error: execution {id} has no report yet; see `{program} executions show {id}`"
             );
             return ExitCode::DaemonUnreachable;
         }
     };
     finish_run(&reporter, &report, cli.json)
+}
+
+/// The next delivery of `signal` (never, when it could not be set up).
+async fn recv(signal: &mut Option<tokio::signal::unix::Signal>) -> Option<()> {
+    match signal {
+        Some(s) => s.recv().await,
+        None => std::future::pending().await,
+    }
 }

@@ -1,10 +1,10 @@
 //! `hero_svc plan`: shows the plan of an operation (asked of the daemon) or of the sample,
-//! without running anything.
+//! without running anything: as a tree, DOT, JSON or an SVG picture.
 
 use crate::cli::{out, outln};
 use std::path::PathBuf;
 
-use crate::cli::args::{PlanArgs, PlanFormatArg};
+use crate::cli::args::{PlanArgs, PlanFormatArg, PlanTarget};
 use crate::cli::sample::sample_plan;
 use crate::cli::{Cli, ExitCode};
 
@@ -14,38 +14,42 @@ use super::{report_client_error, report_error};
 
 /// Renders the plan on stdout.
 pub async fn plan(cli: &Cli, args: &PlanArgs) -> ExitCode {
-    let Some(operation) = args.operation.filter(|_| !args.sample) else {
-        let dir = cli
-            .program
-            .paths()
-            .map(|p| p.state_dir().join("sample"))
-            .unwrap_or_else(|_| PathBuf::from("sample"));
-        return match sample_plan(&dir) {
-            Ok(plan) => {
-                out!("{}", plan.render(args.format.into()));
-                ExitCode::Success
-            }
-            Err(e) => {
-                report_error(&e);
-                ExitCode::Usage
-            }
-        };
+    let op = match &args.target {
+        PlanTarget::Sample => {
+            let dir = cli
+                .program
+                .paths()
+                .map(|p| p.state_dir().join("sample"))
+                .unwrap_or_else(|_| PathBuf::from("sample"));
+            return match sample_plan(&dir) {
+                Ok(plan) => {
+                    out!("{}", plan.render(args.format.into()));
+                    ExitCode::Success
+                }
+                Err(e) => {
+                    report_error(&e);
+                    ExitCode::Usage
+                }
+            };
+        }
+        PlanTarget::Operation(op) => op.operation(),
     };
-    if let Err(code) = check_targets(cli, "plan", &args.targets) {
+    if let Err(code) = check_targets(cli, "plan", op.targets) {
         return code;
     }
     let client = match connect(cli).await {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let mut p = params(cli, &args.targets, true);
+    let mut p = params(cli, &op, true);
     if let Some(obj) = p.as_object_mut() {
         obj.remove("wait");
-        obj.insert("operation".into(), operation.as_str().into());
+        obj.insert("operation".into(), op.operation.as_str().into());
         let format = match args.format {
             PlanFormatArg::Tree => "tree",
             PlanFormatArg::Dot => "dot",
             PlanFormatArg::Json => "json",
+            PlanFormatArg::Svg => "svg",
         };
         obj.insert("format".into(), format.into());
     }
@@ -60,6 +64,6 @@ pub async fn plan(cli: &Cli, args: &PlanArgs) -> ExitCode {
             }
             ExitCode::Success
         }
-        Err(e) => report_client_error(&e),
+        Err(e) => report_client_error(cli, &e),
     }
 }

@@ -5,6 +5,9 @@ use crate::cli::{out, outln};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
+use crate::cli::args::StatusArgs;
+use crate::cli::reporter::LiveScreen;
+use crate::cli::reporter::text_cut as cut;
 use crate::cli::{Cli, ExitCode};
 
 use super::connect::connect;
@@ -33,7 +36,7 @@ async fn query(
             }
             ExitCode::Success
         }
-        Err(e) => report_client_error(&e),
+        Err(e) => report_client_error(cli, &e),
     }
 }
 
@@ -92,7 +95,7 @@ pub async fn list(cli: &Cli) -> ExitCode {
             rows.push(vec![
                 s(&svc["name"]),
                 s(&svc["state"]),
-                s(&svc["installed_version"]),
+                short_version(&s(&svc["installed_version"])),
                 if deps.is_empty() {
                     "-".into()
                 } else {
@@ -106,56 +109,270 @@ pub async fn list(cli: &Cli) -> ExitCode {
     .await
 }
 
+/// A version as a column shows it: a commit (a source build) cut to 12 characters.
+fn short_version(v: &str) -> String {
+    if v.len() == 40 && v.chars().all(|c| c.is_ascii_hexdigit()) {
+        v[..12].to_string()
+    } else {
+        v.to_string()
+    }
+}
+
 fn render_status(v: &Value) -> String {
     let mut rows = vec![vec![
         "SERVICE".into(),
         "PROCESS".into(),
         "STATE".into(),
+        "HEALTH".into(),
         "PID".into(),
         "UPTIME".into(),
         "RESTARTS".into(),
         "REASON".into(),
     ]];
     for svc in v.as_array().into_iter().flatten() {
+        let health = &svc["health"];
+        let health_state = match health["state"].as_str() {
+            Some("healthy") => "healthy",
+            Some("unhealthy") => "UNHEALTHY",
+            Some("starting") => "starting",
+            _ => "-",
+        };
         let procs = svc["processes"].as_array().cloned().unwrap_or_default();
         if procs.is_empty() {
-            rows.push(vec![s(&svc["name"]), "-".into(), s(&svc["state"])]);
+            rows.push(vec![
+                s(&svc["name"]),
+                "-".into(),
+                s(&svc["state"]),
+                "-".into(),
+            ]);
         }
-        for p in procs {
+        for (i, p) in procs.iter().enumerate() {
+            // A process that runs but whose service does not answer: what the probe saw.
+            let mut reason = s(&p["reason"]);
+            if i == 0 && reason == "-" && health_state == "UNHEALTHY" {
+                reason = format!("not answering: {}", s(&health["detail"]));
+            }
             rows.push(vec![
                 s(&svc["name"]),
                 s(&p["name"]),
                 s(&p["state"]),
+                if i == 0 {
+                    health_state.into()
+                } else {
+                    String::new()
+                },
                 s(&p["pid"]),
                 p["uptime_ms"]
                     .as_f64()
                     .map(crate::cli::reporter::format_duration_ms)
                     .unwrap_or_else(|| "-".into()),
                 s(&p["restart_count"]),
-                s(&p["reason"]),
+                reason,
             ]);
         }
     }
     table(rows)
 }
 
-/// `hero_svc status [svc…]`.
-pub async fn status(cli: &Cli, services: &[String]) -> ExitCode {
-    query(
-        cli,
-        "service.status",
-        json!({ "services": services }),
-        render_status,
-    )
-    .await
+/// `hero_svc status [svc…] [--watch]`.
+pub async fn status(cli: &Cli, args: &StatusArgs) -> ExitCode {
+    let params = json!({ "services": args.services });
+    if !args.watch {
+        return query(cli, "service.status", params, render_status).await;
+    }
+    watch_status(cli, args, params).await
+}
+
+/// `status --watch`: the table redrawn in place every `--interval` seconds until Ctrl-C
+/// (on a terminal; elsewhere each refresh is printed under the previous one).
+async fn watch_status(cli: &Cli, args: &StatusArgs, mut params: Value) -> ExitCode {
+    use std::io::IsTerminal;
+
+    if let Some(c) = &cli.catalog {
+        params["catalog"] = json!(c);
+    }
+    let client = match connect(cli).await {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let every = std::time::Duration::from_secs_f64(args.interval.clamp(0.2, 3600.0));
+    let terminal = std::io::stdout().is_terminal();
+    let mut screen = LiveScreen::new(Box::new(std::io::stdout()));
+    let term = console::Term::stdout();
+    loop {
+        let text = match client.call("service.status", params.clone()).await {
+            Ok(v) if cli.json => serde_json::to_string(&v).unwrap_or_default() + "\n",
+            Ok(v) => render_status(&v),
+            Err(e) => {
+                screen.end();
+                return report_client_error(cli, &e);
+            }
+        };
+        let stamp = chrono::Local::now().format("%H:%M:%S");
+        if terminal && !cli.json {
+            let (rows, cols) = term.size();
+            let (rows, cols) = (usize::from(rows), usize::from(cols));
+            let mut frame: Vec<String> = vec![format!(
+                "every {}s · {stamp} · Ctrl-C to stop",
+                args.interval
+            )];
+            frame.extend(text.lines().map(|l| cut(l, cols.max(20) - 1).into_owned()));
+            frame.truncate(rows.max(2) - 1);
+            screen.paint(&frame);
+        } else if cli.json {
+            out!("{text}");
+        } else {
+            outln!("{stamp}");
+            out!("{text}");
+            outln!("");
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            _ = tokio::signal::ctrl_c() => {
+                screen.end();
+                return ExitCode::Success;
+            }
+        }
+    }
 }
 
 /// `hero_svc inspect <svc>`.
 pub async fn inspect(cli: &Cli, service: &str) -> ExitCode {
-    query(cli, "service.inspect", json!({ "name": service }), |v| {
-        serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
-    })
+    query(
+        cli,
+        "service.inspect",
+        json!({ "name": service }),
+        render_inspect,
+    )
     .await
+}
+
+/// The items of a JSON array as text.
+fn items(v: &Value) -> Vec<String> {
+    v.as_array().into_iter().flatten().map(s).collect()
+}
+
+/// The items of a JSON array joined, or `-`.
+fn joined(v: &Value) -> String {
+    let l = items(v);
+    if l.is_empty() {
+        "-".to_string()
+    } else {
+        l.join(", ")
+    }
+}
+
+/// How cargo builds a source: `-p visits --features redis --locked`.
+fn cargo_flags(cargo: &Value) -> String {
+    let mut how = Vec::new();
+    for p in items(&cargo["packages"]) {
+        how.push(format!("-p {p}"));
+    }
+    let features = items(&cargo["features"]);
+    if !features.is_empty() {
+        how.push(format!("--features {}", features.join(",")));
+    }
+    if cargo["no_default_features"].as_bool() == Some(true) {
+        how.push("--no-default-features".into());
+    }
+    if cargo["locked"].as_bool() == Some(true) {
+        how.push("--locked".into());
+    }
+    how.join(" ")
+}
+
+/// What a service is, how it runs and how it is doing, for people.
+fn render_inspect(v: &Value) -> String {
+    let mut o = String::new();
+    let mut field = |name: &str, value: String| o.push_str(&format!("  {name:<13} {value}\n"));
+    field("description", s(&v["description"]));
+    field("state", s(&v["status"]["state"]));
+    let health = &v["status"]["health"];
+    if let Some(h) = health["state"].as_str().filter(|h| *h != "unknown") {
+        field("health", format!("{h} ({})", s(&health["detail"])));
+    }
+    field("depends on", joined(&v["dependencies"]));
+    let src = &v["source"];
+    if src.is_null() {
+        field(
+            "source",
+            "none (the system's binaries, or nothing to install)".into(),
+        );
+    } else {
+        field(
+            "source",
+            format!("{} ({})", s(&src["git_url"]), s(&src["git_ref"])),
+        );
+        let flags = cargo_flags(&src["cargo"]);
+        if !flags.is_empty() {
+            field("cargo build", flags);
+        }
+    }
+    field("install", s(&v["install_policy"]).replace('_', " "));
+    field("health probe", s(&v["health_probe"]));
+    field("ports", joined(&v["ports"]));
+    field("sockets", joined(&v["sockets"]));
+    let mut out = format!("{}\n{o}", s(&v["name"]));
+    out.push_str("\nbinaries\n");
+    let installed: Vec<&Value> = v["installed"].as_array().into_iter().flatten().collect();
+    let binaries = v["binaries"].as_array().cloned().unwrap_or_default();
+    if binaries.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    for b in &binaries {
+        let name = s(&b["name"]);
+        let role = s(&b["role"]);
+        let at = b["path"]
+            .as_str()
+            .map(|p| format!(" at {p}"))
+            .unwrap_or_default();
+        match installed.iter().find(|r| r["binary"] == b["name"]) {
+            Some(r) => out.push_str(&format!(
+                "  {name} ({role}){at}: {} since {}, from {}, sha256 {}\n",
+                short_version(&s(&r["version"])),
+                s(&r["installed_at"])
+                    .get(..19)
+                    .unwrap_or_default()
+                    .replace('T', " "),
+                s(&r["origin"]),
+                s(&r["sha256"]).get(..12).unwrap_or_default(),
+            )),
+            None => out.push_str(&format!("  {name} ({role}){at}: not installed\n")),
+        }
+    }
+    out.push_str("\nprocesses\n");
+    let procs = v["processes"].as_array().cloned().unwrap_or_default();
+    if procs.is_empty() {
+        out.push_str("  (none)\n");
+    }
+    let states: Vec<Value> = v["status"]["processes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for p in &procs {
+        let state = states.iter().find(|st| st["name"] == p["name"]);
+        out.push_str(&format!(
+            "  {}: {}{}\n",
+            s(&p["name"]),
+            state
+                .map(|st| s(&st["state"]))
+                .unwrap_or_else(|| "-".into()),
+            state
+                .and_then(|st| st["pid"].as_u64())
+                .map(|pid| format!(", pid {pid}"))
+                .unwrap_or_default()
+        ));
+        out.push_str(&format!(
+            "    runs  {} {}\n",
+            s(&p["executable"]),
+            items(&p["args"]).join(" ")
+        ));
+        let env = items(&p["env"]);
+        if !env.is_empty() {
+            out.push_str(&format!("    env   {}\n", env.join(" ")));
+        }
+    }
+    out
 }
 
 /// `hero_svc health [svc…]` (all when none).
@@ -180,7 +397,7 @@ pub async fn health(cli: &Cli, services: &[String]) -> ExitCode {
                 .flatten()
                 .map(|s| s["name"].as_str().unwrap_or_default().to_string())
                 .collect(),
-            Err(e) => return report_client_error(&e),
+            Err(e) => return report_client_error(cli, &e),
         }
     } else {
         services.to_vec()
@@ -199,7 +416,7 @@ pub async fn health(cli: &Cli, services: &[String]) -> ExitCode {
                 all_healthy &= v["healthy"].as_bool().unwrap_or(false);
                 results.push(v);
             }
-            Err(e) => return report_client_error(&e),
+            Err(e) => return report_client_error(cli, &e),
         }
     }
     if cli.json {
@@ -276,7 +493,7 @@ pub async fn logs(cli: &Cli, service: &str, lines: usize, follow: bool) -> ExitC
         .await
     {
         Ok(s) => Box::pin(s),
-        Err(e) => return report_client_error(&e),
+        Err(e) => return report_client_error(cli, &e),
     };
     loop {
         tokio::select! {

@@ -99,6 +99,7 @@ impl PlainReporter {
                 done,
                 total,
                 message,
+                ..
             } => {
                 let Some(total) = total.filter(|t| *t > 0) else {
                     return Vec::new();
@@ -208,6 +209,7 @@ impl PlainReporter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::ProgressUnit;
     use crate::tasks::{LogStream, ResourceClass};
     use std::borrow::Cow;
 
@@ -226,6 +228,7 @@ mod tests {
             label: Arc::from(label),
             resource: ResourceClass::Process,
             reason: "never ran".to_string(),
+            group: None,
         }
     }
 
@@ -283,6 +286,7 @@ mod tests {
                     done,
                     total: Some(1000),
                     message: None,
+                    unit: ProgressUnit::Bytes,
                 },
             ));
         }
@@ -293,6 +297,7 @@ mod tests {
                 done: 3,
                 total: None,
                 message: Some("no total".to_string()),
+                unit: ProgressUnit::Bytes,
             },
         ));
         let progress: Vec<String> = render_all(events)
@@ -315,6 +320,7 @@ mod tests {
                     label: Arc::from("write x"),
                     status: TaskStatus::UpToDate,
                     reason: "up to date: x is unchanged".to_string(),
+                    group: None,
                 },
             ),
             event(
@@ -324,6 +330,7 @@ mod tests {
                     label: Arc::from("start x"),
                     status: TaskStatus::Skipped,
                     reason: "dependency `b` failed".to_string(),
+                    group: None,
                 },
             ),
         ]);

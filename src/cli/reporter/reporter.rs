@@ -4,8 +4,6 @@
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use indicatif::ProgressDrawTarget;
-
 use super::json::JsonReporter;
 use super::output::Output;
 use super::plain::PlainReporter;
@@ -43,6 +41,7 @@ enum Inner {
     Plain(Mutex<PlainReporter>),
     Json(Mutex<JsonReporter>),
     Quiet(Mutex<Output>),
+    Silent,
 }
 
 impl Reporter {
@@ -68,30 +67,80 @@ impl Reporter {
         }
     }
 
-    /// A reporter that draws live lines on `target` (a terminal, or an
-    /// `indicatif::InMemoryTerm` in tests). A hidden target shows nothing.
-    pub fn tty(target: ProgressDrawTarget) -> Self {
+    /// A reporter that draws the live board on `out`, a terminal `columns` wide and
+    /// `lines` high, without colours (a test's terminal emulator, a recording).
+    pub fn tty(out: Box<dyn Write + Send>, columns: usize, lines: usize) -> Self {
+        Self::with_tty(TtyReporter::new(
+            out,
+            Box::new(move || (columns, lines)),
+            false,
+        ))
+    }
+
+    fn with_tty(tty: TtyReporter) -> Self {
         Self {
             mode: ProgressMode::Tty,
-            inner: Arc::new(Inner::Tty(TtyReporter::new(target))),
+            inner: Arc::new(Inner::Tty(tty)),
+        }
+    }
+
+    /// A reporter that shows nothing at all (`--json`: the result on stdout is all).
+    pub fn silent() -> Self {
+        Self {
+            mode: ProgressMode::Quiet,
+            inner: Arc::new(Inner::Silent),
         }
     }
 
     /// A reporter on standard error, where progress belongs so standard output stays
-    /// clean; [`Auto`](ProgressMode::Auto) draws live lines when it is a terminal.
+    /// clean; [`Auto`](ProgressMode::Auto) draws the live board when it is a terminal
+    /// (sized and coloured as the terminal says; `NO_COLOR` turns colours off).
     pub fn stderr(mode: ProgressMode) -> Self {
         match mode.resolve(std::io::stderr().is_terminal()) {
-            ProgressMode::Tty => Self::tty(ProgressDrawTarget::stderr()),
+            ProgressMode::Tty => {
+                let term = console::Term::stderr();
+                let size: super::tty::SizeFn = Box::new(move || {
+                    let (rows, cols) = term.size();
+                    (usize::from(cols), usize::from(rows))
+                });
+                let color = console::colors_enabled_stderr()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                Self::with_tty(TtyReporter::new(Box::new(std::io::stderr()), size, color))
+            }
             other => Self::new(other, Box::new(std::io::stderr())),
         }
     }
 
-    /// A reporter on standard output (for json a program reads);
-    /// [`Auto`](ProgressMode::Auto) draws live lines when it is a terminal.
+    /// A reporter on standard output (for json a program reads); live lines need
+    /// [`stderr`](Self::stderr).
     pub fn stdout(mode: ProgressMode) -> Self {
-        match mode.resolve(std::io::stdout().is_terminal()) {
-            ProgressMode::Tty => Self::tty(ProgressDrawTarget::stdout()),
-            other => Self::new(other, Box::new(std::io::stdout())),
+        Self::new(mode, Box::new(std::io::stdout()))
+    }
+
+    /// Ends a live display at once (the command is interrupted): the cursor comes back.
+    /// Other modes have nothing to undo.
+    pub fn abort(&self) {
+        if let Inner::Tty(tty) = &*self.inner {
+            tty.abort();
+        }
+    }
+
+    /// Says something about the run outside its events (`cancelling…`): on the live
+    /// board's header line, or as a line on stderr (not in json mode, whose stream is
+    /// events only).
+    pub fn note(&self, text: &str) {
+        match &*self.inner {
+            Inner::Tty(tty) => tty.note(text),
+            Inner::Json(_) => {}
+            _ => eprintln!("{text}"),
+        }
+    }
+
+    /// For a live display: the frames drawn and the bytes written so far.
+    pub fn draw_stats(&self) -> Option<(u64, u64)> {
+        match &*self.inner {
+            Inner::Tty(tty) => Some(tty.stats()),
+            _ => None,
         }
     }
 
@@ -119,6 +168,7 @@ impl Reporter {
                 out.lines(&render_failures(report));
                 out.finish()
             }
+            Inner::Silent => Ok(()),
         }
     }
 }
@@ -129,7 +179,7 @@ impl Inner {
             Inner::Tty(tty) => tty.on_event(event),
             Inner::Plain(plain) => lock(plain).on_event(event),
             Inner::Json(json) => lock(json).on_event(event),
-            Inner::Quiet(_) => {}
+            Inner::Quiet(_) | Inner::Silent => {}
         }
     }
 }

@@ -21,6 +21,9 @@ use crate::graph::{ExecutionReport, TaskReport, TaskStatus};
 /// How many of a failed task's last output lines the summary shows.
 pub const SUMMARY_LOG_LINES: usize = 15;
 
+/// The widest a step's label gets on the one-line critical path.
+const STEP_LABEL_WIDTH: usize = 36;
+
 /// How many skipped or cancelled tasks the summary names before it only counts them.
 pub const SUMMARY_SKIPPED_TASKS: usize = 10;
 
@@ -53,6 +56,66 @@ pub fn render_summary(report: &ExecutionReport) -> String {
         );
     }
     s
+}
+
+/// The summary under the live display, whose header already has the totals: the
+/// failures in full, what did not run, and the critical path on one line of at most
+/// `width` columns (its shortest steps left out, marked `…`) — when anything ran. Empty
+/// when there is nothing to add (a run that was all up to date).
+pub fn render_tty_summary(report: &ExecutionReport, width: usize) -> String {
+    let mut s = render_failures(report);
+    render_not_run(report, &mut s);
+    let ran = report.totals.succeeded + report.totals.failed > 0;
+    if ran && !report.critical_path.steps.is_empty() {
+        let _ = writeln!(s, "{}", critical_path_line(report, width));
+    }
+    s
+}
+
+/// `critical path 4.2s: fetch 120ms → build x 3.7s → … → install x 80ms`, within `width`
+/// columns: the shortest steps give way first.
+fn critical_path_line(report: &ExecutionReport, width: usize) -> String {
+    let path = &report.critical_path;
+    let head = format!("critical path {}: ", format_duration_ms(path.duration_ms));
+    let steps: Vec<(String, f64)> = path
+        .steps
+        .iter()
+        .map(|s| {
+            (
+                format!(
+                    "{} {}",
+                    super::text::cut(&s.label, STEP_LABEL_WIDTH),
+                    format_duration_ms(s.duration_ms)
+                ),
+                s.duration_ms,
+            )
+        })
+        .collect();
+    let mut keep = vec![true; steps.len()];
+    let mut by_length: Vec<usize> = (0..steps.len()).collect();
+    by_length.sort_by(|&a, &b| steps[a].1.total_cmp(&steps[b].1));
+    // The longest step stays, whatever the width.
+    by_length.pop();
+    let render = |keep: &[bool]| {
+        let mut parts: Vec<&str> = Vec::new();
+        for (i, (text, _)) in steps.iter().enumerate() {
+            if keep[i] {
+                parts.push(text);
+            } else if parts.last() != Some(&"…") {
+                parts.push("…");
+            }
+        }
+        format!("{head}{}", parts.join(" → "))
+    };
+    let mut line = render(&keep);
+    for i in by_length {
+        if console::measure_text_width(&line) <= width {
+            break;
+        }
+        keep[i] = false;
+        line = render(&keep);
+    }
+    super::text::cut(&line, width).into_owned()
 }
 
 /// Only the failures (what quiet mode prints): each failed task with its error chain and
@@ -156,7 +219,7 @@ fn name(task: &TaskReport) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::graph::{CriticalPath, CriticalStep, REPORT_VERSION, RunStatus, Totals};
     use crate::tasks::TaskKey;
@@ -189,7 +252,8 @@ mod tests {
         }
     }
 
-    fn report() -> ExecutionReport {
+    /// A failed deploy: one task ran, one was up to date, one failed, one was not run.
+    pub(in crate::cli::reporter) fn report() -> ExecutionReport {
         let mut failed = task("build:x", "build x", TaskStatus::Failed);
         failed.error = vec![
             "`cargo build` exited with status 101".to_string(),
@@ -300,5 +364,49 @@ critical path (3.9s): a 100ms → c 3.7s → d 100ms
         let s = render_summary(&r);
         assert_eq!(s.lines().filter(|l| l.starts_with("- s")).count(), 9);
         assert!(s.contains("- … and 3 more not run\n"));
+    }
+
+    #[test]
+    fn the_critical_path_of_the_live_summary_fits_its_line() {
+        let mut r = report();
+        r.critical_path.steps = (0..12)
+            .map(|i| {
+                step(
+                    &format!("step number {i}"),
+                    f64::from(i) * 10.0,
+                    f64::from(i + 1) * 10.0,
+                )
+            })
+            .collect();
+        let wide = render_tty_summary(&r, 1000);
+        let line = wide.lines().last().unwrap();
+        assert!(
+            line.starts_with("critical path 3.9s: step number 0 10ms"),
+            "{line}"
+        );
+        assert_eq!(line.matches(" → ").count(), 11, "{line}");
+        for width in [40, 60, 80, 120] {
+            let s = render_tty_summary(&r, width);
+            let line = s.lines().last().unwrap();
+            assert!(
+                console::measure_text_width(line) <= width,
+                "{width}: {line}"
+            );
+            // The shortest steps give way; the longest stays while it fits.
+            assert!(line.contains('…'), "{width}: {line}");
+            if width >= 60 {
+                assert!(line.contains("step number 11 120ms"), "{width}: {line}");
+                assert!(!line.contains("step number 0 "), "{width}: {line}");
+            }
+        }
+        // A run where nothing ran has no critical path line.
+        let mut idle = report();
+        idle.tasks.retain(|t| t.status == TaskStatus::UpToDate);
+        idle.totals = Totals {
+            total: 1,
+            up_to_date: 1,
+            ..Totals::default()
+        };
+        assert_eq!(render_tty_summary(&idle, 80), "");
     }
 }

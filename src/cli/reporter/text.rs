@@ -49,14 +49,16 @@ pub(crate) fn clean_line(line: &str) -> String {
     out.trim().to_string()
 }
 
-/// `text` cut to at most `max` characters, with `…` marking the cut.
-pub(crate) fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_string();
+/// `text` cut to at most `width` terminal columns (escape sequences kept, wide characters
+/// counted as two), with `…` marking a cut.
+pub(crate) fn cut(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
+    if console::measure_text_width(text) <= width {
+        return std::borrow::Cow::Borrowed(text);
     }
-    let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-    s.push('…');
-    s
+    if width == 0 {
+        return std::borrow::Cow::Borrowed("");
+    }
+    console::truncate_str(text, width, "…")
 }
 
 #[cfg(test)]
@@ -74,6 +76,16 @@ mod tests {
     }
 
     #[test]
+    fn cutting_counts_columns_and_keeps_what_fits() {
+        assert_eq!(cut("short", 5), "short");
+        assert_eq!(cut("abcdefghij", 5), "abcd…");
+        assert_eq!(cut("abc", 0), "");
+        assert_eq!(cut("日本語", 4), "日…");
+        let red = "\u{1b}[31mred text\u{1b}[0m";
+        assert_eq!(cut(red, 8), red);
+    }
+
+    #[test]
     fn lines_lose_escapes_and_control_characters() {
         assert_eq!(
             clean_line("\u{1b}[1m\u{1b}[32m   Compiling\u{1b}[0m foo\tv1\r\n"),
@@ -81,11 +93,5 @@ mod tests {
         );
         assert_eq!(clean_line("10%\r50%\r90%"), "90%");
         assert_eq!(clean_line("a\u{7}b"), "ab");
-    }
-
-    #[test]
-    fn truncation_marks_the_cut() {
-        assert_eq!(truncate("short", 10), "short");
-        assert_eq!(truncate("abcdefghij", 5), "abcd…");
     }
 }

@@ -1,394 +1,239 @@
-//! [`TtyReporter`]: live lines on a terminal, redrawn in place (indicatif).
+//! [`TtyReporter`]: the live display on a terminal — the [`Board`]'s frame, redrawn in
+//! place.
 //!
-//! While a run goes, the terminal shows one line per *running* task and an overall line
-//! below them:
+//! - **Rate-limited**: a change is drawn within [`MIN_FRAME`] (at most 10 frames a second);
+//!   while only time passes, a ticker moves the spinners and elapsed times every [`TICK`].
+//! - **Only what changed, atomically, tidily** ([`LiveScreen`]): a redraw rewrites the lines
+//!   that differ from the last frame inside synchronized output; the cursor is hidden while
+//!   the display is live and shown again when it ends — by
+//!   [`finish`](TtyReporter::finish), [`abort`](TtyReporter::abort) (Ctrl-C) or drop.
+//! - **Never wraps**: the frame is cut to the terminal's width and height (read at every
+//!   redraw, so a resized terminal is followed).
 //!
-//! ```text
-//! ⠙ build hero_db     3.1s    Compiling serde v1.0.219
-//! ⠙ download hero_web 0.8s [#######>-------] 1.2 MiB/3.0 MiB 2.1 MiB/s eta 1s
-//! ⠹ deploy [12/40] 2 running · 1 failed 4.2s
-//! ```
-//!
-//! A task that reports progress with a total gets a byte bar; any other running task a
-//! spinner and its latest log line or progress message, cut to the terminal's width. A
-//! task that ends leaves one printed line above the live ones (`✓ label  1.2s`,
-//! `✗ label: error`, `= label (up to date)`, `- label (dependency `x` failed)`).
-//! [`finish`](TtyReporter::finish) clears the live lines and prints the summary.
+//! After the run, the final frame stays on screen (services that were up to date share a
+//! line) and the summary follows: failures in full, what did not run, the critical path on
+//! one line.
 
-use std::collections::HashMap;
-use std::fmt::Write as _;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
-
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use std::io::Write;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
 
 use super::ReporterError;
-use super::summary::render_summary;
-use super::text::{clean_line, format_duration_ms, truncate};
-use crate::graph::{Event, EventKind, ExecutionReport, TaskStatus};
-use crate::tasks::TaskKey;
+use super::board::Board;
+use super::live_screen::LiveScreen;
+use super::summary::render_tty_summary;
+use crate::graph::{Event, EventKind, ExecutionReport};
 
-/// How often spinners turn and elapsed times move while nothing happens.
-const TICK: Duration = Duration::from_millis(100);
+/// The shortest time between two frames (what changed is shown within it).
+pub(crate) const MIN_FRAME: Duration = Duration::from_millis(100);
+/// How often the display moves on when only time passes (spinners, elapsed times).
+pub(crate) const TICK: Duration = Duration::from_millis(250);
 
-/// Labels longer than this are cut on live lines.
-const LABEL_WIDTH: usize = 40;
+/// How the terminal is sized: `(columns, lines)`.
+pub(crate) type SizeFn = Box<dyn Fn() -> (usize, usize) + Send + Sync>;
 
-/// Shorter labels are padded to this width so the live lines line up.
-const LABEL_PAD: usize = 24;
-
-/// Messages longer than this are cut before they reach indicatif (which cuts them again to
-/// the terminal's width).
-const MESSAGE_LIMIT: usize = 512;
-
-const SPINNER_TEMPLATE: &str = "{spinner:.cyan} {prefix:.bold} {secs:>6.dim} {wide_msg:.dim}";
-const BYTES_TEMPLATE: &str = "{spinner:.cyan} {prefix:.bold} {secs:>6.dim} [{bar:24.cyan/blue}] \
-     {bytes}/{total_bytes} {bytes_per_sec} eta {eta} {wide_msg:.dim}";
-const OVERALL_TEMPLATE: &str = "{spinner:.green} {prefix:.bold} {msg} {secs:.dim}";
-
-/// Draws live lines on a [`MultiProgress`].
+/// Draws a run's board on a terminal.
 pub(crate) struct TtyReporter {
-    multi: MultiProgress,
-    state: Mutex<TtyState>,
+    shared: Arc<Shared>,
+    ticker: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
-/// Everything the live display knows about the run.
-#[derive(Default)]
-struct TtyState {
-    overall: Option<ProgressBar>,
-    running: HashMap<TaskKey, LiveTask>,
-    /// Tasks in the plan.
-    total: usize,
-    /// Tasks that finished or were skipped.
-    ended: usize,
-    /// Tasks that failed.
-    failed: usize,
-    /// The first error writing to the terminal.
-    error: Option<std::io::Error>,
+struct Shared {
+    state: Mutex<State>,
+    wake: Condvar,
 }
 
-/// One running task's line.
-struct LiveTask {
-    bar: ProgressBar,
-    label: Arc<str>,
-    has_bar: bool,
+struct State {
+    board: Board,
+    screen: LiveScreen,
+    size: SizeFn,
+    color: bool,
+    /// When the run's first event arrived here (the board's clock for live frames).
+    epoch: Option<(Instant, u64)>,
+    last_frame: Option<Instant>,
+    dirty: bool,
+    done: bool,
 }
 
 impl TtyReporter {
-    pub(crate) fn new(target: ProgressDrawTarget) -> Self {
+    /// A display on `out`, sized by `size`, in colour or not.
+    pub(crate) fn new(out: Box<dyn Write + Send>, size: SizeFn, color: bool) -> Self {
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                board: Board::default(),
+                screen: LiveScreen::new(out),
+                size,
+                color,
+                epoch: None,
+                last_frame: None,
+                dirty: false,
+                done: false,
+            }),
+            wake: Condvar::new(),
+        });
+        let ticking = shared.clone();
+        let ticker = std::thread::Builder::new()
+            .name("tty-progress".to_string())
+            .spawn(move || ticking.tick_until_done())
+            .ok();
         Self {
-            multi: MultiProgress::with_draw_target(target),
-            state: Mutex::new(TtyState::default()),
+            shared,
+            ticker: Mutex::new(ticker),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, TtyState> {
+    /// Takes in one event; the next frame shows it.
+    pub(crate) fn on_event(&self, event: &Event) {
+        let mut state = self.shared.lock();
+        if state.done {
+            return;
+        }
+        if state.epoch.is_none() {
+            state.epoch = Some((Instant::now(), event.elapsed_us));
+        }
+        state.board.apply(event);
+        state.dirty = true;
+        // The first frame at once; later ones on the ticker's beat.
+        if matches!(event.kind, EventKind::RunStarted { .. }) && state.last_frame.is_none() {
+            state.draw();
+        }
+        self.shared.wake.notify_one();
+    }
+
+    /// Shows `text` under the header until the run ends.
+    pub(crate) fn note(&self, text: &str) {
+        let mut state = self.shared.lock();
+        state.board.note(text);
+        state.dirty = true;
+        self.shared.wake.notify_one();
+    }
+
+    /// Ends the display: the final frame, the cursor back, then the summary.
+    pub(crate) fn finish(&self, report: &ExecutionReport) -> Result<(), ReporterError> {
+        let mut state = self.shared.lock();
+        state.end();
+        let (width, _) = (state.size)();
+        let summary = render_tty_summary(report, width.max(20) - 1);
+        if !summary.is_empty() {
+            let text = format!("\n{summary}");
+            state.screen.write(text.as_bytes());
+        }
+        let result = match state.screen.take_error() {
+            Some(e) => Err(ReporterError::Write(e)),
+            None => Ok(()),
+        };
+        drop(state);
+        self.stop_ticker();
+        result
+    }
+
+    /// Ends the display at once (an interrupted command): the frame as it is, the cursor
+    /// back.
+    pub(crate) fn abort(&self) {
+        self.shared.lock().end();
+        self.stop_ticker();
+    }
+
+    /// Frames drawn and bytes written so far.
+    pub(crate) fn stats(&self) -> (u64, u64) {
+        self.shared.lock().screen.stats()
+    }
+
+    fn stop_ticker(&self) {
+        self.shared.wake.notify_all();
+        let handle = self
+            .ticker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for TtyReporter {
+    fn drop(&mut self) {
+        self.abort();
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    pub(crate) fn on_event(&self, event: &Event) {
+    /// Redraws on the beat while the display lives: when something changed, and while
+    /// anything runs (spinners and elapsed times move).
+    fn tick_until_done(&self) {
         let mut state = self.lock();
-        match &event.kind {
-            EventKind::RunWaiting { service, holder } => {
-                let line = format!("… waiting for {service}: operation {holder} holds it");
-                self.println(&mut state, &line);
+        loop {
+            if state.done {
+                return;
             }
-            EventKind::RunStarted {
-                operation, tasks, ..
-            } => {
-                let bar = self.multi.add(ProgressBar::hidden());
-                bar.set_style(style(OVERALL_TEMPLATE));
-                bar.set_prefix(operation.clone());
-                bar.enable_steady_tick(TICK);
-                state.overall = Some(bar);
-                state.total = *tasks;
+            let beat = if state.dirty {
+                Some(MIN_FRAME)
+            } else if state.board_is_live() {
+                Some(TICK)
+            } else {
+                None
+            };
+            let now = Instant::now();
+            let due = match (beat, state.last_frame) {
+                (Some(beat), Some(last)) => last + beat,
+                (Some(_), None) => now,
+                (None, _) => now + TICK,
+            };
+            if now >= due && beat.is_some() {
+                state.draw();
+                continue;
             }
-            EventKind::TaskStarted { task, label, .. } => {
-                let bar = ProgressBar::hidden();
-                bar.set_style(style(SPINNER_TEMPLATE));
-                bar.set_prefix(format!("{:<LABEL_PAD$}", truncate(label, LABEL_WIDTH)));
-                let bar = match &state.overall {
-                    Some(overall) => self.multi.insert_before(overall, bar),
-                    None => self.multi.add(bar),
-                };
-                bar.enable_steady_tick(TICK);
-                state.running.insert(
-                    task.clone(),
-                    LiveTask {
-                        bar,
-                        label: label.clone(),
-                        has_bar: false,
-                    },
-                );
-            }
-            EventKind::TaskProgressed {
-                task,
-                done,
-                total,
-                message,
-            } => {
-                if let Some(live) = state.running.get_mut(task) {
-                    if let Some(total) = total {
-                        if !live.has_bar {
-                            live.bar.set_style(style(BYTES_TEMPLATE));
-                            live.has_bar = true;
-                        }
-                        // The position first: setting it alone may not redraw,
-                        // setting the length always does.
-                        live.bar.set_position(*done);
-                        live.bar.set_length(*total);
-                    }
-                    if let Some(m) = message {
-                        set_line(&live.bar, m);
-                    }
-                }
-            }
-            EventKind::TaskLogged { task, line, .. } => {
-                if let Some(live) = state.running.get(task) {
-                    set_line(&live.bar, line);
-                }
-            }
-            EventKind::TaskWaiting { task, reason } => {
-                if let Some(live) = state.running.get(task) {
-                    set_line(&live.bar, &format!("waiting: {reason}"));
-                }
-            }
-            EventKind::TaskRetrying {
-                task,
-                attempt,
-                delay_ms,
-                error,
-            } => {
-                if let Some(live) = state.running.get(task) {
-                    set_line(
-                        &live.bar,
-                        &format!(
-                            "attempt {attempt} failed, trying again in {}: {error}",
-                            format_duration_ms(*delay_ms as f64)
-                        ),
-                    );
-                }
-            }
-            EventKind::TaskFinished {
-                task,
-                status,
-                duration_ms,
-                error,
-                ..
-            } => {
-                let label = match state.running.remove(task) {
-                    Some(live) => {
-                        live.bar.finish_and_clear();
-                        self.multi.remove(&live.bar);
-                        live.label
-                    }
-                    None => Arc::from(task.as_str()),
-                };
-                state.ended += 1;
-                let took = format_duration_ms(*duration_ms);
-                let line = match status {
-                    TaskStatus::Succeeded => format!("✓ {label}  {took}"),
-                    TaskStatus::Failed => {
-                        state.failed += 1;
-                        format!("✗ {label}: {}  {took}", error.join(": "))
-                    }
-                    TaskStatus::Cancelled => format!("⊘ {label} (cancelled)  {took}"),
-                    other => format!("? {label} ({})  {took}", other.as_str()),
-                };
-                self.println(&mut state, &line);
-            }
-            EventKind::TaskSkipped {
-                label,
-                status,
-                reason,
-                ..
-            } => {
-                state.ended += 1;
-                let line = match status {
-                    TaskStatus::UpToDate => format!("= {label} (up to date)"),
-                    TaskStatus::Cancelled => format!("⊘ {label} ({reason})"),
-                    _ => format!("- {label} ({reason})"),
-                };
-                self.println(&mut state, &line);
-            }
-            EventKind::RunFinished { .. } => {}
-        }
-        state.update_overall();
-    }
-
-    fn println(&self, state: &mut TtyState, line: &str) {
-        if let Err(e) = self.multi.println(line) {
-            state.error.get_or_insert(e);
-        }
-    }
-
-    pub(crate) fn finish(&self, report: &ExecutionReport) -> Result<(), ReporterError> {
-        let mut state = self.lock();
-        for (_, live) in state.running.drain() {
-            live.bar.finish_and_clear();
-            self.multi.remove(&live.bar);
-        }
-        if let Some(overall) = state.overall.take() {
-            overall.finish_and_clear();
-            self.multi.remove(&overall);
-        }
-        let summary = render_summary(report);
-        // A blank line between the task lines and the summary.
-        self.println(&mut state, &format!("\n{}", summary.trim_end()));
-        if let Err(e) = self.multi.clear() {
-            state.error.get_or_insert(e);
-        }
-        match state.error.take() {
-            Some(e) => Err(ReporterError::Write(e)),
-            None => Ok(()),
+            state = self
+                .wake
+                .wait_timeout(
+                    state,
+                    due.saturating_duration_since(now)
+                        .max(Duration::from_millis(5)),
+                )
+                .map(|(g, _)| g)
+                .unwrap_or_else(|e| e.into_inner().0);
         }
     }
 }
 
-impl TtyState {
-    /// `[12/40] 3 running · 1 failed`.
-    fn update_overall(&self) {
-        let Some(overall) = &self.overall else { return };
-        let mut msg = format!(
-            "[{}/{}] {} running",
-            self.ended,
-            self.total,
-            self.running.len()
-        );
-        if self.failed > 0 {
-            let _ = write!(msg, " · {} failed", self.failed);
-        }
-        overall.set_message(msg);
+impl State {
+    fn board_is_live(&self) -> bool {
+        self.epoch.is_some() && !self.board.is_finished()
     }
-}
 
-/// Shows `line` (cleaned and cut) as the task's latest activity, if there is anything left
-/// of it once cleaned.
-fn set_line(bar: &ProgressBar, line: &str) {
-    let line = clean_line(line);
-    if !line.is_empty() {
-        bar.set_message(truncate(&line, MESSAGE_LIMIT));
-    }
-}
-
-/// A style from one of the templates above, with `{secs}` as elapsed seconds (`3.1s`).
-fn style(template: &str) -> ProgressStyle {
-    ProgressStyle::with_template(template)
-        .unwrap_or_else(|_| ProgressStyle::default_spinner())
-        .with_key(
-            "secs",
-            |state: &ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(
-                    w,
-                    "{}",
-                    format_duration_ms(state.elapsed().as_secs_f64() * 1000.0)
-                );
-            },
-        )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::tasks::{LogStream, ResourceClass};
-    use indicatif::InMemoryTerm;
-    use std::borrow::Cow;
-
-    fn event(kind: EventKind) -> Event {
-        Event {
-            run_id: uuid::Uuid::nil(),
-            elapsed_us: 0,
-            kind,
+    /// The board's clock now: the last event's time, moved on by the wall clock since.
+    fn now_us(&self) -> u64 {
+        match self.epoch {
+            Some((at, first_us)) => {
+                let wall = first_us + at.elapsed().as_micros() as u64;
+                wall.max(self.board.last_event_us())
+            }
+            None => 0,
         }
     }
 
-    fn started(key: &str, label: &str) -> Event {
-        event(EventKind::TaskStarted {
-            task: TaskKey::new(key),
-            kind: Cow::Borrowed("command"),
-            label: Arc::from(label),
-            resource: ResourceClass::Process,
-            reason: "never ran".to_string(),
-        })
+    fn draw(&mut self) {
+        let (width, height) = (self.size)();
+        let frame = self.board.frame(self.now_us(), width, height, self.color);
+        self.screen.paint(&frame);
+        self.last_frame = Some(Instant::now());
+        self.dirty = false;
     }
 
-    #[test]
-    fn every_template_parses() {
-        for t in [SPINNER_TEMPLATE, BYTES_TEMPLATE, OVERALL_TEMPLATE] {
-            assert!(ProgressStyle::with_template(t).is_ok(), "{t}");
+    /// The final frame and the cursor back; nothing more is drawn.
+    fn end(&mut self) {
+        if self.done {
+            return;
         }
-    }
-
-    #[test]
-    fn live_lines_follow_the_running_tasks() {
-        let term = InMemoryTerm::new(20, 100);
-        let tty = TtyReporter::new(ProgressDrawTarget::term_like(Box::new(term.clone())));
-        tty.on_event(&event(EventKind::RunStarted {
-            operation: "deploy".to_string(),
-            tasks: 3,
-            started_at: chrono::DateTime::UNIX_EPOCH,
-        }));
-        tty.on_event(&started("build", "build hero_db"));
-        tty.on_event(&started("dl", "download hero_web"));
-        tty.on_event(&event(EventKind::TaskLogged {
-            task: TaskKey::new("build"),
-            stream: LogStream::Stderr,
-            line: format!(
-                "\u{1b}[32m   Compiling\u{1b}[0m serde v1.0 {}",
-                "x".repeat(300)
-            ),
-        }));
-        tty.on_event(&event(EventKind::TaskProgressed {
-            task: TaskKey::new("dl"),
-            done: 1024 * 1024,
-            total: Some(3 * 1024 * 1024),
-            message: None,
-        }));
-        let live = term.contents();
-        let build = live.lines().find(|l| l.contains("build hero_db")).unwrap();
-        assert!(build.contains("Compiling serde v1.0 xxx"), "{live}");
-        assert!(build.chars().count() <= 100, "{live}");
-        let dl = live
-            .lines()
-            .find(|l| l.contains("download hero_web"))
-            .unwrap();
-        assert!(dl.contains("1.00 MiB/3.00 MiB"), "{live}");
-        assert!(
-            live.lines()
-                .last()
-                .unwrap()
-                .contains("deploy [0/3] 2 running"),
-            "{live}"
-        );
-
-        tty.on_event(&event(EventKind::TaskFinished {
-            task: TaskKey::new("build"),
-            status: TaskStatus::Failed,
-            duration_ms: 1200.0,
-            attempts: 1,
-            error: vec!["`cargo` exited with status 101".to_string()],
-            log_tail: Vec::new(),
-            output: None,
-        }));
-        tty.on_event(&event(EventKind::TaskSkipped {
-            task: TaskKey::new("w"),
-            label: Arc::from("write config"),
-            status: TaskStatus::UpToDate,
-            reason: "up to date: unchanged".to_string(),
-        }));
-        let live = term.contents();
-        assert!(
-            live.contains("✗ build hero_db: `cargo` exited with status 101  1.2s"),
-            "{live}"
-        );
-        assert!(live.contains("= write config (up to date)"), "{live}");
-        assert!(!live.lines().any(|l| l.contains("Compiling")), "{live}");
-        assert!(
-            live.lines()
-                .last()
-                .unwrap()
-                .contains("[2/3] 1 running · 1 failed"),
-            "{live}"
-        );
+        if self.epoch.is_some() {
+            self.draw();
+        }
+        self.done = true;
+        self.screen.end();
     }
 }

@@ -16,7 +16,7 @@ const MAX_WAIT_MS: u64 = 60_000;
 fn unknown(id: &RunId) -> RpcError {
     RpcError::new(
         codes::UNKNOWN_EXECUTION,
-        format!("no execution `{id}`; `execution.list` shows the known ones"),
+        format!("no execution `{id}` (it never ran here, or its record is gone)"),
     )
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::daemon::{Daemon, DaemonError};
+use crate::daemon::{Daemon, DaemonError, HealthView};
 use crate::forge::ForgeToken;
 use crate::graph::{ExecutionReport, PlanFormat, RunStatus};
 use crate::health::ProbeResult;
@@ -432,6 +432,8 @@ pub struct ServiceStatus {
     pub state: String,
     /// Its processes.
     pub processes: Vec<ProcessView>,
+    /// Its health: the last probe (made now when the last is more than a few seconds old).
+    pub health: HealthView,
 }
 
 /// The state of each process `svc` runs (its identity comes from its processes, not from
@@ -468,10 +470,29 @@ pub(crate) async fn status_of(
     } else {
         "stopped"
     };
+    // Health is asked of what runs: the probe's verdict, with the youngest server's
+    // uptime to tell a service still starting from one that stopped answering.
+    let uptime = processes
+        .iter()
+        .filter(|p| p.state == ProcessState::Running.as_str())
+        .filter_map(|p| p.uptime_ms)
+        .min()
+        .map(Duration::from_millis);
+    let ctx = daemon.base_context();
+    let health = daemon
+        .health()
+        .view(
+            svc.name(),
+            svc.health_probe(&ctx).as_ref(),
+            uptime,
+            ctx.health_timeout,
+        )
+        .await;
     Ok(ServiceStatus {
         name: svc.name().to_string(),
         state: state.to_string(),
         processes,
+        health,
     })
 }
 
@@ -510,9 +531,12 @@ pub async fn list(daemon: Arc<Daemon>, p: NamesParams) -> Result<Vec<Value>, Rpc
     let catalog = daemon
         .catalog(p.catalog.as_deref())
         .map_err(catalog_error)?;
+    let services = selected(catalog, &p)?;
+    let statuses =
+        futures::future::try_join_all(services.iter().map(|svc| status_of(&daemon, svc.as_ref())))
+            .await?;
     let mut out = Vec::new();
-    for svc in selected(catalog, &p)? {
-        let status = status_of(&daemon, svc.as_ref()).await?;
+    for (svc, status) in services.into_iter().zip(statuses) {
         // The version of the first binary that is installed (a service with none has none).
         let installed = svc
             .binaries()
@@ -536,11 +560,10 @@ pub async fn status(daemon: Arc<Daemon>, p: NamesParams) -> Result<Vec<ServiceSt
     let catalog = daemon
         .catalog(p.catalog.as_deref())
         .map_err(catalog_error)?;
-    let mut out = Vec::new();
-    for svc in selected(catalog, &p)? {
-        out.push(status_of(&daemon, svc.as_ref()).await?);
-    }
-    Ok(out)
+    let services = selected(catalog, &p)?;
+    // Concurrently: a service whose probe hangs costs its probe's timeout once, not once
+    // per service.
+    futures::future::try_join_all(services.iter().map(|svc| status_of(&daemon, svc.as_ref()))).await
 }
 
 /// Params naming one service.
@@ -644,6 +667,7 @@ pub async fn health(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcErro
         }));
     };
     let r: ProbeResult = probe.check().await;
+    daemon.health().record(svc.name(), &r);
     Ok(json!({
         "name": svc.name(),
         "probe": probe.target(),

@@ -12,7 +12,7 @@
 //!
 //! How it runs (overrides in this file):
 //! - No binaries. *Install* pulls the image (`docker pull onlyoffice/documentserver:<tag>`,
-//!   tag from `--version`, default `latest`) with a command task; there is nothing to build,
+//!   tag from `--tag`, default `latest`) with a command task; there is nothing to build,
 //!   so `--mode source` is refused with a clear error.
 //! - The supervised process is `docker run --rm --name hero_onlyoffice …` in the foreground:
 //!   the supervisor's SIGTERM reaches the container through docker's signal proxy, and

@@ -34,7 +34,7 @@ use crate::tasks::{CargoBuild, GitCheckout, GitRef, InstallBinary, TaskKey, Veri
 
 use super::support::var_dir;
 
-/// The branch built when no `--version` (a tag such as `v0.6.1`) is asked for.
+/// The branch built when no `--tag` (a tag such as `v0.6.1`) is asked for.
 const DEFAULT_BRANCH: &str = "master";
 
 /// `mycelium`.
