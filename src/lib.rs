@@ -7,7 +7,8 @@
 //! - [`paths`], [`util`]: the Hero directories and the user's env file; small helpers
 //!   (error chains, file digests).
 //! - [`state`]: the embedded SQLite store. It persists the rows and serialized values it
-//!   is handed and knows none of the types above it.
+//!   is handed and knows none of the types above it. [`lockfile`]: the lock file's
+//!   format, which pins every service to exact bytes.
 //! - [`forge`], [`health`], [`supervisor`]: the mechanisms — releases and verified
 //!   downloads; probes and waits; the `Supervisor` seam with its builtin and zinit
 //!   backends. They build no plans.
@@ -34,6 +35,7 @@ pub mod forge;
 pub mod graph;
 pub mod health;
 pub mod install;
+pub mod lockfile;
 pub mod paths;
 pub mod recipes;
 pub mod rpc;

@@ -199,6 +199,22 @@ impl VersionArgs {
     }
 }
 
+/// `--locked`, `--strict`, `--lock FILE`.
+#[derive(Debug, Args)]
+pub struct LockedArgs {
+    /// Install (or verify) exactly what the lock file pins: no resolving of `latest`, no
+    /// following of branches; other bytes are refused.
+    #[arg(long)]
+    pub locked: bool,
+    /// With --locked: a source build whose bytes differ from the lock fails (default: a
+    /// warning).
+    #[arg(long)]
+    pub strict: bool,
+    /// The lock file (default: $HERO_ROOT/cfg/hero_svc.lock).
+    #[arg(long, value_name = "FILE")]
+    pub lock: Option<PathBuf>,
+}
+
 /// `build`, `install`, `upgrade`, `verify`.
 #[derive(Debug, Args)]
 pub struct InstallArgs {
@@ -208,6 +224,30 @@ pub struct InstallArgs {
     /// Which version, how.
     #[command(flatten)]
     pub version: VersionArgs,
+    /// The lock file to obey.
+    #[command(flatten)]
+    pub locked: LockedArgs,
+}
+
+/// `lock`.
+#[derive(Debug, Args)]
+pub struct LockArgs {
+    /// The services (all when none is named).
+    #[command(flatten)]
+    pub targets: Targets,
+    /// Which version, how (what to resolve).
+    #[command(flatten)]
+    pub version: VersionArgs,
+    /// Only say whether locking again would change the lock file (exit 1 if it would);
+    /// nothing is written.
+    #[arg(long)]
+    pub check: bool,
+    /// Re-resolve only the services named and keep the others as the lock has them.
+    #[arg(long, requires = "services")]
+    pub update: bool,
+    /// The lock file (default: $HERO_ROOT/cfg/hero_svc.lock).
+    #[arg(long, value_name = "FILE")]
+    pub lock: Option<PathBuf>,
 }
 
 /// `deploy`.
@@ -222,6 +262,9 @@ pub struct DeployArgs {
     /// Leave the dependencies out.
     #[arg(long)]
     pub no_deps: bool,
+    /// The lock file to obey.
+    #[command(flatten)]
+    pub locked: LockedArgs,
 }
 
 /// `start`.
@@ -274,6 +317,14 @@ pub struct OperationArgs<'a> {
     pub with_dependents: bool,
     /// `--purge`.
     pub purge: bool,
+    /// `--locked`.
+    pub locked: bool,
+    /// `--strict`.
+    pub strict: bool,
+    /// `lock --check`.
+    pub check: bool,
+    /// `--lock FILE`, made absolute.
+    pub lock_file: Option<PathBuf>,
 }
 
 impl<'a> OperationArgs<'a> {
@@ -286,6 +337,10 @@ impl<'a> OperationArgs<'a> {
             no_deps: false,
             with_dependents: false,
             purge: false,
+            locked: false,
+            strict: false,
+            check: false,
+            lock_file: None,
         }
     }
 
@@ -293,6 +348,17 @@ impl<'a> OperationArgs<'a> {
         self.mode = v.mode.map(InstallMode::from);
         self.tag = v.tag().map(str::to_string);
         self
+    }
+
+    fn with_lock_file(mut self, file: Option<&PathBuf>) -> Self {
+        self.lock_file = file.map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone()));
+        self
+    }
+
+    fn with_locked(mut self, l: &LockedArgs) -> Self {
+        self.locked = l.locked;
+        self.strict = l.strict;
+        self.with_lock_file(l.lock.as_ref())
     }
 }
 
@@ -343,6 +409,12 @@ pub enum OperationCommand {
         after_help = "Examples:\n  hero_svc deploy --all\n  hero_svc deploy hero_books --mode source\n  hero_svc --catalog demo deploy --all"
     )]
     Deploy(DeployArgs),
+    /// Pin every service to exact bytes in a lock file (release tags and asset sha256s,
+    /// source commits and binary sha256s); `deploy --locked` then installs exactly that.
+    #[command(
+        after_help = "Examples:\n  hero_svc lock                          lock every service of the catalog\n  hero_svc lock --update hero_books      re-resolve one, keep the others\n  hero_svc lock --check                  exit 1 if locking again would change the file (CI)\n  hero_svc deploy --all --locked         install exactly what the lock pins"
+    )]
+    Lock(LockArgs),
 }
 
 /// What `plan` shows: an operation's plan, or the built-in sample's.
@@ -359,21 +431,29 @@ impl OperationCommand {
     /// The operation and its options.
     pub fn operation(&self) -> OperationArgs<'_> {
         match self {
-            Self::Build(a) => {
-                OperationArgs::new(Operation::Build, &a.targets).with_version(&a.version)
-            }
-            Self::Install(a) => {
-                OperationArgs::new(Operation::Install, &a.targets).with_version(&a.version)
-            }
-            Self::Upgrade(a) => {
-                OperationArgs::new(Operation::Upgrade, &a.targets).with_version(&a.version)
-            }
-            Self::Verify(a) => {
-                OperationArgs::new(Operation::Verify, &a.targets).with_version(&a.version)
-            }
+            Self::Build(a) => OperationArgs::new(Operation::Build, &a.targets)
+                .with_version(&a.version)
+                .with_locked(&a.locked),
+            Self::Install(a) => OperationArgs::new(Operation::Install, &a.targets)
+                .with_version(&a.version)
+                .with_locked(&a.locked),
+            Self::Upgrade(a) => OperationArgs::new(Operation::Upgrade, &a.targets)
+                .with_version(&a.version)
+                .with_locked(&a.locked),
+            Self::Verify(a) => OperationArgs::new(Operation::Verify, &a.targets)
+                .with_version(&a.version)
+                .with_locked(&a.locked),
             Self::Deploy(a) => OperationArgs {
                 no_deps: a.no_deps,
-                ..OperationArgs::new(Operation::Deploy, &a.targets).with_version(&a.version)
+                ..OperationArgs::new(Operation::Deploy, &a.targets)
+                    .with_version(&a.version)
+                    .with_locked(&a.locked)
+            },
+            Self::Lock(a) => OperationArgs {
+                check: a.check,
+                ..OperationArgs::new(Operation::Lock, &a.targets)
+                    .with_version(&a.version)
+                    .with_lock_file(a.lock.as_ref())
             },
             Self::Start(a) => OperationArgs {
                 no_deps: a.no_deps,

@@ -342,6 +342,28 @@ fn renamed(cmd: clap::Command, name: &str) -> clap::Command {
     if let Some(t) = cmd.get_about().map(swap) {
         cmd = cmd.about(t);
     }
+    let args: Vec<(String, Option<String>, Option<String>)> = cmd
+        .get_arguments()
+        .map(|a| {
+            (
+                a.get_id().to_string(),
+                a.get_help().map(swap),
+                a.get_long_help().map(swap),
+            )
+        })
+        .collect();
+    for (id, help, long_help) in args {
+        cmd = cmd.mut_arg(id, |a| {
+            let a = match help {
+                Some(h) => a.help(h),
+                None => a,
+            };
+            match long_help {
+                Some(h) => a.long_help(h),
+                None => a,
+            }
+        });
+    }
     let subs: Vec<String> = cmd
         .get_subcommands()
         .map(|s| s.get_name().to_string())

@@ -21,8 +21,8 @@ use std::path::PathBuf;
 use crate::forge::{ForgeConfig, ReleaseVersion};
 use crate::graph::Fallback;
 use crate::tasks::{
-    CargoBuild, CargoOptions, DownloadAsset, GitCheckout, GitRef, InstallBinary, PlanBuilder,
-    ResolveRelease, TaskKey, TaskKind, VerifyElf,
+    CargoBuild, CargoOptions, DownloadAsset, GitCheckout, GitRef, InstallBinary, MatchLock,
+    PlanBuilder, ResolveRelease, TaskKey, TaskKind, VerifyElf,
 };
 
 /// One binary to install from a release on a forge.
@@ -75,35 +75,43 @@ pub struct SourceInstall {
     pub cargo_options: CargoOptions,
 }
 
-/// Adds the tasks that install `install.binary` from its release and returns the key of
-/// the install task. Adding a second binary of the same repository and version reuses the
-/// resolve task.
-pub fn add_release_install(plan: &mut PlanBuilder, install: &ReleaseInstall) -> TaskKey {
+/// What the lock file pins a binary to: the install refuses (or, `warn_only`, warns of)
+/// other bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pinned {
+    /// The sha256 the lock pins.
+    pub sha256: String,
+    /// What it pins, for people (`release v0.4.1 of lhumina_code/hero_router`).
+    pub pin: String,
+    /// Other bytes only warn (a source build that is not reproducible).
+    pub warn_only: bool,
+}
+
+/// The tasks that get `install.binary`'s release asset into `staging_dir`: the resolve
+/// (shared by the binaries of one repository and version) and the download. Returns their
+/// keys and the asset's name.
+pub fn add_release_fetch(
+    plan: &mut PlanBuilder,
+    install: &ReleaseInstall,
+    staging_dir: &std::path::Path,
+) -> (TaskKey, TaskKey, String) {
     let resolve = ResolveRelease::new(
         install.forge.clone(),
         install.owner.clone(),
         install.repo.clone(),
         install.version.clone(),
     );
-    let download = DownloadAsset::new(&resolve, install.binary.clone(), install.bin_dir.clone())
+    let download = DownloadAsset::new(&resolve, install.binary.clone(), staging_dir)
         .suffix(&install.asset_suffix);
+    let asset = download.asset.clone();
     let resolve = plan.add(resolve);
     let download = plan.add_after(download, [&resolve]);
-    let verify = plan.add_after(VerifyElf::new(install.binary.clone()), [&download]);
-    plan.add_after(
-        InstallBinary::new(
-            install.service.clone(),
-            install.binary.clone(),
-            install.bin_dir.clone(),
-        ),
-        [&verify],
-    )
+    (resolve, download, asset)
 }
 
-/// Adds the tasks that build `install.binaries` from source with one checkout and one
-/// `cargo build`, then check and install each; returns the install tasks' keys in the
-/// order of `install.binaries`.
-pub fn add_source_install(plan: &mut PlanBuilder, install: &SourceInstall) -> Vec<TaskKey> {
+/// The checkout and the one `cargo build` of `install`'s binaries (and `also_build`).
+/// Returns their keys.
+pub fn add_source_build(plan: &mut PlanBuilder, install: &SourceInstall) -> (TaskKey, TaskKey) {
     let checkout = GitCheckout::new(
         install.git_url.clone(),
         install.git_ref.clone(),
@@ -123,18 +131,81 @@ pub fn add_source_install(plan: &mut PlanBuilder, install: &SourceInstall) -> Ve
     }
     let checkout = plan.add(checkout);
     let build = plan.add_after(build, [&checkout]);
+    (checkout, build)
+}
+
+/// `after ► (match the lock) ► verify ELF ► install` for `binary`; returns the install's
+/// key.
+fn add_check_and_install(
+    plan: &mut PlanBuilder,
+    after: &TaskKey,
+    binary: &str,
+    service: &str,
+    bin_dir: &std::path::Path,
+    pinned: Option<&Pinned>,
+) -> TaskKey {
+    let checked = match pinned {
+        Some(p) => plan.add_after(
+            MatchLock::new(binary, &p.sha256, &p.pin).warn_only(p.warn_only),
+            [after],
+        ),
+        None => after.clone(),
+    };
+    let verify = plan.add_after(VerifyElf::new(binary), [&checked]);
+    plan.add_after(InstallBinary::new(service, binary, bin_dir), [&verify])
+}
+
+/// Adds the tasks that install `install.binary` from its release and returns the key of
+/// the install task. Adding a second binary of the same repository and version reuses the
+/// resolve task.
+pub fn add_release_install(plan: &mut PlanBuilder, install: &ReleaseInstall) -> TaskKey {
+    add_release_install_pinned(plan, install, None)
+}
+
+/// [`add_release_install`], the downloaded bytes matched with the lock first when
+/// `pinned`.
+pub fn add_release_install_pinned(
+    plan: &mut PlanBuilder,
+    install: &ReleaseInstall,
+    pinned: Option<&Pinned>,
+) -> TaskKey {
+    let (_, download, _) = add_release_fetch(plan, install, &install.bin_dir);
+    add_check_and_install(
+        plan,
+        &download,
+        &install.binary,
+        &install.service,
+        &install.bin_dir,
+        pinned,
+    )
+}
+
+/// Adds the tasks that build `install.binaries` from source with one checkout and one
+/// `cargo build`, then check and install each; returns the install tasks' keys in the
+/// order of `install.binaries`.
+pub fn add_source_install(plan: &mut PlanBuilder, install: &SourceInstall) -> Vec<TaskKey> {
+    add_source_install_pinned(plan, install, &[])
+}
+
+/// [`add_source_install`], each built binary matched with its pin (by binary name) first.
+pub fn add_source_install_pinned(
+    plan: &mut PlanBuilder,
+    install: &SourceInstall,
+    pinned: &[(String, Pinned)],
+) -> Vec<TaskKey> {
+    let (_, build) = add_source_build(plan, install);
     install
         .binaries
         .iter()
         .map(|binary| {
-            let verify = plan.add_after(VerifyElf::new(binary.clone()), [&build]);
-            plan.add_after(
-                InstallBinary::new(
-                    install.service.clone(),
-                    binary.clone(),
-                    install.bin_dir.clone(),
-                ),
-                [&verify],
+            let pin = pinned.iter().find(|(b, _)| b == binary).map(|(_, p)| p);
+            add_check_and_install(
+                plan,
+                &build,
+                binary,
+                &install.service,
+                &install.bin_dir,
+                pin,
             )
         })
         .collect()
@@ -149,36 +220,9 @@ pub fn add_release_install_with_source_fallback(
     release: &ReleaseInstall,
     source: &SourceInstall,
 ) -> TaskKey {
-    let resolve = ResolveRelease::new(
-        release.forge.clone(),
-        release.owner.clone(),
-        release.repo.clone(),
-        release.version.clone(),
-    );
-    let download = DownloadAsset::new(&resolve, release.binary.clone(), release.bin_dir.clone())
-        .suffix(&release.asset_suffix);
-    let resolve = plan.add(resolve);
-    let download = plan.add_after(download, [&resolve]);
+    let (resolve, download, _) = add_release_fetch(plan, release, &release.bin_dir);
     let verify = plan.add_after(VerifyElf::new(release.binary.clone()), [&download]);
-
-    let checkout = plan.add(GitCheckout::new(
-        source.git_url.clone(),
-        source.git_ref.clone(),
-        source.code_root.clone(),
-    ));
-    let mut names: Vec<String> = source.also_build.clone();
-    for b in &source.binaries {
-        if !names.contains(b) {
-            names.push(b.clone());
-        }
-    }
-    let mut build = CargoBuild::new(names, source.target_dir.clone())
-        .profile(&source.profile)
-        .options(source.cargo_options.clone());
-    if let Some(cargo) = &source.cargo {
-        build = build.cargo(cargo.clone());
-    }
-    let build = plan.add_after(build, [&checkout]);
+    let (checkout, build) = add_source_build(plan, source);
     let built = plan.add_after(
         VerifyElf::new(release.binary.clone()).via("source"),
         [&build],

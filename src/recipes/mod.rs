@@ -13,7 +13,8 @@ pub mod install_pipeline;
 pub mod process_lifecycle;
 
 pub use install_pipeline::{
-    ReleaseInstall, SourceInstall, add_release_install, add_release_install_with_source_fallback,
-    add_source_install, release_key,
+    Pinned, ReleaseInstall, SourceInstall, add_release_fetch, add_release_install,
+    add_release_install_pinned, add_release_install_with_source_fallback, add_source_build,
+    add_source_install, add_source_install_pinned, release_key,
 };
 pub use process_lifecycle::{LifecycleService, StartKeys, add_start_order, add_stop_order};

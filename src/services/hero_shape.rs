@@ -17,14 +17,17 @@
 
 use super::{BinaryRole, InstallMode, InstallPolicy, Service, ServiceContext, ServiceError};
 use crate::forge::{ForgeConfig, ReleaseVersion};
+use crate::lockfile::LockedService;
 use crate::recipes::{
-    ReleaseInstall, SourceInstall, add_release_install, add_release_install_with_source_fallback,
+    Pinned, ReleaseInstall, SourceInstall, add_release_fetch, add_release_install_pinned,
+    add_release_install_with_source_fallback, add_source_build, add_source_install_pinned,
 };
 use crate::supervisor::ProcessSpec;
 use crate::tasks::PlanBuilder;
 use crate::tasks::{
-    GitRef, RegisterProcess, RemoveBinary, RemoveProcess, ResolveRelease, RestartVerified,
-    StartProcess, StopProcess, SystemBinary, TaskKey, VerifyBinary, WaitHealthy,
+    GitRef, LockSource, RegisterProcess, RemoveBinary, RemoveProcess, ResolveRelease,
+    RestartVerified, StartProcess, StopProcess, SystemBinary, TaskKey, VerifyBinary, VerifyElf,
+    WaitHealthy,
 };
 
 /// The base environment of every Hero process.
@@ -169,8 +172,15 @@ pub fn add_install<S: Service + ?Sized>(
         return Ok(Vec::new());
     }
     let mut installs = Vec::new();
-    let fallback = ctx.mode.is_none() && svc.install_policy() == InstallPolicy::DownloadOrSource;
-    match install_mode(svc, ctx)? {
+    let locked = locked_pin(svc, ctx)?;
+    let fallback = locked.is_none()
+        && ctx.mode.is_none()
+        && svc.install_policy() == InstallPolicy::DownloadOrSource;
+    let mode = match locked {
+        Some(pin) => locked_mode(svc, ctx, pin)?,
+        None => install_mode(svc, ctx)?,
+    };
+    match mode {
         InstallMode::Download if fallback => {
             let source_install = source_install_of(svc, ctx, &[])?;
             for bin in svc.binaries() {
@@ -183,9 +193,11 @@ pub fn add_install<S: Service + ?Sized>(
         }
         InstallMode::Download => {
             for bin in svc.binaries() {
-                installs.push(add_release_install(
+                let pinned = locked.and_then(|pin| pinned(pin, &bin.name, false));
+                installs.push(add_release_install_pinned(
                     plan,
                     &release_install_of(svc, ctx, &bin.name)?,
+                    pinned.as_ref(),
                 ));
             }
         }
@@ -212,10 +224,149 @@ pub fn add_source_install<S: Service + ?Sized>(
     plan: &mut PlanBuilder,
     build: &[String],
 ) -> Result<Vec<TaskKey>, ServiceError> {
-    Ok(crate::recipes::add_source_install(
-        plan,
-        &source_install_of(svc, ctx, build)?,
-    ))
+    let install = source_install_of(svc, ctx, build)?;
+    let pins: Vec<(String, Pinned)> = match locked_pin(svc, ctx)? {
+        Some(pin) if locked_mode(svc, ctx, pin)? != InstallMode::Source => {
+            return Err(ServiceError::UnsupportedMode {
+                service: svc.name().to_string(),
+                reason: format!("is locked to {}, not to a source build", pin.pin()),
+                allowed: "source",
+            });
+        }
+        Some(pin) => install
+            .binaries
+            .iter()
+            .filter_map(|b| pinned(pin, b, !ctx.strict).map(|p| (b.clone(), p)))
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(add_source_install_pinned(plan, &install, &pins))
+}
+
+/// What the lock pins `svc` to in a `--locked` operation: `None` without a lock, an error
+/// naming the service when the lock does not pin it.
+pub fn locked_pin<'c, S: Service + ?Sized>(
+    svc: &S,
+    ctx: &'c ServiceContext,
+) -> Result<Option<&'c LockedService>, ServiceError> {
+    let Some((lock, path)) = &ctx.lock else {
+        return Ok(None);
+    };
+    lock.services
+        .get(svc.name())
+        .map(Some)
+        .ok_or_else(|| ServiceError::NotLocked {
+            service: svc.name().to_string(),
+            lock: path.display().to_string(),
+        })
+}
+
+/// The install mode a pin means; an error when `--mode` asks for another.
+fn locked_mode<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+    pin: &LockedService,
+) -> Result<InstallMode, ServiceError> {
+    let mode = match pin {
+        LockedService::Release(_) => InstallMode::Download,
+        LockedService::Source(_) => InstallMode::Source,
+        LockedService::System(_) => InstallMode::System,
+    };
+    match ctx.mode {
+        Some(asked) if asked != mode => Err(ServiceError::UnsupportedMode {
+            service: svc.name().to_string(),
+            reason: format!(
+                "is locked to {}, which --mode {} contradicts",
+                pin.pin(),
+                asked.as_str()
+            ),
+            allowed: mode.as_str(),
+        }),
+        _ => Ok(mode),
+    }
+}
+
+/// The pin of `binary` for an install step.
+fn pinned(pin: &LockedService, binary: &str, warn_only: bool) -> Option<Pinned> {
+    pin.sha256_of(binary).map(|sha256| Pinned {
+        sha256: sha256.to_string(),
+        pin: pin.pin(),
+        warn_only,
+    })
+}
+
+/// The default lock of a service: the tasks that resolve and fetch (a release) or build (a
+/// source) its binaries without installing them, or take the system's, and what the lock
+/// file's writer reads from them. `build` as for [`add_source_install`]. A release's assets
+/// are downloaded into `staging` to be hashed.
+pub fn add_lock<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+    plan: &mut PlanBuilder,
+    build: &[String],
+    staging: &std::path::Path,
+) -> Result<Option<LockSource>, ServiceError> {
+    if svc.binaries().is_empty() {
+        install_mode(svc, ctx)?;
+        return Ok(None);
+    }
+    let source = match install_mode(svc, ctx)? {
+        InstallMode::Download => {
+            let mut resolve = None;
+            let mut binaries = Vec::new();
+            for bin in svc.binaries() {
+                let install = release_install_of(svc, ctx, &bin.name)?;
+                let (r, download, asset) = add_release_fetch(plan, &install, staging);
+                resolve = Some(r);
+                binaries.push((bin.name.clone(), asset, download));
+            }
+            let Some(resolve) = resolve else {
+                return Ok(None);
+            };
+            LockSource::Release {
+                forge: forge_of(svc, ctx)?.base_url.to_string(),
+                asked: ctx.release_version().to_string(),
+                resolve,
+                binaries,
+            }
+        }
+        InstallMode::Source => {
+            let install = source_install_of(svc, ctx, build)?;
+            let (checkout, build) = add_source_build(plan, &install);
+            let binaries = install
+                .binaries
+                .iter()
+                .map(|b| {
+                    (
+                        b.clone(),
+                        plan.add_after(VerifyElf::new(b.clone()), [&build]),
+                    )
+                })
+                .collect();
+            LockSource::Source {
+                asked: install.git_ref.to_string(),
+                checkout,
+                profile: install.profile.clone(),
+                features: install.cargo_options.features.clone(),
+                no_default_features: install.cargo_options.no_default_features,
+                binaries,
+            }
+        }
+        InstallMode::System => LockSource::System {
+            binaries: svc
+                .binaries()
+                .into_iter()
+                .map(|bin| {
+                    let path = bin.installed_path(&ctx.paths);
+                    (
+                        bin.name.clone(),
+                        plan.add(SystemBinary::new(svc.name(), &bin.name, path)),
+                    )
+                })
+                .collect(),
+        },
+    };
+    Ok(Some(source))
 }
 
 /// What installing `binary` of `svc` from its release takes.
@@ -225,11 +376,15 @@ fn release_install_of<S: Service + ?Sized>(
     binary: &str,
 ) -> Result<ReleaseInstall, ServiceError> {
     let source = svc.source();
+    let version = match locked_pin(svc, ctx)? {
+        Some(LockedService::Release(r)) => ReleaseVersion::parse(&r.tag),
+        _ => ReleaseVersion::parse(ctx.release_version()),
+    };
     Ok(ReleaseInstall {
         forge: forge_of(svc, ctx)?,
         owner: source.owner,
         repo: source.repo,
-        version: ReleaseVersion::parse(ctx.release_version()),
+        version,
         binary: binary.to_string(),
         asset_suffix: source.asset_suffix,
         bin_dir: ctx.paths.bin.clone(),
@@ -250,12 +405,18 @@ fn source_install_of<S: Service + ?Sized>(
             problem: problem.clone(),
         });
     }
-    let git_ref = match &ctx.version {
-        Some(v) if v != "latest" => GitRef::Tag(v.clone()),
-        _ => source.git_ref.clone(),
+    let (git_url, git_ref) = match locked_pin(svc, ctx)? {
+        Some(LockedService::Source(s)) => (s.git_url.clone(), GitRef::Commit(s.commit.clone())),
+        _ => (
+            source.git_url_on(ctx.forge.base_url.as_str()),
+            match &ctx.version {
+                Some(v) if v != "latest" => GitRef::Tag(v.clone()),
+                _ => source.git_ref.clone(),
+            },
+        ),
     };
     Ok(SourceInstall {
-        git_url: source.git_url_on(ctx.forge.base_url.as_str()),
+        git_url,
         git_ref,
         code_root: ctx.paths.code.clone(),
         target_dir: ctx.target_dir.clone(),
@@ -474,6 +635,29 @@ pub fn add_verify<S: Service + ?Sized>(
     if svc.binaries().is_empty() {
         install_mode(svc, ctx)?;
         return Ok(Vec::new());
+    }
+    if let Some(pin) = locked_pin(svc, ctx)? {
+        let mut keys = Vec::new();
+        for b in svc.binaries() {
+            let Some(sha256) = pin.sha256_of(&b.name) else {
+                return Err(ServiceError::Unsupported {
+                    service: svc.name().to_string(),
+                    operation: "verify",
+                    reason: format!(
+                        "the lock file pins no binary {}; run `hero_svc lock {}`",
+                        b.name,
+                        svc.name()
+                    ),
+                });
+            };
+            let mut task =
+                VerifyBinary::new(svc.name(), &b.name, &ctx.paths.bin).locked(sha256, pin.pin());
+            if let Some(path) = &b.path {
+                task = task.at(path);
+            }
+            keys.push(plan.add(task));
+        }
+        return Ok(keys);
     }
     let release = match install_mode(svc, ctx)? {
         InstallMode::Download => Some(plan.add(ResolveRelease::new(

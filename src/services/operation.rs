@@ -6,13 +6,16 @@
 //! stop before its dependency's stop.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::{Catalog, CatalogError, InstallMode, Selection, ServiceContext, ServiceError};
 use crate::graph::PlanError;
-use crate::tasks::TaskKey;
+use crate::lockfile::LockFile;
 use crate::tasks::{Plan, PlanBuilder};
+use crate::tasks::{TaskKey, WriteLock};
 
 /// An operation on services.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -37,11 +40,14 @@ pub enum Operation {
     /// Install what is not up to date, (re)start what changed or is not running, wait
     /// until healthy — dependencies first.
     Deploy,
+    /// Pin the services to exact bytes in the lock file (or, with `check`, say whether
+    /// that would change it).
+    Lock,
 }
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 9] = [
+    pub const ALL: [Operation; 10] = [
         Operation::Build,
         Operation::Install,
         Operation::Start,
@@ -51,6 +57,7 @@ impl Operation {
         Operation::Verify,
         Operation::Delete,
         Operation::Deploy,
+        Operation::Lock,
     ];
 
     /// Its name (`deploy`).
@@ -65,6 +72,7 @@ impl Operation {
             Operation::Verify => "verify",
             Operation::Delete => "delete",
             Operation::Deploy => "deploy",
+            Operation::Lock => "lock",
         }
     }
 
@@ -72,8 +80,19 @@ impl Operation {
     pub fn accepts(self) -> &'static [&'static str] {
         match self {
             Operation::Build => &["version"],
-            Operation::Install | Operation::Upgrade | Operation::Verify => &["mode", "version"],
-            Operation::Deploy => &["mode", "version", "no_deps"],
+            Operation::Install | Operation::Upgrade => {
+                &["mode", "version", "locked", "strict", "lock_file"]
+            }
+            Operation::Verify => &["mode", "version", "locked", "lock_file"],
+            Operation::Deploy => &[
+                "mode",
+                "version",
+                "no_deps",
+                "locked",
+                "strict",
+                "lock_file",
+            ],
+            Operation::Lock => &["mode", "version", "check", "lock_file"],
             Operation::Start => &["no_deps"],
             Operation::Stop => &["with_dependents"],
             Operation::Restart => &["with_dependents"],
@@ -83,7 +102,7 @@ impl Operation {
 
     /// Whether it changes anything (and so takes the services' locks).
     pub fn is_mutating(self) -> bool {
-        self != Operation::Verify
+        !matches!(self, Operation::Verify | Operation::Lock)
     }
 }
 
@@ -116,6 +135,29 @@ pub struct OperationOptions {
     /// Also remove the binaries (delete).
     #[serde(default)]
     pub purge: bool,
+    /// Install (or verify) exactly what the lock file pins (install, upgrade, deploy,
+    /// verify).
+    #[serde(default)]
+    pub locked: bool,
+    /// With `locked`: a source build whose bytes differ from the lock fails instead of
+    /// warning.
+    #[serde(default)]
+    pub strict: bool,
+    /// Only say whether the lock file would change (lock).
+    #[serde(default)]
+    pub check: bool,
+    /// The lock file (default `$HERO_ROOT/cfg/hero_svc.lock`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock_file: Option<PathBuf>,
+}
+
+impl OperationOptions {
+    /// The lock file these options name: theirs, else `$HERO_ROOT/cfg/hero_svc.lock`.
+    pub fn lock_path(&self, ctx: &ServiceContext) -> PathBuf {
+        self.lock_file
+            .clone()
+            .unwrap_or_else(|| crate::lockfile::default_path(&ctx.paths))
+    }
 }
 
 /// An operation, on a selection, with options.
@@ -141,6 +183,9 @@ pub enum OperationError {
     /// The tasks do not form a valid plan.
     #[error("the plan is invalid")]
     Plan(#[from] PlanError),
+    /// The lock file of a `--locked` operation is missing or unusable.
+    #[error("{0}")]
+    Lock(String),
 }
 
 /// A plan and the services it is about.
@@ -161,6 +206,27 @@ pub fn plan_operation(
     let selected = catalog.select(&request.selection)?;
     let opts = &request.options;
     let mut plan = PlanBuilder::new();
+    let locked_ctx;
+    let ctx = if opts.locked {
+        let path = opts.lock_path(ctx);
+        let lock = LockFile::read(&path).map_err(|e| OperationError::Lock(e.to_string()))?;
+        if lock.catalog != catalog.name() {
+            return Err(OperationError::Lock(format!(
+                "{} locks the catalog {}, not {}; use --catalog {} or another --lock file",
+                path.display(),
+                lock.catalog,
+                catalog.name(),
+                lock.catalog
+            )));
+        }
+        let mut c = ctx.clone();
+        c.lock = Some((Arc::new(lock), path));
+        c.strict = opts.strict;
+        locked_ctx = c;
+        &locked_ctx
+    } else {
+        ctx
+    };
     let services = match request.operation {
         Operation::Deploy | Operation::Start => {
             let services = if opts.no_deps {
@@ -248,6 +314,33 @@ pub fn plan_operation(
                 let svc = catalog.get(name)?;
                 plan.in_group(name, |p| svc.add_verify(ctx, p))?;
             }
+            selected
+        }
+        Operation::Lock => {
+            let staging = ctx
+                .paths
+                .state_dir()
+                .join("lock-staging")
+                .join(uuid::Uuid::now_v7().to_string());
+            let mut sources = Vec::new();
+            for name in &selected {
+                let svc = catalog.get(name)?;
+                if let Some(source) = plan.in_group(name, |p| svc.add_lock(ctx, p, &staging))? {
+                    sources.push((name.clone(), source));
+                }
+            }
+            let inputs: Vec<TaskKey> = sources.iter().flat_map(|(_, s)| s.tasks()).collect();
+            plan.add_after(
+                WriteLock {
+                    path: opts.lock_path(ctx),
+                    catalog: catalog.name().to_string(),
+                    services: sources,
+                    merge: request.selection != Selection::All,
+                    check: opts.check,
+                    staging: Some(staging),
+                },
+                inputs.iter(),
+            );
             selected
         }
     };

@@ -14,7 +14,7 @@ use super::{Binary, InstallPolicy, ServiceContext, ServiceError, Source, hero_sh
 use crate::health::Probe;
 use crate::supervisor::{ProcessSpec, SecretEnv};
 use crate::tasks::PlanBuilder;
-use crate::tasks::{TaskKey, WriteFile};
+use crate::tasks::{LockSource, TaskKey, WriteFile};
 
 /// A service of a catalog. Object-safe: catalogs hold `Arc<dyn Service>`.
 pub trait Service: Send + Sync {
@@ -129,6 +129,18 @@ pub trait Service: Send + Sync {
         plan: &mut PlanBuilder,
     ) -> Result<Vec<TaskKey>, ServiceError> {
         hero_shape::add_install(self, ctx, plan)
+    }
+
+    /// Adds the tasks that pin its binaries for the lock file without installing them
+    /// (resolve and download a release into `staging`, build a source, take the system's),
+    /// and says which tasks hold what the lock needs; `None` when it has nothing to pin.
+    fn add_lock(
+        &self,
+        ctx: &ServiceContext,
+        plan: &mut PlanBuilder,
+        staging: &std::path::Path,
+    ) -> Result<Option<LockSource>, ServiceError> {
+        hero_shape::add_lock(self, ctx, plan, &[], staging)
     }
 
     /// Adds the tasks that start it after `after` (its installs and its dependencies'

@@ -1,10 +1,12 @@
 //! [`ServiceContext`]: what a service needs to know to add its tasks to a plan.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::{EnvFile, InstallMode};
 use crate::forge::ForgeConfig;
+use crate::lockfile::LockFile;
 use crate::paths::HeroPaths;
 
 /// The environment an operation is planned in: directories, the forge, the user's env
@@ -36,6 +38,12 @@ pub struct ServiceContext {
     /// (start, restart), a start only makes sure the process runs
     /// ([`StartProcess::ensure_running`](crate::tasks::StartProcess::ensure_running)).
     pub starts_after_install: bool,
+    /// The lock file a `--locked` operation obeys, and where it was read from: installs
+    /// take exactly what it pins, verifies compare with it.
+    pub lock: Option<(Arc<LockFile>, PathBuf)>,
+    /// Whether a source build whose bytes differ from the lock fails (`--strict`) rather
+    /// than warns.
+    pub strict: bool,
 }
 
 impl ServiceContext {
@@ -53,6 +61,8 @@ impl ServiceContext {
             build_profile: "release".to_string(),
             health_timeout: Duration::from_secs(30),
             starts_after_install: true,
+            lock: None,
+            strict: false,
         }
     }
 

@@ -43,6 +43,14 @@ pub enum ServiceError {
         /// Why.
         reason: String,
     },
+    /// A `--locked` operation on a service the lock file does not pin.
+    #[error("{service} is not in the lock file {lock}; run `hero_svc lock {service}` first")]
+    NotLocked {
+        /// The service.
+        service: String,
+        /// The lock file.
+        lock: String,
+    },
     /// The system's random source failed while generating a key the service needs.
     #[error("{service} could not generate {what}; the system's random source failed")]
     Randomness {

@@ -34,6 +34,17 @@ pub enum InstallMode {
     System,
 }
 
+impl InstallMode {
+    /// Its name (`download`), as `--mode` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Download => "download",
+            Self::Source => "source",
+            Self::System => "system",
+        }
+    }
+}
+
 impl std::str::FromStr for InstallMode {
     type Err = String;
 

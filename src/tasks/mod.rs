@@ -41,6 +41,7 @@ mod git_checkout;
 mod install_binary;
 mod kind;
 mod local_binary;
+mod match_lock;
 mod noop;
 mod output;
 mod process;
@@ -58,6 +59,7 @@ mod verify_binary;
 mod verify_elf;
 mod wait_healthy;
 mod write_file;
+mod write_lock;
 
 pub use cargo_build::{CargoBuild, CargoOptions};
 pub use command::Command;
@@ -66,6 +68,7 @@ pub use git_checkout::{GitCheckout, GitRef};
 pub use install_binary::InstallBinary;
 pub use kind::TaskKind;
 pub use local_binary::LocalBinary;
+pub use match_lock::MatchLock;
 pub use noop::Noop;
 pub use output::{Artifact, TaskOutput};
 pub use process::{LOG_TAIL_LINES, end_leftover_groups};
@@ -83,6 +86,7 @@ pub use verify_binary::VerifyBinary;
 pub use verify_elf::VerifyElf;
 pub use wait_healthy::WaitHealthy;
 pub use write_file::WriteFile;
+pub use write_lock::{LockSource, WriteLock};
 
 // The engine's vocabulary, as the task kinds use it.
 pub use crate::graph::{

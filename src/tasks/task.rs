@@ -9,6 +9,7 @@ use super::{
     TaskContext, TaskEnv, TaskError, TaskKey, TaskKind, TaskOutput, VerifyElf, WaitHealthy,
     WriteFile,
 };
+use super::{MatchLock, WriteLock};
 use super::{RemoveBinary, RemoveProcess, RestartVerified, SystemBinary, VerifyBinary};
 use crate::graph::{Fingerprint, PlanTask};
 
@@ -78,6 +79,10 @@ task_kinds! {
     RemoveBinary,
     /// Takes a binary the system already has: checked and recorded, never copied.
     SystemBinary,
+    /// Checks that a binary has the bytes the lock file pins.
+    MatchLock,
+    /// Writes (or checks) the lock file from what the plan resolved and built.
+    WriteLock,
 }
 
 /// The kind name of `T`, a helper for the dispatch below.

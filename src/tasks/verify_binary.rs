@@ -3,11 +3,14 @@
 //! Never cached: a verification always looks. Succeeds when the binary is up to date (or
 //! present but installed by someone else); fails with the reason and what to do when it is
 //! missing, modified on disk, or older than the release among its inputs (a
-//! [`ResolveRelease`](super::ResolveRelease) dependency, when there is one).
+//! [`ResolveRelease`](super::ResolveRelease) dependency, when there is one). With a lock
+//! (`verify --locked`) it compares the installed bytes with the sha256 the lock file pins.
 
 use std::path::PathBuf;
 
-use super::{ResourceClass, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput};
+use super::{
+    FileDigest, ResourceClass, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput, short_hash,
+};
 use crate::forge::asset_name;
 use crate::install::{AvailableBinary, BinaryStatus, binary_status_at};
 
@@ -24,6 +27,9 @@ pub struct VerifyBinary {
     pub asset_suffix: String,
     /// Where it is when not in the bin dir (a system binary).
     pub path: Option<PathBuf>,
+    /// The sha256 the lock file pins and what it pins (`verify --locked`): other bytes
+    /// fail the check.
+    pub locked: Option<(String, String)>,
 }
 
 impl VerifyBinary {
@@ -35,7 +41,14 @@ impl VerifyBinary {
             bin_dir: bin_dir.into(),
             asset_suffix: String::new(),
             path: None,
+            locked: None,
         }
+    }
+
+    /// Checks the installed bytes against `sha256`, pinned by the lock file as `pin`.
+    pub fn locked(mut self, sha256: impl Into<String>, pin: impl Into<String>) -> Self {
+        self.locked = Some((sha256.into(), pin.into()));
+        self
     }
 
     /// Verifies the binary at `path` (a system binary) instead of the bin dir's.
@@ -85,6 +98,30 @@ impl TaskKind for VerifyBinary {
     }
 
     async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
+        if let Some((sha256, pin)) = &self.locked {
+            let file = self.file();
+            let digest = tokio::task::spawn_blocking(move || FileDigest::of_path(file))
+                .await
+                .map_err(|e| TaskError::with_source("the verification panicked", e))?;
+            let advice = format!("run `hero_svc install {} --locked`", self.service);
+            return match digest {
+                Ok(d) if d.sha256 == *sha256 => Ok(TaskOutput::Verified {
+                    binary: self.binary.clone(),
+                    status: format!("matches the lock: {pin} (sha256 {})", short_hash(sha256)),
+                }),
+                Ok(d) => Err(TaskError::new(format!(
+                    "{}: installed sha256 {}, the lock file pins {sha256} ({pin}); {advice}",
+                    self.binary, d.sha256
+                ))
+                .permanent()),
+                Err(e) => Err(TaskError::new(format!(
+                    "{}: {} is not readable ({e}); the lock file pins {pin}; {advice}",
+                    self.binary,
+                    self.file().display()
+                ))
+                .permanent()),
+            };
+        }
         let available = self.available(ctx);
         let (store, file, binary) = (ctx.store().clone(), self.file(), self.binary.clone());
         let status = tokio::task::spawn_blocking(move || {

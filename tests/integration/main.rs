@@ -17,6 +17,7 @@ mod install;
 mod interrupted;
 mod leftovers;
 mod lifecycle;
+mod lock;
 mod pipeline;
 mod reporter;
 mod rpc;

@@ -27,7 +27,22 @@ pub fn params(cli: &Cli, op: &OperationArgs<'_>, wait: bool) -> Value {
     if op.purge {
         p["purge"] = json!(true);
     }
-    if targets.all {
+    if op.locked {
+        p["locked"] = json!(true);
+    }
+    if op.strict {
+        p["strict"] = json!(true);
+    }
+    if op.check {
+        p["check"] = json!(true);
+    }
+    if let Some(f) = &op.lock_file {
+        p["lock_file"] = json!(f);
+    }
+    let lock_all = op.operation == crate::services::Operation::Lock
+        && targets.services.is_empty()
+        && targets.group.is_none();
+    if targets.all || lock_all {
         p["all"] = json!(true);
     } else if let Some(g) = &targets.group {
         p["group"] = json!(g);
@@ -75,7 +90,10 @@ pub fn check_targets(cli: &Cli, op: &str, targets: &Targets) -> Result<(), ExitC
 /// Runs the operation `op` with live progress.
 pub async fn run(cli: &Cli, op: &OperationArgs<'_>) -> ExitCode {
     let targets = op.targets;
-    if let Err(code) = check_targets(cli, op.operation.as_str(), targets) {
+    // `lock` alone locks every service.
+    if op.operation != crate::services::Operation::Lock
+        && let Err(code) = check_targets(cli, op.operation.as_str(), targets)
+    {
         return code;
     }
     let client = match connect(cli).await {

@@ -327,16 +327,31 @@ fn render_inspect(v: &Value) -> String {
             .map(|p| format!(" at {p}"))
             .unwrap_or_default();
         match installed.iter().find(|r| r["binary"] == b["name"]) {
-            Some(r) => out.push_str(&format!(
-                "  {name} ({role}){at}: {} since {}, from {}, sha256 {}\n",
-                short_version(&s(&r["version"])),
-                s(&r["installed_at"])
-                    .get(..19)
-                    .unwrap_or_default()
-                    .replace('T', " "),
-                s(&r["origin"]),
-                s(&r["sha256"]).get(..12).unwrap_or_default(),
-            )),
+            Some(r) => {
+                out.push_str(&format!(
+                    "  {name} ({role}){at}: {} since {}, from {}, sha256 {}\n",
+                    short_version(&s(&r["version"])),
+                    s(&r["installed_at"])
+                        .get(..19)
+                        .unwrap_or_default()
+                        .replace('T', " "),
+                    s(&r["origin"]),
+                    s(&r["sha256"]).get(..12).unwrap_or_default(),
+                ));
+                let lock = &r["lock"];
+                if lock.is_object() {
+                    let verdict = if lock["matches"] == true {
+                        "the locked bytes"
+                    } else {
+                        "NOT the locked bytes"
+                    };
+                    out.push_str(&format!(
+                        "    lock: {} (sha256 {}): {verdict}\n",
+                        s(&lock["pins"]),
+                        s(&lock["sha256"]).get(..12).unwrap_or_default(),
+                    ));
+                }
+            }
             None => out.push_str(&format!("  {name} ({role}){at}: not installed\n")),
         }
     }

@@ -36,6 +36,7 @@ fn operation_error(e: OperationError) -> RpcError {
             RpcError::new(codes::INVALID_PARAMS, s.to_string())
         }
         OperationError::Service(s) => RpcError::new(codes::INVALID_PARAMS, s.to_string()),
+        OperationError::Lock(l) => RpcError::new(codes::INVALID_PARAMS, l),
         OperationError::Plan(p) => RpcError::new(
             codes::INVALID_PLAN,
             format!("the operation compiled into an invalid plan: {p}"),
@@ -93,6 +94,19 @@ pub struct OperationParams {
     /// Also remove the binaries (delete).
     #[serde(default)]
     pub purge: bool,
+    /// Install (or verify) exactly what the lock file pins (install, upgrade, deploy,
+    /// verify).
+    #[serde(default)]
+    pub locked: bool,
+    /// With `locked`: a source build with other bytes than the lock's fails.
+    #[serde(default)]
+    pub strict: bool,
+    /// Only say whether the lock file would change (lock).
+    #[serde(default)]
+    pub check: bool,
+    /// The lock file, an absolute path (default `$HERO_ROOT/cfg/hero_svc.lock`).
+    #[serde(default)]
+    pub lock_file: Option<std::path::PathBuf>,
     /// The forge for this call (`FORGE_URL` of the caller); the daemon's when absent.
     #[serde(default)]
     pub forge_url: Option<String>,
@@ -132,6 +146,10 @@ impl OperationParams {
             ("no_deps", self.no_deps),
             ("with_dependents", self.with_dependents),
             ("purge", self.purge),
+            ("locked", self.locked),
+            ("strict", self.strict),
+            ("check", self.check),
+            ("lock_file", self.lock_file.is_some()),
         ];
         for (option, set) in given {
             if set && !operation.accepts().contains(&option) {
@@ -148,6 +166,19 @@ impl OperationParams {
                 )));
             }
         }
+        if self.strict && !self.locked {
+            return Err(RpcError::invalid_params(
+                "`strict` (--strict) only means something with `locked` (--locked)",
+            ));
+        }
+        if let Some(path) = &self.lock_file
+            && !path.is_absolute()
+        {
+            return Err(RpcError::invalid_params(format!(
+                "`lock_file` must be an absolute path, not {}",
+                path.display()
+            )));
+        }
         Ok(())
     }
 
@@ -160,6 +191,10 @@ impl OperationParams {
                 no_deps: self.no_deps,
                 with_dependents: self.with_dependents,
                 purge: self.purge,
+                locked: self.locked,
+                strict: self.strict,
+                check: self.check,
+                lock_file: self.lock_file.clone(),
             },
         })
     }
@@ -250,6 +285,7 @@ operation_methods! {
     verify => Operation::Verify,
     delete => Operation::Delete,
     deploy => Operation::Deploy,
+    lock => Operation::Lock,
 }
 
 /// Params of `service.plan`.
@@ -289,6 +325,14 @@ pub struct PlanTarget {
     #[serde(default)]
     purge: bool,
     #[serde(default)]
+    locked: bool,
+    #[serde(default)]
+    strict: bool,
+    #[serde(default)]
+    check: bool,
+    #[serde(default)]
+    lock_file: Option<std::path::PathBuf>,
+    #[serde(default)]
     forge_url: Option<String>,
     #[serde(default)]
     forge_token: Option<ForgeToken>,
@@ -309,6 +353,10 @@ pub async fn plan(daemon: Arc<Daemon>, p: PlanParams) -> Result<Value, RpcError>
         no_deps: t.no_deps,
         with_dependents: t.with_dependents,
         purge: t.purge,
+        locked: t.locked,
+        strict: t.strict,
+        check: t.check,
+        lock_file: t.lock_file,
         forge_url: t.forge_url,
         forge_token: t.forge_token,
     };
@@ -631,11 +679,30 @@ pub async fn inspect(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcErr
             })
         })
         .collect();
+    // Provenance: each installed binary with what the lock file (if there is one) pins.
+    let lock_path = crate::lockfile::default_path(&ctx.paths);
+    let lock = crate::lockfile::LockFile::read(&lock_path).ok();
+    let pin = lock.as_ref().and_then(|l| l.services.get(svc.name()));
     let installed: Vec<Value> = svc
         .binaries()
         .iter()
         .filter_map(|b| daemon.store().installed(&b.name).ok().flatten())
-        .map(|r| serde_json::to_value(r).unwrap_or(Value::Null))
+        .map(|r| {
+            let mut v = serde_json::to_value(&r).unwrap_or(Value::Null);
+            let locked = pin.and_then(|p| p.sha256_of(&r.binary).map(|sha| (p, sha)));
+            if let (Some(map), Some((p, sha))) = (v.as_object_mut(), locked) {
+                map.insert(
+                    "lock".to_string(),
+                    json!({
+                        "file": &lock_path,
+                        "pins": p.pin(),
+                        "sha256": sha,
+                        "matches": sha == r.sha256,
+                    }),
+                );
+            }
+            v
+        })
         .collect();
     Ok(json!({
         "name": svc.name(),

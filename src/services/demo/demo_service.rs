@@ -4,7 +4,7 @@ use super::super::{
     Binary, InstallPolicy, Service, ServiceContext, ServiceError, Source, hero_shape,
 };
 use crate::tasks::PlanBuilder;
-use crate::tasks::TaskKey;
+use crate::tasks::{LockSource, TaskKey};
 
 /// A `hero_demo` server with its own name, dependencies, environment and readiness delay.
 #[derive(Clone, Debug)]
@@ -83,6 +83,16 @@ impl Service for DemoService {
         plan: &mut PlanBuilder,
     ) -> Result<Vec<TaskKey>, ServiceError> {
         hero_shape::add_source_install(self, ctx, plan, &self.built_with)
+    }
+
+    /// Locked with the same shared build as its install.
+    fn add_lock(
+        &self,
+        ctx: &ServiceContext,
+        plan: &mut PlanBuilder,
+        staging: &std::path::Path,
+    ) -> Result<Option<LockSource>, ServiceError> {
+        hero_shape::add_lock(self, ctx, plan, &self.built_with, staging)
     }
 
     /// The Hero base, its readiness delay, and the sockets of what it depends on (the way a

@@ -43,7 +43,7 @@ use crate::services::hero_shape;
 use crate::services::{Binary, InstallPolicy, Service, ServiceContext, ServiceError, Source};
 use crate::supervisor::{ProcessSpec, SecretEnv};
 use crate::tasks::PlanBuilder;
-use crate::tasks::{Command, ResourceClass, TaskKey};
+use crate::tasks::{Command, LockSource, ResourceClass, TaskKey};
 
 /// The published port of the document server.
 pub const ONLYOFFICE_PORT: u16 = 8088;
@@ -151,6 +151,17 @@ impl Service for HeroOnlyoffice {
         })
     }
 
+    /// A docker image: nothing the lock file pins.
+    fn add_lock(
+        &self,
+        ctx: &ServiceContext,
+        _plan: &mut PlanBuilder,
+        _staging: &std::path::Path,
+    ) -> Result<Option<LockSource>, ServiceError> {
+        hero_shape::install_mode(self, ctx)?;
+        Ok(None)
+    }
+
     /// `docker pull` of the image (`--mode source` is refused by the policy).
     fn add_install(
         &self,
@@ -158,6 +169,15 @@ impl Service for HeroOnlyoffice {
         plan: &mut PlanBuilder,
     ) -> Result<Vec<TaskKey>, ServiceError> {
         hero_shape::install_mode(self, ctx)?;
+        if ctx.lock.is_some() {
+            return Err(ServiceError::Unsupported {
+                service: self.name().to_string(),
+                operation: "install with --locked",
+                reason: "it runs a docker image, which the lock file does not pin; install it \
+                         without --locked"
+                    .to_string(),
+            });
+        }
         let image = Self::image(ctx);
         let pull = Command::new(format!("docker-pull:{image}"), Self::docker())
             .args(["pull".to_string(), image.clone()])

@@ -26,11 +26,14 @@
 //! not exercised here); that the Hero copy keeps upstream's flags.
 
 use crate::health::Probe;
+use crate::lockfile::LockedService;
 use crate::services::hero_shape;
 use crate::services::{Binary, InstallPolicy, Service, ServiceContext, ServiceError, Source};
 use crate::supervisor::ProcessSpec;
 use crate::tasks::PlanBuilder;
-use crate::tasks::{CargoBuild, GitCheckout, GitRef, InstallBinary, TaskKey, VerifyElf};
+use crate::tasks::{
+    CargoBuild, GitCheckout, GitRef, InstallBinary, LockSource, MatchLock, TaskKey, VerifyElf,
+};
 
 use super::support::var_dir;
 
@@ -47,6 +50,37 @@ fn is_root() -> bool {
     std::fs::metadata("/proc/self")
         .map(|m| m.uid() == 0)
         .unwrap_or(false)
+}
+
+impl Mycelium {
+    /// The checkout (of the locked commit with a lock, else of `--tag` or the default
+    /// branch) and the build; their keys and what was asked for.
+    fn add_build(
+        &self,
+        ctx: &ServiceContext,
+        plan: &mut PlanBuilder,
+    ) -> Result<(TaskKey, TaskKey, String), ServiceError> {
+        let source = self.source();
+        let (url, git_ref) = match hero_shape::locked_pin(self, ctx)? {
+            Some(LockedService::Source(s)) => (s.git_url.clone(), GitRef::Commit(s.commit.clone())),
+            _ => (
+                source.git_url_on(ctx.forge.base_url.as_str()),
+                match &ctx.version {
+                    Some(v) if v != "latest" => GitRef::Tag(v.clone()),
+                    _ => source.git_ref.clone(),
+                },
+            ),
+        };
+        let asked = git_ref.to_string();
+        let checkout = plan.add(GitCheckout::new(url, git_ref, &ctx.paths.code));
+        let build = plan.add_after(
+            CargoBuild::new(["mycelium"], &ctx.target_dir)
+                .profile(&ctx.build_profile)
+                .package_dir("myceliumd"),
+            [&checkout],
+        );
+        Ok((checkout, build, asked))
+    }
 }
 
 impl Service for Mycelium {
@@ -106,30 +140,45 @@ impl Service for Mycelium {
         })
     }
 
-    /// Checkout, then `cargo build` in `myceliumd/` (outside the root workspace).
+    /// The same checkout and build as the install, pinned by commit and bytes.
+    fn add_lock(
+        &self,
+        ctx: &ServiceContext,
+        plan: &mut PlanBuilder,
+        _staging: &std::path::Path,
+    ) -> Result<Option<LockSource>, ServiceError> {
+        hero_shape::install_mode(self, ctx)?;
+        let (checkout, build, asked) = self.add_build(ctx, plan)?;
+        let verified = plan.add_after(VerifyElf::new("mycelium"), [&build]);
+        Ok(Some(LockSource::Source {
+            asked,
+            checkout,
+            profile: ctx.build_profile.clone(),
+            features: Vec::new(),
+            no_default_features: false,
+            binaries: vec![("mycelium".to_string(), verified)],
+        }))
+    }
+
+    /// Checkout, then `cargo build` in `myceliumd/` (outside the root workspace); with a
+    /// lock, of the locked commit, the bytes matched with the lock.
     fn add_install(
         &self,
         ctx: &ServiceContext,
         plan: &mut PlanBuilder,
     ) -> Result<Vec<TaskKey>, ServiceError> {
         hero_shape::install_mode(self, ctx)?;
-        let source = self.source();
-        let git_ref = match &ctx.version {
-            Some(v) if v != "latest" => GitRef::Tag(v.clone()),
-            _ => source.git_ref.clone(),
-        };
-        let checkout = plan.add(GitCheckout::new(
-            source.git_url_on(ctx.forge.base_url.as_str()),
-            git_ref,
-            &ctx.paths.code,
-        ));
-        let build = plan.add_after(
-            CargoBuild::new(["mycelium"], &ctx.target_dir)
-                .profile(&ctx.build_profile)
-                .package_dir("myceliumd"),
-            [&checkout],
-        );
-        let verified = plan.add_after(VerifyElf::new("mycelium"), [&build]);
+        let (_, build, _) = self.add_build(ctx, plan)?;
+        let mut checked = build;
+        if let Some(pin) = hero_shape::locked_pin(self, ctx)?
+            && let Some(sha256) = pin.sha256_of("mycelium")
+        {
+            checked = plan.add_after(
+                MatchLock::new("mycelium", sha256, pin.pin()).warn_only(!ctx.strict),
+                [&checked],
+            );
+        }
+        let verified = plan.add_after(VerifyElf::new("mycelium"), [&checked]);
         Ok(vec![plan.add_after(
             InstallBinary::new(self.name(), "mycelium", &ctx.paths.bin),
             [&verified],

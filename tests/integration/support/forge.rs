@@ -251,6 +251,18 @@ impl StandInForge {
         self.add_release(owner, repo, tag, prerelease, false, assets);
     }
 
+    /// Moves the tag `tag` to a release with other assets (a re-tagged release): the old
+    /// release of that tag is gone.
+    pub fn retag(&self, owner: &str, repo: &str, tag: &str, assets: Vec<(String, Vec<u8>)>) {
+        {
+            let mut inner = self.shared.inner.lock().unwrap();
+            if let Some(r) = inner.repos.get_mut(&(owner.to_string(), repo.to_string())) {
+                r.releases.retain(|x| x.tag != tag);
+            }
+        }
+        self.add_release(owner, repo, tag, false, false, assets);
+    }
+
     /// Publishes a draft.
     pub fn draft(&self, owner: &str, repo: &str, tag: &str, assets: Vec<(String, Vec<u8>)>) {
         self.add_release(owner, repo, tag, false, true, assets);
