@@ -52,6 +52,8 @@ pub struct RunScope {
     pub locks: Option<ServiceLocks>,
     /// Upgrades in flight, recorded at the start and cleared at the end.
     pub pending_upgrades: Vec<PendingUpgrade>,
+    /// What the run is given besides its plan (the lock file), for its report.
+    pub inputs: std::collections::BTreeMap<String, String>,
 }
 
 /// One run started by the daemon.
@@ -384,10 +386,13 @@ impl Executions {
                 also(e);
             }
         });
-        let request = RunRequest::new(operation)
+        let mut request = RunRequest::new(operation)
             .sink(sink)
             .cancel(execution.cancel.clone())
             .run_id(execution.id);
+        if let Some(scope) = &scope {
+            request.inputs = scope.inputs.clone();
+        }
         let executor = executor.clone();
         let exec = execution.clone();
         self.tracker.spawn(async move {

@@ -169,6 +169,7 @@ impl Daemon {
             services: vec![p.service.clone()],
             locks: Some(self.locks().clone()),
             pending_upgrades: vec![p.clone()],
+            inputs: Default::default(),
         };
         let execution =
             self.executions()

@@ -30,7 +30,11 @@ impl Daemon {
         request: &OperationRequest,
     ) -> Result<StartedOperation, OperationError> {
         let catalog = self.catalog(catalog)?;
-        let PlannedOperation { plan, services } = plan_operation(catalog, ctx, request)?;
+        let PlannedOperation {
+            plan,
+            services,
+            inputs,
+        } = plan_operation(catalog, ctx, request)?;
         let operation = request.operation;
         let pending_upgrades = if operation == Operation::Upgrade {
             services
@@ -61,6 +65,7 @@ impl Daemon {
             services: services.clone(),
             locks: operation.is_mutating().then(|| self.locks().clone()),
             pending_upgrades,
+            inputs,
         };
         let execution = self.executions().start_on(
             self.executor(),

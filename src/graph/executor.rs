@@ -88,6 +88,9 @@ pub struct RunRequest {
     pub cancel: CancellationToken,
     /// The run id to use (a new UUID v7 when `None`).
     pub run_id: Option<RunId>,
+    /// What the run is given besides its plan, copied into its report
+    /// ([`ExecutionReport::inputs`]).
+    pub inputs: std::collections::BTreeMap<String, String>,
 }
 
 impl RunRequest {
@@ -98,7 +101,14 @@ impl RunRequest {
             sink: None,
             cancel: CancellationToken::new(),
             run_id: None,
+            inputs: Default::default(),
         }
+    }
+
+    /// Records `name = value` among the run's inputs (in its report).
+    pub fn input(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.inputs.insert(name.into(), value.into());
+        self
     }
 
     /// Sends events to `sink`.
@@ -202,7 +212,7 @@ impl<T: PlanTask> Executor<T> {
         let wall = emitter.started().elapsed();
         let cancelled = matches!(run.stop, Some(Stop::Cancelled));
         let Dispatch { records, .. } = run;
-        let report = ExecutionReport::from_records(
+        let mut report = ExecutionReport::from_records(
             run_id,
             &request.operation,
             started_at,
@@ -211,6 +221,7 @@ impl<T: PlanTask> Executor<T> {
             plan,
             &records,
         );
+        report.inputs = request.inputs.clone();
         if let Err(e) = report.save(&self.store) {
             tracing::warn!(error = %e, "could not store the execution report");
         }

@@ -200,6 +200,10 @@ pub struct ExecutionReport {
     pub tasks: Vec<TaskReport>,
     /// What set the wall time.
     pub critical_path: CriticalPath,
+    /// What the run was given besides its plan, by name (the lock file a `--locked`
+    /// operation obeyed and its sha256); empty for most runs.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub inputs: std::collections::BTreeMap<String, String>,
 }
 
 /// What the executor knows of one task when the run ends: the raw material of a
@@ -369,6 +373,7 @@ impl ExecutionReport {
             totals,
             tasks,
             critical_path: critical_path(plan, records),
+            inputs: Default::default(),
         }
     }
 

@@ -585,6 +585,7 @@ mod tests {
                 duration_ms: f64::INFINITY,
                 steps: critical,
             },
+            inputs: Default::default(),
         }
     }
 

@@ -54,6 +54,12 @@ impl<T: PlanTask> TaskContext<T> {
         &self.key
     }
 
+    /// The run the task is part of (`None` for a task run on its own).
+    pub fn run_id(&self) -> Option<super::RunId> {
+        let id = self.emitter.run_id();
+        (!id.is_nil()).then_some(id)
+    }
+
     /// Which attempt this is (1 for the first).
     pub fn attempt(&self) -> u32 {
         self.attempt

@@ -38,6 +38,7 @@ pub fn rollback_recorded(
             bytes: restored.bytes,
             path: restored.path.clone(),
             installed_at: Utc::now(),
+            run_id: None,
         },
     };
     store.record_install(&record).map_err(record_err)?;

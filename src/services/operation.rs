@@ -195,6 +195,9 @@ pub struct PlannedOperation {
     pub plan: Plan,
     /// The services it touches, in dependency order.
     pub services: Vec<String>,
+    /// What the run is given besides its plan, for its report: `lock_file` and
+    /// `lock_sha256` when it obeys a lock file.
+    pub inputs: std::collections::BTreeMap<String, String>,
 }
 
 /// Compiles `request` into a plan (see the module docs).
@@ -207,6 +210,7 @@ pub fn plan_operation(
     let opts = &request.options;
     let mut plan = PlanBuilder::new();
     let locked_ctx;
+    let mut inputs = std::collections::BTreeMap::new();
     let ctx = if opts.locked {
         let path = opts.lock_path(ctx);
         let lock = LockFile::read(&path).map_err(|e| OperationError::Lock(e.to_string()))?;
@@ -219,6 +223,8 @@ pub fn plan_operation(
                 lock.catalog
             )));
         }
+        inputs.insert("lock_file".to_string(), path.display().to_string());
+        inputs.insert("lock_sha256".to_string(), lock.digest());
         let mut c = ctx.clone();
         c.lock = Some((Arc::new(lock), path));
         c.strict = opts.strict;
@@ -347,6 +353,7 @@ pub fn plan_operation(
     Ok(PlannedOperation {
         plan: plan.build()?,
         services,
+        inputs,
     })
 }
 

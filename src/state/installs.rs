@@ -31,9 +31,12 @@ pub struct InstallRecord {
     pub path: PathBuf,
     /// When it was installed.
     pub installed_at: DateTime<Utc>,
+    /// The run (execution) that installed it, when one did.
+    #[serde(default)]
+    pub run_id: Option<String>,
 }
 
-const COLUMNS: &str = "service, binary, version, origin, sha256, bytes, path, installed_at";
+const COLUMNS: &str = "service, binary, version, origin, sha256, bytes, path, installed_at, run_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<InstallRecord> {
     let installed_at: String = r.get(7)?;
@@ -48,6 +51,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<InstallRecord> {
         installed_at: DateTime::parse_from_rfc3339(&installed_at)
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_default(),
+        run_id: r.get(8)?,
     })
 }
 
@@ -57,7 +61,7 @@ impl StateStore {
         self.noted((|| -> Result<(), StateError> {
             self.conn()
                 .prepare_cached(&format!(
-                    "INSERT INTO installs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                    "INSERT INTO installs ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
                 ))?
                 .execute(params![
                     record.service,
@@ -68,6 +72,7 @@ impl StateStore {
                     i64::try_from(record.bytes).unwrap_or(i64::MAX),
                     record.path.to_string_lossy(),
                     record.installed_at.to_rfc3339(),
+                    record.run_id,
                 ])?;
             Ok(())
         })())
@@ -121,6 +126,7 @@ mod tests {
             bytes: 3,
             path: PathBuf::from("/bin").join(binary),
             installed_at: Utc::now(),
+            run_id: None,
         }
     }
 

@@ -98,6 +98,8 @@ const MIGRATIONS: &[&str] = &[
          steps INTEGER NOT NULL,
          recorded_at TEXT NOT NULL
      );",
+    // 9: which run installed a binary (see `installs.rs`).
+    "ALTER TABLE installs ADD COLUMN run_id TEXT;",
 ];
 
 /// What the cache holds for a task key: the fingerprint of its last successful run and

@@ -137,6 +137,7 @@ impl TaskKind for InstallBinary {
             bytes: outcome.bytes,
             path: outcome.path.clone(),
             installed_at: Utc::now(),
+            run_id: ctx.run_id().map(|id| id.to_string()),
         };
         ctx.store().record_install(&record).map_err(|e| {
             TaskError::with_source(

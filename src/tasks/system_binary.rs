@@ -128,6 +128,7 @@ impl TaskKind for SystemBinary {
             bytes: digest.bytes,
             path: digest.path.clone(),
             installed_at: Utc::now(),
+            run_id: ctx.run_id().map(|id| id.to_string()),
         };
         ctx.store()
             .record_install(&record)

@@ -120,6 +120,17 @@ async fn a_locked_release_installs_the_same_bytes_and_refuses_a_retagged_one() {
         "--json",
     ]);
     assert_ok(&out);
+    // The report names the lock it obeyed; inspect, which run installed the binary.
+    let installed = report(&out);
+    assert_eq!(
+        installed["inputs"]["lock_file"],
+        lock_arg.as_str(),
+        "{installed:#}"
+    );
+    assert_eq!(installed["inputs"]["lock_sha256"], lock.digest().as_str());
+    let inspect = second.run_cli(&["inspect", "hero_router", "--json"]);
+    let v: Value = serde_json::from_slice(&inspect.stdout).unwrap();
+    assert_eq!(v["installed"][0]["run_id"], installed["run_id"], "{v:#}");
     let bin = second.root().join("bin/hero_router");
     assert_eq!(sha256(&bin), r.binaries[0].sha256);
     let verify = second.run_cli(&["verify", "hero_router", "--locked", "--lock", &lock_arg]);

@@ -338,6 +338,11 @@ fn render_inspect(v: &Value) -> String {
                     s(&r["origin"]),
                     s(&r["sha256"]).get(..12).unwrap_or_default(),
                 ));
+                if let Some(run) = r["run_id"].as_str() {
+                    out.push_str(&format!(
+                        "    installed by run {run} (`executions show {run}`)\n"
+                    ));
+                }
                 let lock = &r["lock"];
                 if lock.is_object() {
                     let verdict = if lock["matches"] == true {

@@ -294,6 +294,7 @@ pub(super) mod tests {
                     step("d", 3800.0, 100.0),
                 ],
             },
+            inputs: Default::default(),
         }
     }
 
