@@ -102,11 +102,11 @@ async fn a_run_killed_with_the_daemon_is_interrupted_and_every_command_says_what
         .find(|e| e["id"] == id.as_str())
         .unwrap_or_else(|| panic!("{id} not listed: {list:#}"));
     assert_eq!(run["status"], "interrupted", "{run:#}");
+    // The last task it noted finished before demo_index was back: a stop, or a step of
+    // demo_db's start (how far it got before the kill depends on the machine's load).
+    let last = run["last_finished"].as_str().unwrap_or_default();
     assert!(
-        run["last_finished"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("stop:"),
+        last.starts_with("stop:") || last.contains(":demo_db"),
         "{run:#}"
     );
     let trouble = daemon
