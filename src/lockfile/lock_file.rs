@@ -316,7 +316,7 @@ impl LockFile {
                 Some(was) if !same(was, now) => {
                     let (a, b) = (was.pin(), now.pin());
                     if a == b {
-                        out.push(format!("{name}: {b}, other bytes"));
+                        out.push(format!("{name}: {b}, {}", what_differs(was, now)));
                     } else {
                         out.push(format!("{name}: {a} → {b}"));
                     }
@@ -330,6 +330,59 @@ impl LockFile {
             }
         }
         out
+    }
+}
+
+/// What differs between two pins of the same tag or commit (`sha256 of demo_db`,
+/// `rustc`), for people.
+fn what_differs(was: &LockedService, now: &LockedService) -> String {
+    let (a, b) = (
+        serde_json::to_value(was).unwrap_or_default(),
+        serde_json::to_value(now).unwrap_or_default(),
+    );
+    let mut fields: Vec<String> = Vec::new();
+    if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
+        for (k, v) in b {
+            if k == "binaries" {
+                continue;
+            }
+            if a.get(k) != Some(v) {
+                fields.push(k.replace('_', " "));
+            }
+        }
+    }
+    let binaries = |s: &LockedService| -> Vec<(String, String)> {
+        let list: Vec<(String, String)> = match s {
+            LockedService::Release(r) => r
+                .binaries
+                .iter()
+                .map(|b| (b.name.clone(), b.sha256.clone()))
+                .collect(),
+            LockedService::Source(s) => s
+                .binaries
+                .iter()
+                .map(|b| (b.name.clone(), b.sha256.clone()))
+                .collect(),
+            LockedService::System(s) => s
+                .binaries
+                .iter()
+                .map(|b| (b.name.clone(), b.sha256.clone()))
+                .collect(),
+        };
+        list
+    };
+    let before = binaries(was);
+    for (name, sha) in binaries(now) {
+        match before.iter().find(|(n, _)| *n == name) {
+            Some((_, old)) if *old == sha => {}
+            Some(_) => fields.push(format!("the bytes of {name}")),
+            None => fields.push(format!("a new binary {name}")),
+        }
+    }
+    if fields.is_empty() {
+        "other binaries".to_string()
+    } else {
+        format!("other {}", fields.join(", "))
     }
 }
 

@@ -336,17 +336,21 @@ pub fn plan_operation(
                 }
             }
             let inputs: Vec<TaskKey> = sources.iter().flat_map(|(_, s)| s.tasks()).collect();
-            plan.add_after(
-                WriteLock {
-                    path: opts.lock_path(ctx),
-                    catalog: catalog.name().to_string(),
-                    services: sources,
-                    merge: request.selection != Selection::All,
-                    check: opts.check,
-                    staging: Some(staging),
-                },
-                inputs.iter(),
-            );
+            let path = opts.lock_path(ctx);
+            // The file has its own line in the progress, under its name.
+            let group = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "lock file".to_string());
+            let write = WriteLock {
+                path,
+                catalog: catalog.name().to_string(),
+                services: sources,
+                merge: request.selection != Selection::All,
+                check: opts.check,
+                staging: Some(staging),
+            };
+            plan.in_group(&group, |p| p.add_after(write, inputs.iter()));
             selected
         }
     };

@@ -127,6 +127,7 @@ impl WriteLock {
         ctx: &TaskContext,
         service: &str,
         source: &LockSource,
+        rustc: &str,
     ) -> Result<LockedService, TaskError> {
         match source {
             LockSource::Release {
@@ -220,7 +221,7 @@ impl WriteLock {
                     profile: profile.clone(),
                     features: features.clone(),
                     no_default_features: *no_default_features,
-                    rustc: rustc_version().await,
+                    rustc: rustc.to_string(),
                     binaries: locked,
                 }))
             }
@@ -258,9 +259,22 @@ impl TaskKind for WriteLock {
 
     async fn run(&self, ctx: &TaskContext) -> Result<TaskOutput, TaskError> {
         let built = async {
+            // One toolchain builds every source of the run: asked once.
+            let any_source = self
+                .services
+                .iter()
+                .any(|(_, s)| matches!(s, LockSource::Source { .. }));
+            let rustc = if any_source {
+                rustc_version().await
+            } else {
+                String::new()
+            };
             let mut pins = Vec::new();
             for (service, source) in &self.services {
-                pins.push((service.clone(), self.pin(ctx, service, source).await?));
+                pins.push((
+                    service.clone(),
+                    self.pin(ctx, service, source, &rustc).await?,
+                ));
             }
             Ok::<_, TaskError>(pins)
         }

@@ -722,6 +722,8 @@ fn step_of(kind: &str, label: &str) -> String {
         "restart_verified" => "restarting",
         "stop_process" => "stopping",
         "remove_process" | "remove_binary" => "removing",
+        "match_lock" => "matching the lock",
+        "write_lock" => "writing the lock",
         _ => return label.to_string(),
     }
     .to_string()
@@ -745,6 +747,9 @@ fn outcome(row: &Row) -> String {
             "stop_process" => "stopped",
             "remove_process" | "remove_binary" => "removed",
             "verify_binary" => "verified",
+            "verify_elf" => "checked",
+            "match_lock" => "matches the lock",
+            "write_lock" => "locked",
             _ => continue,
         };
         if !said.contains(&word) {
