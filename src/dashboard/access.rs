@@ -7,7 +7,7 @@
 //!   `SameSite=Strict` cookie and redirects to the same page without it), then as that
 //!   cookie, or as `Authorization: Bearer …`. Without it the answer is `401`, with a wrong
 //!   one `403`, each saying how to get the URL. The `Host` must be the loopback address
-//!   itself (`127.0.0.1:PORT`, `localhost:PORT`, `[::1]:PORT`): a page of another site
+//!   itself (`127.0.0.1:PORT`, `localhost:PORT`, `[::1]:PORT`, or the name alone): a page of another site
 //!   whose name was pointed at 127.0.0.1 gets `403`.
 //! - **Actions** ([`same_origin_actions`], on both surfaces) are `POST`s from the
 //!   dashboard's own pages: a browser's `Origin` and `Sec-Fetch-Site` must say same
@@ -113,11 +113,12 @@ pub async fn token_gate(
     }
 }
 
-/// Whether `host` (a `Host` header) names this loopback port.
+/// Whether `host` (a `Host` header) names this loopback port (or a loopback name alone:
+/// what a page of another site sends is that site's name).
 fn is_loopback_host(host: &str, port: u16) -> bool {
     ["127.0.0.1", "localhost", "[::1]"]
         .iter()
-        .any(|name| host == format!("{name}:{port}"))
+        .any(|name| host == *name || host == format!("{name}:{port}"))
 }
 
 /// The token of `Authorization: Bearer …`.
@@ -189,6 +190,7 @@ mod tests {
         assert!(is_loopback_host("127.0.0.1:8080", 8080));
         assert!(is_loopback_host("localhost:8080", 8080));
         assert!(is_loopback_host("[::1]:8080", 8080));
+        assert!(is_loopback_host("localhost", 8080));
         assert!(!is_loopback_host("127.0.0.1:8081", 8080));
         assert!(!is_loopback_host("evil.example:8080", 8080));
         assert!(!is_loopback_host("", 8080));
