@@ -80,6 +80,15 @@ fn health_word(state: HealthState) -> &'static str {
     }
 }
 
+/// A version as a person reads it: a commit by its first 12 digits, a tag as it is.
+fn short_version(version: &str) -> String {
+    if version.len() == 40 && version.bytes().all(|b| b.is_ascii_hexdigit()) {
+        crate::util::short_hash(version).to_string()
+    } else {
+        version.to_string()
+    }
+}
+
 /// The row of `svc` given its status.
 fn row_of(
     daemon: &Daemon,
@@ -91,7 +100,7 @@ fn row_of(
         .binaries()
         .iter()
         .find_map(|b| daemon.store().installed(&b.name).ok().flatten())
-        .map_or_else(|| "—".to_string(), |r| r.version);
+        .map_or_else(|| "—".to_string(), |r| short_version(&r.version));
     let running: Vec<&service::ProcessView> = status
         .processes
         .iter()

@@ -10,7 +10,8 @@
     live.className = on ? "live" : "live off";
   }
 
-  // The stack: the rows of /stack.json every 2 s while the page is visible.
+  // The stack: the rows of /stack.json every 2 s while the page is visible (on a
+  // service's page, its own row: the badges of its state and health).
   function pollStack() {
     var timer = null;
     function apply(rows) {
@@ -18,15 +19,19 @@
       rows.forEach(function (r) {
         if (r.health === "healthy") healthy++;
         var tr = document.querySelector('tr[data-service="' + CSS.escape(r.name) + '"]');
+        if (!tr && page === "service" && document.body.getAttribute("data-service") === r.name) {
+          tr = document.querySelector("h1");
+        }
         if (!tr) return;
         ["state", "health", "version", "pids", "uptime", "restarts"].forEach(function (f) {
           var td = tr.querySelector('[data-field="' + f + '"]');
           if (td) td.textContent = String(r[f]);
         });
         var st = tr.querySelector('[data-field="state"]');
-        if (st) st.className = "state " + r.state_class;
+        var badge = page === "service" ? "badge " : "";
+        if (st) st.className = badge + "state " + r.state_class;
         var he = tr.querySelector('[data-field="health"]');
-        if (he) { he.className = "health " + r.health; he.title = r.health_detail; }
+        if (he) { he.className = badge + "health " + r.health; he.title = r.health_detail; }
       });
       var summary = document.getElementById("summary");
       if (summary) summary.textContent = rows.length + " services, " + healthy + " healthy";
@@ -38,8 +43,8 @@
       if (document.hidden) return;
       fetch("/stack.json", { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
-        .then(function (v) { apply(v.services || []); setLive(true); })
-        .catch(function () { setLive(false, "not live (the daemon did not answer)"); })
+        .then(function (v) { apply(v.services || []); if (page === "stack") setLive(true); })
+        .catch(function () { if (page === "stack") setLive(false, "not live (the daemon did not answer)"); })
         .then(function () { if (!timer) timer = setTimeout(tick, 2000); });
     }
     document.addEventListener("visibilitychange", function () {
@@ -127,5 +132,5 @@
 
   if (page === "stack") pollStack();
   else if (page === "run") followRun();
-  else if (page === "service") followLog();
+  else if (page === "service") { followLog(); pollStack(); }
 })();
