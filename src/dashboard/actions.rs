@@ -65,10 +65,10 @@ pub struct ActionForm {
 fn checked(
     dashboard: &Dashboard,
     form: &ActionForm,
-) -> Result<(Operation, Option<String>), Response> {
+) -> Result<(Operation, Option<String>), Box<Response>> {
     let daemon = dashboard.daemon();
     let Some(operation) = action(&form.operation) else {
-        return Err(error_page(
+        return Err(Box::new(error_page(
             daemon,
             StatusCode::BAD_REQUEST,
             "No such action",
@@ -77,13 +77,13 @@ fn checked(
                 form.operation,
                 SERVICE_ACTIONS.join(", ")
             ),
-        ));
+        )));
     };
     let service = form.service.clone().filter(|s| !s.is_empty());
     if let Some(name) = &service
         && let Err(e) = daemon.catalog(None).and_then(|c| c.get(name))
     {
-        return Err(rpc_error_page(daemon, &catalog_error(e)));
+        return Err(Box::new(rpc_error_page(daemon, &catalog_error(e))));
     }
     Ok((operation, service))
 }
@@ -95,7 +95,7 @@ pub async fn confirm(
 ) -> Response {
     let (operation, service) = match checked(&dashboard, &form) {
         Ok(x) => x,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let (target, back) = match &service {
         Some(name) => (name.clone(), format!("/services/{name}")),
@@ -137,7 +137,7 @@ pub async fn act(
     }
     let (operation, service) = match checked(&dashboard, &form) {
         Ok(x) => x,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let params = OperationParams {
         all: service.is_none(),

@@ -6,7 +6,7 @@
 //! protocol `ui`, under the RPC socket's peer rules), and when asked on a loopback TCP port
 //! guarded by a random token (`http://127.0.0.1:PORT/?token=…`).
 //!
-//! - `dashboard.rs`: [`Dashboard`], the shared state, and the routes.
+//! - `state.rs`: [`Dashboard`], the shared state, and the routes.
 //! - `listen.rs`: the admin socket and the loopback TCP port.
 //! - `access.rs`: the token gate of the TCP port, the same-origin rule of actions.
 //! - `secret.rs`: the random token, the form token, the 0600 token file.
@@ -25,17 +25,17 @@ mod access;
 mod actions;
 mod assets;
 mod client;
-mod dashboard;
 mod error;
 mod listen;
 mod live;
 mod pages;
 mod run_picture;
 mod secret;
+mod state;
 mod views;
 
 pub use client::ask_to_listen;
-pub use dashboard::{Dashboard, HttpEndpoint, Surface};
 pub use error::DashboardError;
 pub use listen::{parse_addr, serve_admin};
 pub use secret::{Secret, TokenFile};
+pub use state::{Dashboard, HttpEndpoint, Surface};

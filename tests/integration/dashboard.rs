@@ -77,13 +77,11 @@ impl Browser {
                 ],
             }),
         );
-        let client = ClientBuilder::new(
-            hyper_util::client::legacy::connect::HttpConnector::new(),
-        )
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .unwrap_or_else(|e| panic!("chromedriver did not open a Chromium session: {e}"));
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .unwrap_or_else(|e| panic!("chromedriver did not open a Chromium session: {e}"));
         browser.client = Some(client);
         browser
     }
@@ -104,9 +102,8 @@ impl Browser {
     async fn until(&self, what: &str, script: &str) -> Value {
         wait_until(what, SEEN, || async {
             let v = self.client().execute(script, Vec::new()).await.ok()?;
-            let truthy = !matches!(&v, Value::Null | Value::Bool(false))
-                && v != json!("")
-                && v != json!([]);
+            let truthy =
+                !matches!(&v, Value::Null | Value::Bool(false)) && v != json!("") && v != json!([]);
             truthy.then_some(v)
         })
         .await
@@ -177,7 +174,10 @@ fn raw_request(port: u16, method: &str, path: &str, headers: &[&str], body: &str
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(0);
-    let body = raw.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let body = raw
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -220,15 +220,29 @@ async fn the_dashboard_in_a_browser_follows_the_stack_a_run_and_a_log() {
     // running, then every task succeeded, as the events come.
     let old_pid = pid_of(&daemon, "demo_cache").await;
     client
-        .find(Locator::Css(r#"tr[data-service="demo_cache"] a[data-action="restart"]"#))
+        .find(Locator::Css(
+            r#"tr[data-service="demo_cache"] a[data-action="restart"]"#,
+        ))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
-    let question = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    let question = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert_eq!(question, "Restart demo_cache?");
-    client.find(Locator::Css("#confirm")).await.unwrap().click().await.unwrap();
+    client
+        .find(Locator::Css("#confirm"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let run_url = client.current_url().await.unwrap();
     assert!(run_url.path().starts_with("/executions/"), "{run_url}");
     let running = browser
@@ -249,7 +263,10 @@ async fn the_dashboard_in_a_browser_follows_the_stack_a_run_and_a_log() {
     for key in running.as_array().unwrap() {
         assert_eq!(statuses[key.as_str().unwrap()], "succeeded", "{statuses:#}");
     }
-    assert_eq!(browser.js("return window.notReloaded === true;").await, json!(true));
+    assert_eq!(
+        browser.js("return window.notReloaded === true;").await,
+        json!(true)
+    );
     // The run over, its timeline came in, still without a reload.
     browser
         .until(
@@ -257,11 +274,17 @@ async fn the_dashboard_in_a_browser_follows_the_stack_a_run_and_a_log() {
             "return document.querySelector('#report svg.hero-run') !== null && document.getElementById('run-status').textContent.trim() === 'succeeded';",
         )
         .await;
-    assert_eq!(browser.js("return window.notReloaded === true;").await, json!(true));
+    assert_eq!(
+        browser.js("return window.notReloaded === true;").await,
+        json!(true)
+    );
     browser.screenshot("run.png").await;
 
     // A service's page follows its log: a restart makes it print its new pid.
-    client.goto(&format!("{base}/services/demo_cache")).await.unwrap();
+    client
+        .goto(&format!("{base}/services/demo_cache"))
+        .await
+        .unwrap();
     browser
         .until(
             "the log stream to open",
@@ -294,7 +317,11 @@ async fn the_dashboard_in_a_browser_follows_the_stack_a_run_and_a_log() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert_eq!(operations[..3], ["restart", "restart", "deploy"], "{operations:?}");
+    assert_eq!(
+        operations[..3],
+        ["restart", "restart", "deploy"],
+        "{operations:?}"
+    );
     browser.screenshot("executions.png").await;
     browser.close().await;
 }
@@ -334,7 +361,12 @@ async fn the_tcp_port_needs_the_token_and_the_admin_socket_is_a_hero_ui() {
     let (status, body) = http::get_tcp(port, "/").await;
     assert_eq!(status, 401, "{body}");
     assert!(body.contains("hero_svc dashboard"), "{body}");
-    for path in ["/stack.json", "/health", "/executions", "/static/dashboard.js"] {
+    for path in [
+        "/stack.json",
+        "/health",
+        "/executions",
+        "/static/dashboard.js",
+    ] {
         assert_eq!(http::get_tcp(port, path).await.0, 401, "{path}");
     }
     let (status, body) = http::get_tcp(port, "/?token=0123").await;
@@ -352,7 +384,11 @@ async fn the_tcp_port_needs_the_token_and_the_admin_socket_is_a_hero_ui() {
     // A page of another site pointed at 127.0.0.1 is refused, token or not.
     let evil = format!("Host: evil.example:{port}");
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(stream, "GET / HTTP/1.1\r\n{evil}\r\n{bearer}\r\nConnection: close\r\n\r\n").unwrap();
+    write!(
+        stream,
+        "GET / HTTP/1.1\r\n{evil}\r\n{bearer}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
     let mut raw = String::new();
     stream.read_to_string(&mut raw).unwrap();
     assert!(raw.starts_with("HTTP/1.1 403"), "{raw}");
