@@ -79,7 +79,11 @@ pub async fn token_gate(
     match token {
         Some(t) if secret.is_token(&t) => {
             let rest = rest.finish();
-            let path = request.uri().path();
+            // Never `//host…`: the redirect stays on this dashboard.
+            let path = match request.uri().path() {
+                p if p.starts_with("//") => "/",
+                p => p,
+            };
             let location = if rest.is_empty() {
                 path.to_string()
             } else {

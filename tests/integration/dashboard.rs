@@ -181,6 +181,15 @@ fn raw_request(port: u16, method: &str, path: &str, headers: &[&str], body: &str
     (status, body)
 }
 
+/// `s` as askama escapes it in a page.
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&#38;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+}
+
 /// The pid of the first process of `service`.
 async fn pid_of(daemon: &TestDaemon, service: &str) -> u32 {
     daemon.state_of(service).await.1.expect("a pid")
@@ -408,6 +417,33 @@ async fn the_tcp_port_needs_the_token_and_the_admin_socket_is_a_hero_ui() {
     assert_eq!(status, 403);
     let (status, _) = raw_request(port, "POST", "/listen", &[&bearer], "");
     assert_eq!(status, 404, "the TCP port cannot open ports");
+
+    // A failed run's page: its DAG with the failed task, its error chain.
+    let out = daemon.run_cli(&["start", "demo_db", "--no-deps", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let failed = report["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["status"] == "failed")
+        .unwrap_or_else(|| panic!("no failed task: {report:#}"))
+        .clone();
+    let page = format!("/executions/{}", report["run_id"].as_str().unwrap());
+    let (status, body) = raw_request(port, "GET", &page, &[&bearer], "");
+    assert_eq!(status, 200, "{body}");
+    let key = failed["key"].as_str().unwrap();
+    assert!(
+        body.contains(&format!(r#"data-status="failed" data-key="{key}""#)),
+        "{body}"
+    );
+    assert!(body.contains(r#"<article class="failure""#), "{body}");
+    let first_error = failed["error"][0].as_str().unwrap();
+    assert!(
+        body.contains(&escape_html(first_error)),
+        "{first_error}\n{body}"
+    );
+    assert!(body.contains("hero-run"), "the Gantt chart: {body}");
 
     // A non-loopback address is refused before anything starts.
     let root = tempfile::tempdir().unwrap();
