@@ -307,7 +307,13 @@ pub async fn service(
         .as_array()
         .map(|b| {
             b.iter()
-                .map(|r| format!("{} {}", plain(&r["binary"]), plain(&r["version"])))
+                .map(|r| {
+                    format!(
+                        "{} {}",
+                        plain(&r["binary"]),
+                        short_version(&plain(&r["version"]))
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
