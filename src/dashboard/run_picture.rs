@@ -84,6 +84,12 @@ pub fn with_statuses(svg: &str, status_of: &HashMap<String, &'static str>) -> St
     while let Some(at) = rest.find(OPEN) {
         let (before, tag) = rest.split_at(at);
         out.push_str(before);
+        // `<g class="task"` or `<g class="task fallback"`, not `<g class="tasks"`.
+        if !matches!(tag.as_bytes().get(OPEN.len()), Some(b'"' | b' ')) {
+            out.push_str(OPEN);
+            rest = &tag[OPEN.len()..];
+            continue;
+        }
         let tag_end = tag.find('>').unwrap_or(tag.len());
         let head = &tag[..tag_end];
         let key = head
@@ -173,13 +179,66 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_past_run_draws_its_dag_from_its_report() {
+        use crate::graph::TaskReport;
+        let plan: Plan<RecordedTask> = PlanBuilder::new().build().unwrap();
+        let mut report = ExecutionReport::from_records(
+            uuid::Uuid::now_v7(),
+            "deploy",
+            chrono::Utc::now(),
+            std::time::Duration::from_millis(5),
+            false,
+            &plan,
+            &[],
+        );
+        let task = |key: &str, status, after: &[&str]| TaskReport {
+            key: TaskKey::new(key),
+            kind: "toy".to_string(),
+            label: key.to_string(),
+            status,
+            reason: None,
+            error: Vec::new(),
+            log_tail: Vec::new(),
+            start_offset_ms: None,
+            duration_ms: None,
+            queued_ms: None,
+            attempts: 1,
+            output: None,
+            after: after.iter().map(TaskKey::new).collect(),
+        };
+        report.tasks = vec![
+            task("fetch", TaskStatus::Succeeded, &[]),
+            task("build", TaskStatus::Failed, &["fetch"]),
+        ];
+        let svg = with_statuses(&report_dag(&report).unwrap(), &report_statuses(&report));
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let tasks: Vec<(&str, &str)> = doc
+            .descendants()
+            .filter(|n| n.attribute("data-status").is_some())
+            .map(|n| {
+                (
+                    n.attribute("data-key").unwrap(),
+                    n.attribute("data-status").unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(tasks.len(), 2, "{svg}");
+        assert_eq!(tasks, [("fetch", "succeeded"), ("build", "failed")]);
+        let edge = doc
+            .descendants()
+            .find(|n| n.attribute("data-from") == Some("fetch"))
+            .unwrap();
+        assert_eq!(edge.attribute("data-to"), Some("build"));
+    }
+
+    #[test]
     fn tasks_get_their_status_and_the_rest_is_pending() {
-        let svg = r#"<svg><g class="task" data-key="a&amp;b" data-kind="x"><rect/></g><g class="task fallback" data-key="c" data-kind="y"></g></svg>"#;
+        let svg = r#"<svg><g class="tasks"><g class="task" data-key="a&amp;b" data-kind="x"><rect/></g><g class="task fallback" data-key="c" data-kind="y"></g></g></svg>"#;
         let statuses = HashMap::from([("a&b".to_string(), "running")]);
         let out = with_statuses(svg, &statuses);
         assert_eq!(
             out,
-            r#"<svg><g class="task running" data-status="running" data-key="a&amp;b" data-kind="x"><rect/></g><g class="task fallback pending" data-status="pending" data-key="c" data-kind="y"></g></svg>"#
+            r#"<svg><g class="tasks"><g class="task running" data-status="running" data-key="a&amp;b" data-kind="x"><rect/></g><g class="task fallback pending" data-status="pending" data-key="c" data-kind="y"></g></g></svg>"#
         );
     }
 }
