@@ -23,6 +23,8 @@
 //!   demo), and the planner that compiles operations into plans.
 //! - [`daemon`]: the daemon's state — the store, the supervisor, the executor, the runs.
 //! - [`rpc`]: its JSON-RPC 2.0 API (framing, methods, the server, the client).
+//! - [`dashboard`]: the admin UI in a browser — pages on the daemon's state, live runs and
+//!   logs, confirmed actions — on the admin socket and, when asked, a loopback TCP port.
 //! - [`cli`]: the command line (a client of the daemon), the terminal reporters, and the
 //!   composition root that wires a daemon to its servers (`hero_svc serve`).
 //!
@@ -31,6 +33,7 @@
 
 pub mod cli;
 pub mod daemon;
+pub mod dashboard;
 pub mod forge;
 pub mod graph;
 pub mod health;

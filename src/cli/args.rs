@@ -86,8 +86,18 @@ pub enum Command {
         after_help = "Examples:\n  hero_svc executions\n  hero_svc executions show <id>\n  hero_svc executions show <id> --format svg > run.svg"
     )]
     Executions(ExecutionsArgs),
-    /// Run the daemon: JSON-RPC on $PATH_SOCKET/hero_svc/rpc.sock, until SIGTERM.
+    /// Run the daemon: JSON-RPC on $PATH_SOCKET/hero_svc/rpc.sock and the admin dashboard
+    /// on admin.sock beside it, until SIGTERM.
+    #[command(
+        after_help = "Examples:\n  hero_svc serve\n  hero_svc serve --http 127.0.0.1:8080   also serve the dashboard on loopback TCP (with a token)"
+    )]
     Serve(ServeArgs),
+    /// Print the URL of the admin dashboard in a browser (with its token), starting the
+    /// daemon if none runs and asking it to listen on loopback TCP.
+    #[command(
+        after_help = "Examples:\n  hero_svc dashboard                       any free port\n  hero_svc dashboard --addr 127.0.0.1:8080\n  xdg-open \"$(hero_svc dashboard)\""
+    )]
+    Dashboard(DashboardArgs),
     /// Print shell completions (with the catalogs' service and group names).
     #[command(
         after_help = "Examples:\n  hero_svc completions bash > ~/.local/share/bash-completion/completions/hero_svc"
@@ -109,6 +119,19 @@ pub struct ServeArgs {
     /// zinit-server's socket (with --supervisor zinit).
     #[arg(long, env = "ZINIT_SOCKET")]
     pub zinit_socket: Option<PathBuf>,
+    /// Also serve the admin dashboard on this loopback address (127.0.0.1:PORT; port 0 for
+    /// any free one), guarded by a token; `dashboard` prints its URL.
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<String>,
+}
+
+/// `dashboard`'s flags.
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// The loopback address to listen on when the daemon does not listen yet (127.0.0.1:0:
+    /// any free port).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
+    pub addr: String,
 }
 
 /// Optional service names.

@@ -19,7 +19,7 @@ pub use args::{Cli, Command};
 pub use exit_code::ExitCode;
 pub use program::{Program, ProgramInfo};
 pub use sample::sample_plan;
-pub use server::run_daemon;
+pub use server::{Servers, run_daemon, run_daemon_with};
 
 use std::io::Write;
 

@@ -1,19 +1,52 @@
 //! The composition root: [`run_daemon`] wires a [`Daemon`] to the servers that expose it
-//! (the RPC socket) and lives from the lock to a clean shutdown. It sits at the top of the
-//! house, above the daemon and the RPC server it joins.
+//! (the RPC socket, and the admin dashboard on `admin.sock` beside it and, when asked, on a
+//! loopback TCP port) and lives from the lock to a clean shutdown. It sits at the top of
+//! the house, above the daemon and the servers it joins.
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
 
 use crate::daemon::{Daemon, DaemonError, DaemonLock, DaemonOptions};
+use crate::dashboard::{Dashboard, DashboardError};
+
+/// What the daemon serves besides its RPC socket and the dashboard's admin socket.
+#[derive(Clone, Debug, Default)]
+pub struct Servers {
+    /// The loopback address of the dashboard's TCP port, from the start (it can also be
+    /// opened later: `hero_svc dashboard`).
+    pub http: Option<SocketAddr>,
+}
 
 /// Runs the daemon until SIGTERM or SIGINT (or until its Hero root is deleted). `ready` is called once the socket accepts
 /// connections.
 pub async fn run_daemon(
     options: DaemonOptions,
+    ready: impl FnOnce(&Path),
+) -> Result<(), DaemonError> {
+    run_daemon_with(options, Servers::default(), ready).await
+}
+
+/// A dashboard error as the daemon's (where it failed, and why).
+fn dashboard_error(path: &Path, e: DashboardError) -> DaemonError {
+    let source = match e {
+        DashboardError::Bind { source, .. } => source,
+        other => std::io::Error::other(crate::util::error_chain(&other).join(": ")),
+    };
+    DaemonError::Socket {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// [`run_daemon`], serving `servers` too.
+pub async fn run_daemon_with(
+    options: DaemonOptions,
+    servers: Servers,
     ready: impl FnOnce(&Path),
 ) -> Result<(), DaemonError> {
     crate::daemon::limit_arenas();
@@ -28,6 +61,22 @@ pub async fn run_daemon(
             source,
         }
     })?;
+    // The admin dashboard, beside the RPC socket (the same directory, the same rules).
+    let admin_socket = socket.with_file_name("admin.sock");
+    let admin_listener =
+        crate::rpc::connections::bind_private_socket(&admin_socket).map_err(|source| {
+            DaemonError::Socket {
+                path: admin_socket.clone(),
+                source,
+            }
+        })?;
+    let dashboard =
+        Dashboard::new(daemon.clone()).map_err(|e| dashboard_error(&admin_socket, e))?;
+    if let Some(addr) = servers.http {
+        dashboard
+            .listen_http(addr)
+            .map_err(|e| dashboard_error(Path::new(&addr.to_string()), e))?;
+    }
     let signal_err = |source| DaemonError::Socket {
         path: socket.clone(),
         source,
@@ -63,7 +112,17 @@ pub async fn run_daemon(
         "daemon listening"
     );
     let limits = crate::rpc::ConnectionLimits::from_env();
+    let admin = tokio::spawn(crate::dashboard::serve_admin(
+        admin_listener,
+        dashboard.clone(),
+        limits.clone(),
+    ));
     let served = crate::rpc::serve(listener, daemon.clone(), limits, shutdown).await;
+    if let Ok(Err(e)) = admin.await {
+        tracing::warn!(error = %e, "the dashboard's admin socket failed");
+    }
+    dashboard.stopped(Duration::from_secs(2)).await;
+    let _ = std::fs::remove_file(&admin_socket);
     daemon.executions().shutdown().await;
     if root_gone.load(Ordering::SeqCst) {
         daemon.stop_everything().await;

@@ -71,6 +71,7 @@ pub struct Execution {
     log: Mutex<EventLog>,
     changed: watch::Sender<u64>,
     report: OnceLock<ExecutionReport>,
+    plan: Arc<Plan>,
 }
 
 #[derive(Default)]
@@ -123,6 +124,16 @@ impl Execution {
     /// The operation.
     pub fn operation(&self) -> &str {
         &self.operation
+    }
+
+    /// The plan it runs (what a picture of the run draws before its report exists).
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// The services it acts on, in dependency order (empty for a run without a scope).
+    pub fn services(&self) -> &[String] {
+        &self.services
     }
 
     /// Cancels the run (running tasks are dropped and clean up; the rest is cancelled).
@@ -323,6 +334,7 @@ impl Executions {
         also: Option<EventSink>,
     ) -> Arc<Execution> {
         let (changed, _) = watch::channel(0);
+        let plan = Arc::new(plan);
         let execution = Arc::new(Execution {
             id: Uuid::now_v7(),
             operation: operation.to_string(),
@@ -337,6 +349,7 @@ impl Executions {
             log: Mutex::new(EventLog::default()),
             changed,
             report: OnceLock::new(),
+            plan: plan.clone(),
         });
         {
             let mut runs = self.runs();

@@ -6,6 +6,7 @@ mod support;
 mod catalog;
 mod cli_edges;
 mod daemon;
+mod dashboard;
 mod demo;
 mod deploy;
 mod executor;

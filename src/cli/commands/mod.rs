@@ -1,6 +1,7 @@
 //! One file per command family; [`run`] dispatches.
 
 mod connect;
+mod dashboard;
 mod executions;
 mod operation;
 mod plan;
@@ -26,6 +27,7 @@ pub async fn run(cli: Cli, program: &Program) -> ExitCode {
         Command::Run(args) => run::run(&cli, args).await,
         Command::Executions(a) => executions::executions(&cli, a.action.as_ref()).await,
         Command::Serve(args) => serve::serve(program, cli.catalog.clone(), args).await,
+        Command::Dashboard(args) => dashboard::dashboard(&cli, args).await,
         Command::Completions { shell } => {
             clap_complete::generate(
                 *shell,

@@ -31,12 +31,29 @@ pub async fn serve(program: &Program, catalog: Option<String>, args: &ServeArgs)
             return ExitCode::Usage;
         }
     };
+    let http = match args
+        .http
+        .as_deref()
+        .map(crate::dashboard::parse_addr)
+        .transpose()
+    {
+        Ok(Some(addr)) if !addr.ip().is_loopback() => {
+            report_error(&crate::dashboard::DashboardError::NotLoopback { addr });
+            return ExitCode::Usage;
+        }
+        Ok(addr) => addr,
+        Err(e) => {
+            report_error(&e);
+            return ExitCode::Usage;
+        }
+    };
     let mut options = program.daemon_options(paths);
     options.backend = backend;
     if let Some(c) = catalog {
         options.default_catalog = c;
     }
-    let result = crate::cli::run_daemon(options, |_| {}).await;
+    let servers = crate::cli::Servers { http };
+    let result = crate::cli::run_daemon_with(options, servers, |_| {}).await;
     match result {
         Ok(()) => ExitCode::Success,
         Err(e @ DaemonError::AlreadyRunning { .. }) => {
