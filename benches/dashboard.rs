@@ -104,6 +104,7 @@ impl Conn {
             req = req.header("authorization", auth);
         }
         let req = req.body(Empty::new()).expect("request");
+        self.sender.ready().await.expect("the connection is ready");
         let started = Instant::now();
         let resp = self.sender.send_request(req).await.expect("send");
         let status = resp.status().as_u16();
