@@ -150,25 +150,28 @@ pub struct LockedBinary {
 }
 
 impl LockedService {
-    /// The sha256 the lock has for `binary`, if it names it.
-    pub fn sha256_of(&self, binary: &str) -> Option<&str> {
+    /// Its binaries as (name, sha256), whatever the kind of pin.
+    pub fn binaries(&self) -> Vec<(&str, &str)> {
         match self {
             LockedService::Release(r) => r
                 .binaries
                 .iter()
-                .find(|b| b.name == binary)
-                .map(|b| b.sha256.as_str()),
-            LockedService::Source(s) => s
-                .binaries
+                .map(|b| (b.name.as_str(), b.sha256.as_str()))
+                .collect(),
+            LockedService::Source(LockedSource { binaries, .. })
+            | LockedService::System(LockedSystem { binaries }) => binaries
                 .iter()
-                .find(|b| b.name == binary)
-                .map(|b| b.sha256.as_str()),
-            LockedService::System(s) => s
-                .binaries
-                .iter()
-                .find(|b| b.name == binary)
-                .map(|b| b.sha256.as_str()),
+                .map(|b| (b.name.as_str(), b.sha256.as_str()))
+                .collect(),
         }
+    }
+
+    /// The sha256 the lock has for `binary`, if it names it.
+    pub fn sha256_of(&self, binary: &str) -> Option<&str> {
+        self.binaries()
+            .into_iter()
+            .find(|(name, _)| *name == binary)
+            .map(|(_, sha)| sha)
     }
 
     /// What it pins, in a few words (`release v0.4.1`, `commit 3fa4c2e1b7d0`).
@@ -222,11 +225,7 @@ impl LockFile {
         }
         for (name, svc) in &mut lock.services {
             svc.sort();
-            let hashes: Vec<&str> = match &*svc {
-                LockedService::Release(r) => r.binaries.iter().map(|b| b.sha256.as_str()).collect(),
-                LockedService::Source(s) => s.binaries.iter().map(|b| b.sha256.as_str()).collect(),
-                LockedService::System(s) => s.binaries.iter().map(|b| b.sha256.as_str()).collect(),
-            };
+            let hashes: Vec<&str> = svc.binaries().into_iter().map(|(_, h)| h).collect();
             if let Some(bad) = hashes.iter().find(|h| !is_sha256(h)) {
                 return Err(invalid(format!(
                     "service {name}: `{bad}` is not a sha256 (64 lowercase hex digits)"
@@ -351,28 +350,8 @@ fn what_differs(was: &LockedService, now: &LockedService) -> String {
             }
         }
     }
-    let binaries = |s: &LockedService| -> Vec<(String, String)> {
-        let list: Vec<(String, String)> = match s {
-            LockedService::Release(r) => r
-                .binaries
-                .iter()
-                .map(|b| (b.name.clone(), b.sha256.clone()))
-                .collect(),
-            LockedService::Source(s) => s
-                .binaries
-                .iter()
-                .map(|b| (b.name.clone(), b.sha256.clone()))
-                .collect(),
-            LockedService::System(s) => s
-                .binaries
-                .iter()
-                .map(|b| (b.name.clone(), b.sha256.clone()))
-                .collect(),
-        };
-        list
-    };
-    let before = binaries(was);
-    for (name, sha) in binaries(now) {
+    let before = was.binaries();
+    for (name, sha) in now.binaries() {
         match before.iter().find(|(n, _)| *n == name) {
             Some((_, old)) if *old == sha => {}
             Some(_) => fields.push(format!("the bytes of {name}")),

@@ -106,6 +106,27 @@ fn artifact<'c>(
         .ok_or_else(|| TaskError::new(format!("no artifact of {binary} from `{key}`")).permanent())
 }
 
+/// The pins of `binaries` (name, the task holding its artifact), with their paths when
+/// `with_path` (the system's binaries).
+fn locked_binaries(
+    ctx: &TaskContext,
+    binaries: &[(String, TaskKey)],
+    with_path: bool,
+) -> Result<Vec<LockedBinary>, TaskError> {
+    binaries
+        .iter()
+        .map(|(binary, key)| {
+            let a = artifact(ctx, key, binary)?;
+            Ok(LockedBinary {
+                name: binary.clone(),
+                sha256: a.sha256.clone(),
+                size: a.bytes,
+                path: with_path.then(|| a.path.display().to_string()),
+            })
+        })
+        .collect()
+}
+
 /// `rustc --version` of the toolchain cargo uses (`RUSTC`, else `rustc`).
 async fn rustc_version() -> String {
     let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
@@ -203,16 +224,7 @@ impl WriteLock {
                         .ok()
                         .and_then(Result::ok)
                         .map(|d| d.sha256);
-                let mut locked = Vec::new();
-                for (binary, key) in binaries {
-                    let a = artifact(ctx, key, binary)?;
-                    locked.push(LockedBinary {
-                        name: binary.clone(),
-                        sha256: a.sha256.clone(),
-                        size: a.bytes,
-                        path: None,
-                    });
-                }
+                let locked = locked_binaries(ctx, binaries, false)?;
                 Ok(LockedService::Source(LockedSource {
                     git_url: url.clone(),
                     asked: asked.clone(),
@@ -225,19 +237,9 @@ impl WriteLock {
                     binaries: locked,
                 }))
             }
-            LockSource::System { binaries } => {
-                let mut locked = Vec::new();
-                for (binary, key) in binaries {
-                    let a = artifact(ctx, key, binary)?;
-                    locked.push(LockedBinary {
-                        name: binary.clone(),
-                        sha256: a.sha256.clone(),
-                        size: a.bytes,
-                        path: Some(a.path.display().to_string()),
-                    });
-                }
-                Ok(LockedService::System(LockedSystem { binaries: locked }))
-            }
+            LockSource::System { binaries } => Ok(LockedService::System(LockedSystem {
+                binaries: locked_binaries(ctx, binaries, true)?,
+            })),
         }
     }
 }
