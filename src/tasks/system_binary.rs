@@ -47,9 +47,11 @@ impl SystemBinary {
         }
     }
 
-    /// The key of the task that takes `path`.
-    pub fn key_for(path: &std::path::Path) -> TaskKey {
-        TaskKey::new(format!("system:{}", path.display()))
+    /// The key of the task that takes `path` as binary `binary` of `service`: one task per
+    /// service and binary, so two services may run the same system program (two redis
+    /// instances), each with its own install record.
+    pub fn key_for(service: &str, binary: &str, path: &std::path::Path) -> TaskKey {
+        TaskKey::new(format!("system:{service}/{binary}:{}", path.display()))
     }
 }
 
@@ -57,7 +59,7 @@ impl TaskKind for SystemBinary {
     const KIND: &'static str = "system_binary";
 
     fn key(&self) -> TaskKey {
-        Self::key_for(&self.path)
+        Self::key_for(&self.service, &self.binary, &self.path)
     }
 
     fn label(&self) -> String {

@@ -45,12 +45,16 @@ impl Service for Runner {
     }
 }
 
-/// The system's `sleep`, as a binary it does not build.
-struct Sleeper;
+/// The system's `sleep`, as a binary it does not build; two services use it (two
+/// instances of one system program, each its own service).
+struct Sleeper {
+    name: &'static str,
+    process: &'static str,
+}
 
 impl Service for Sleeper {
     fn name(&self) -> &str {
-        "sleeper"
+        self.name
     }
     fn description(&self) -> &str {
         "the system's sleep"
@@ -68,7 +72,7 @@ impl Service for Sleeper {
     }
     fn processes(&self, ctx: &ServiceContext) -> Result<Vec<ProcessSpec>, ServiceError> {
         let exe = self.binaries()[0].installed_path(&ctx.paths);
-        Ok(vec![ProcessSpec::new("sleep", exe).args(["1000"])])
+        Ok(vec![ProcessSpec::new(self.process, exe).args(["1000"])])
     }
     fn health_probe(&self, _ctx: &ServiceContext) -> Option<Probe> {
         None
@@ -83,7 +87,14 @@ async fn daemon(root: &std::path::Path) -> Arc<Daemon> {
         .port();
     let catalog = Catalog::new("shapes")
         .service(Runner { port })
-        .service(Sleeper);
+        .service(Sleeper {
+            name: "sleeper",
+            process: "sleep",
+        })
+        .service(Sleeper {
+            name: "napper",
+            process: "nap",
+        });
     let mut options = DaemonOptions::new(HeroPaths::with_root(root).for_program("shapes_svc"));
     options.builtin_catalogs = false;
     options.catalogs = vec![catalog];
@@ -126,10 +137,10 @@ async fn services_that_are_not_hero_shaped_are_known_by_their_processes() {
     let runner = st.iter().find(|s| s.name == "runner").unwrap();
     assert_eq!(runner.state, "running", "{st:?}");
     assert_eq!(runner.processes[0].name, "runner-main");
-    assert_eq!(
-        st.iter().find(|s| s.name == "sleeper").unwrap().state,
-        "running"
-    );
+    for name in ["sleeper", "napper"] {
+        let s = st.iter().find(|s| s.name == name).unwrap();
+        assert_eq!(s.state, "running", "{st:?}");
+    }
 
     let mut printed = false;
     for _ in 0..50 {
@@ -146,8 +157,10 @@ async fn services_that_are_not_hero_shaped_are_known_by_their_processes() {
     let runner = listed.iter().find(|s| s["name"] == "runner").unwrap();
     assert_eq!(runner["state"], "running");
     assert_eq!(runner["installed_version"], Value::Null);
-    let sleeper = listed.iter().find(|s| s["name"] == "sleeper").unwrap();
-    assert_eq!(sleeper["installed_version"], "system");
+    for name in ["sleeper", "napper"] {
+        let s = listed.iter().find(|s| s["name"] == name).unwrap();
+        assert_eq!(s["installed_version"], "system", "{listed:?}");
+    }
 
     // Inspect: what it declares, no made-up sockets or forge; its ports on its process.
     let runner = inspect(daemon.clone(), named("runner")).await.unwrap();
