@@ -73,6 +73,37 @@ async fn crash_is_restarted_with_growing_backoff() {
 }
 
 #[tokio::test]
+async fn a_crash_after_a_stop_and_a_start_still_waits_its_backoff() {
+    let fx = SupervisorFixture::new();
+    let backoff = Duration::from_millis(300);
+    let config = BuiltinConfig {
+        backoff_initial: backoff,
+        ..fx.builtin_config()
+    };
+    let sup = fx.builtin_with(config).await;
+    sup.register(sh("again", "exec sleep 1000")).await.unwrap();
+    sup.start("again").await.unwrap();
+    // A stop wakes the monitor out of a delay; the wake-up must not outlive the stop.
+    sup.stop("again").await.unwrap();
+    let pid = sup.start("again").await.unwrap().pid.unwrap();
+    let killed = Instant::now();
+    // SAFETY: a signal to the process the supervisor just started.
+    unsafe { libc::kill(pid as i32, libc::SIGKILL) };
+    let s = status_until(&sup, "again", |s| s.state == ProcessState::Backoff).await;
+    assert_eq!(s.backoff, Some(backoff));
+    let s = status_until(&sup, "again", |s| {
+        s.state == ProcessState::Running && s.pid.is_some_and(|p| p != pid)
+    })
+    .await;
+    assert!(
+        killed.elapsed() >= backoff,
+        "restarted {:?} after the kill, before its {backoff:?} backoff: {s:?}",
+        killed.elapsed()
+    );
+    sup.stop("again").await.unwrap();
+}
+
+#[tokio::test]
 async fn crash_loop_fails_with_last_exit_and_log_lines() {
     let fx = SupervisorFixture::new();
     let config = BuiltinConfig {

@@ -22,9 +22,18 @@ pub(crate) async fn supervise(shared: Arc<Shared>, entry: Arc<Entry>, mut waiter
         // Start the next instance after `delay`; a start that fails for lack of resources
         // (descriptors, memory, disk) is tried again with backoff instead of giving up.
         waiter = loop {
-            tokio::select! {
-                () = tokio::time::sleep(delay) => {}
-                () = entry.wake.notified() => {}
+            // Only a stop cuts the delay short: a wake-up left over from an earlier stop
+            // (a `Notify` keeps one) must not skip the backoff of this run.
+            let until = tokio::time::Instant::now() + delay;
+            loop {
+                tokio::select! {
+                    () = tokio::time::sleep_until(until) => break,
+                    () = entry.wake.notified() => {
+                        if !entry.rt().desired_run {
+                            break;
+                        }
+                    }
+                }
             }
             let spec = {
                 let mut rt = entry.rt();
