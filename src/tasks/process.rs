@@ -200,7 +200,7 @@ pub fn end_leftover_groups(store: &StateStore) -> usize {
     for group in groups {
         let leader_is_other = proc_fs::stat(group.pgid)
             .is_some_and(|s| s.is_alive() && Some(s.start_time) != group.start_time);
-        let alive = !proc_fs::group_members(group.pgid).is_empty();
+        let alive = !proc_fs::group_is_empty(group.pgid);
         if alive && !leader_is_other && group.pgid > 1 {
             if let Ok(raw) = i32::try_from(group.pgid) {
                 tracing::warn!(pgid = group.pgid, program = %group.program, "ending a task's processes left behind by a previous daemon");

@@ -1,6 +1,7 @@
 //! Ending a whole process group: the stop signal, a grace period, then SIGKILL, until no
-//! process of the group is left (checked by scanning `/proc`, which, unlike
-//! `killpg(pgid, 0)`, ignores zombies nobody reaps).
+//! process of the group is left ([`proc_fs::group_is_empty`]: `killpg(pgid, 0)` and the
+//! leader's `/proc` entry in the common cases, a scan of `/proc` — which, unlike `killpg`,
+//! ignores zombies nobody reaps — only when those cannot tell).
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,7 @@ const KILL_GRACE: Duration = Duration::from_secs(5);
 /// Sends `signal` to group `pgid`, waits up to `timeout` for it to empty, then SIGKILLs it.
 /// Returns the pids still alive after SIGKILL, if any.
 pub(crate) async fn stop_group(pgid: u32, signal: i32, timeout: Duration) -> Result<(), Vec<u32>> {
-    if !is_killable(pgid) || proc_fs::group_members(pgid).is_empty() {
+    if !is_killable(pgid) || proc_fs::group_is_empty(pgid) {
         return Ok(());
     }
     signal_group(pgid, signal);
@@ -26,7 +27,7 @@ pub(crate) async fn stop_group(pgid: u32, signal: i32, timeout: Duration) -> Res
 
 /// SIGKILLs group `pgid` and waits for it to empty.
 pub(crate) async fn kill_group(pgid: u32) -> Result<(), Vec<u32>> {
-    if !is_killable(pgid) || proc_fs::group_members(pgid).is_empty() {
+    if !is_killable(pgid) || proc_fs::group_is_empty(pgid) {
         return Ok(());
     }
     signal_group(pgid, libc::SIGKILL);
@@ -57,7 +58,7 @@ async fn wait_empty(pgid: u32, timeout: Duration) -> bool {
     // off (a scan of /proc costs a fraction of a millisecond).
     let mut pause = Duration::from_millis(1);
     loop {
-        if proc_fs::group_members(pgid).is_empty() {
+        if proc_fs::group_is_empty(pgid) {
             return true;
         }
         if Instant::now() >= deadline {

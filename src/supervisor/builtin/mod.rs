@@ -3,7 +3,7 @@
 //! 1. [`BuiltinSupervisor::open`] loads the recorded processes from the state store and
 //!    *adopts* the ones still running (identity = pid + start time from `/proc`), or applies
 //!    the restart policy to the ones that died while the daemon was down.
-//! 2. Each process runs in its own session and process group, with stdout and stderr opened
+//! 2. Each process runs in its own process group, with stdout and stderr opened
 //!    directly on `<log_dir>/<name>.log` (append mode), so an adopted process keeps logging
 //!    after the daemon that spawned it is gone. Logs rotate by size (copy-truncate).
 //! 3. One monitor task per process waits for its exit (the child's wait for our own

@@ -66,6 +66,27 @@ fn pids() -> Vec<u32> {
         .collect()
 }
 
+/// True when process group `pgid` has no live (non-zombie) member: what
+/// [`group_members`] would say, answered in one or two system calls in the common cases —
+/// no process left in the group at all (`killpg(pgid, 0)` fails with `ESRCH`), or its
+/// leader still alive — and by the scan of `/proc` only when the leader is a zombie or gone
+/// while the group still has someone in it.
+pub(crate) fn group_is_empty(pgid: u32) -> bool {
+    let Ok(raw) = libc::pid_t::try_from(pgid) else {
+        return true;
+    };
+    // SAFETY: signal 0 only checks whether the group exists and may be signalled.
+    if unsafe { libc::killpg(raw, 0) } == -1
+        && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+    {
+        return true;
+    }
+    if stat(pgid).is_some_and(|s| s.is_alive() && s.pgrp == pgid) {
+        return false;
+    }
+    group_members(pgid).is_empty()
+}
+
 /// The live (non-zombie) members of process group `pgid`.
 pub(crate) fn group_members(pgid: u32) -> Vec<u32> {
     pids()
@@ -192,5 +213,38 @@ mod tests {
         assert!(is_instance(me, s.start_time));
         assert!(!is_instance(me, s.start_time + 1));
         assert!(age(s.start_time).is_some());
+    }
+
+    #[test]
+    fn group_is_empty_agrees_with_the_scan() {
+        use std::os::unix::process::CommandExt;
+        // A leader with a child in its group: not empty while either lives.
+        let mut leader = std::process::Command::new("/bin/sh")
+            .args(["-c", "sleep 30 & wait"])
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let pgid = leader.id();
+        let until = std::time::Instant::now() + Duration::from_secs(10);
+        while group_members(pgid).len() < 2 && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(!group_is_empty(pgid));
+        // The leader dies and stays an unreaped zombie; its child still runs.
+        // SAFETY: signals to the processes this test started.
+        unsafe { libc::kill(pgid as i32, libc::SIGKILL) };
+        while stat(pgid).is_some_and(|s| s.is_alive()) && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert!(!group_is_empty(pgid), "the sleep is still in the group");
+        // SAFETY: as above.
+        unsafe { libc::killpg(pgid as i32, libc::SIGKILL) };
+        while !group_members(pgid).is_empty() && std::time::Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // Only the zombie leader is left: empty, like the scan says.
+        assert!(group_is_empty(pgid));
+        let _ = leader.wait();
+        assert!(group_is_empty(pgid));
     }
 }

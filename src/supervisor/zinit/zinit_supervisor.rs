@@ -236,7 +236,7 @@ impl ZinitSupervisor {
             let groups = &mut local.entry(name.to_string()).or_default().groups;
             if !groups.contains(&(pid, stat.start_time)) {
                 if groups.len() >= REMEMBERED_GROUPS {
-                    groups.retain(|&(pgid, _)| !proc_fs::group_members(pgid).is_empty());
+                    groups.retain(|&(pgid, _)| !proc_fs::group_is_empty(pgid));
                 }
                 groups.push((pid, stat.start_time));
             }
