@@ -18,6 +18,7 @@ mod operations;
 mod permissions;
 mod root_watch;
 mod service_locks;
+mod service_shapes;
 mod state;
 
 pub use daemon_log::{DaemonLogWriter, LogFault, init_daemon_log, log_fault};
@@ -33,4 +34,5 @@ pub use operations::StartedOperation;
 pub use permissions::make_private;
 pub use root_watch::watch_root;
 pub use service_locks::{ServiceLocks, ServiceLocksGuard};
+pub use service_shapes::{ServiceShape, ServiceShapes};
 pub use state::{Daemon, DaemonOptions, Fault};

@@ -100,6 +100,7 @@ pub struct Daemon {
     started_at: DateTime<Utc>,
     stopping: CancellationToken,
     health: super::HealthCache,
+    shapes: super::ServiceShapes,
 }
 
 impl Daemon {
@@ -174,6 +175,7 @@ impl Daemon {
             started_at: Utc::now(),
             stopping: CancellationToken::new(),
             health: super::HealthCache::new(),
+            shapes: super::ServiceShapes::new(),
         }))
     }
 
@@ -226,6 +228,12 @@ impl Daemon {
     /// The services' last probe results (what `status` shows as their health).
     pub fn health(&self) -> &super::HealthCache {
         &self.health
+    }
+
+    /// The process names and health probe of `svc`, a service of one of its catalogs,
+    /// computed once (see [`ServiceShapes`](super::ServiceShapes)).
+    pub fn service_shape(&self, svc: &dyn crate::services::Service) -> Arc<super::ServiceShape> {
+        self.shapes.of(svc, || self.base_context())
     }
 
     /// The names of the catalogs it serves.

@@ -102,11 +102,6 @@ pub fn parse_params<P: serde::de::DeserializeOwned>(params: Value) -> Result<P, 
         .map_err(|e| RpcError::invalid_params(format!("invalid params: {e}")))
 }
 
-/// A success response.
-pub fn success(id: Value, result: Value) -> Value {
-    json!({ "jsonrpc": "2.0", "id": id, "result": result })
-}
-
 /// An error response.
 pub fn failure(id: Value, error: RpcError) -> Value {
     json!({ "jsonrpc": "2.0", "id": id, "error": error })
@@ -146,18 +141,20 @@ fn parse_request(value: Value) -> Result<Request, Value> {
     Ok(Request { method, params, id })
 }
 
-/// Handles one raw body: a request or a batch. Requests of a batch are dispatched
-/// concurrently; responses keep the batch's order. Returns `None` when there is nothing to
-/// answer (only notifications).
-pub async fn handle_body<F, Fut>(body: &[u8], dispatch: F) -> Option<Value>
+/// Answers a request body: a single request or a batch (whose requests are dispatched
+/// concurrently; responses keep the batch's order). Returns the response body, serialized
+/// once from the methods' typed results (no intermediate JSON tree), or `None` when there
+/// is nothing to answer (only notifications).
+pub async fn handle_body<F, Fut, R>(body: &[u8], dispatch: F) -> Option<Vec<u8>>
 where
     F: Fn(Request) -> Fut,
-    Fut: Future<Output = Result<Value, RpcError>>,
+    Fut: Future<Output = Result<R, RpcError>>,
+    R: Serialize,
 {
     let value: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
-            return Some(failure(
+            return encode(&failure(
                 Value::Null,
                 RpcError::new(
                     codes::PARSE_ERROR,
@@ -171,31 +168,59 @@ where
         let dispatch = &dispatch;
         async move {
             match req {
-                Err(resp) => Some(resp),
+                Err(resp) => Some(Answer::Other(resp)),
                 Ok(req) => {
                     let id = req.id.clone();
                     let result = dispatch(req).await;
                     let id = id?;
                     Some(match result {
-                        Ok(r) => success(id, r),
-                        Err(e) => failure(id, e),
+                        Ok(result) => Answer::Success {
+                            id,
+                            jsonrpc: "2.0",
+                            result,
+                        },
+                        Err(e) => Answer::Other(failure(id, e)),
                     })
                 }
             }
         }
     };
     match value {
-        Value::Array(items) if items.is_empty() => Some(failure(
+        Value::Array(items) if items.is_empty() => encode(&failure(
             Value::Null,
             RpcError::new(codes::INVALID_REQUEST, "an empty batch is not a request"),
         )),
         Value::Array(items) => {
             let answers = futures::future::join_all(items.into_iter().map(answer_one)).await;
-            let answers: Vec<Value> = answers.into_iter().flatten().collect();
-            (!answers.is_empty()).then_some(Value::Array(answers))
+            let answers: Vec<Answer<R>> = answers.into_iter().flatten().collect();
+            if answers.is_empty() {
+                None
+            } else {
+                encode(&answers)
+            }
         }
-        single => answer_one(single).await,
+        single => encode(&answer_one(single).await?),
     }
+}
+
+/// One response object: a method's result, or an error response already built.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Answer<R> {
+    Success {
+        id: Value,
+        jsonrpc: &'static str,
+        result: R,
+    },
+    Other(Value),
+}
+
+/// The body of `answer`; a result that cannot be encoded becomes an internal error.
+fn encode(answer: &impl Serialize) -> Option<Vec<u8>> {
+    Some(serde_json::to_vec(answer).unwrap_or_else(|e| {
+        let error = RpcError::internal(format!("could not encode the response: {e}"));
+        failure(Value::Null, error).to_string().into_bytes()
+    }))
 }
 
 #[cfg(test)]
@@ -210,7 +235,8 @@ mod tests {
     }
 
     async fn call(body: &str) -> Option<Value> {
-        handle_body(body.as_bytes(), echo).await
+        let bytes = handle_body(body.as_bytes(), echo).await?;
+        Some(serde_json::from_slice(&bytes).unwrap())
     }
 
     #[tokio::test]

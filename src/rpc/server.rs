@@ -128,7 +128,12 @@ async fn rpc(
     };
     let dispatch = |req| methods::dispatch(daemon.clone(), req);
     match handle_body(&body, dispatch).await {
-        Some(answer) => json_response(StatusCode::OK, &answer),
+        Some(answer) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            answer,
+        )
+            .into_response(),
         None => StatusCode::NO_CONTENT.into_response(),
     }
 }

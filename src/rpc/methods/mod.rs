@@ -15,6 +15,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::jsonrpc::{Request, RpcError, codes, parse_params};
 use crate::daemon::Daemon;
@@ -47,7 +48,7 @@ pub const METHOD_NAMES: &[&str] = &[
 ];
 
 /// Runs one request.
-pub async fn dispatch(daemon: Arc<Daemon>, req: Request) -> Result<Value, RpcError> {
+pub async fn dispatch(daemon: Arc<Daemon>, req: Request) -> Result<Box<RawValue>, RpcError> {
     let p = req.params;
     match req.method.as_str() {
         "service.list" => call(daemon, p, service::list).await,
@@ -85,7 +86,7 @@ async fn call<P, R, F, Fut>(
     daemon: Arc<Daemon>,
     params: Value,
     method: F,
-) -> Result<Value, RpcError>
+) -> Result<Box<RawValue>, RpcError>
 where
     P: DeserializeOwned,
     R: Serialize,
@@ -94,6 +95,7 @@ where
 {
     let params = parse_params(params)?;
     let result = method(daemon, params).await?;
-    serde_json::to_value(result)
+    // Encoded straight into JSON text: no tree of values is built and walked again.
+    serde_json::value::to_raw_value(&result)
         .map_err(|e| RpcError::internal(format!("could not encode the result: {e}")))
 }

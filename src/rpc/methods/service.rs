@@ -490,11 +490,12 @@ pub(crate) async fn status_of(
     daemon: &Daemon,
     svc: &dyn Service,
 ) -> Result<ServiceStatus, RpcError> {
+    let shape = daemon.service_shape(svc);
     let mut processes = Vec::new();
-    for name in svc.process_names(&daemon.base_context()) {
-        processes.push(match daemon.supervisor().status(&name).await {
+    for name in &shape.process_names {
+        processes.push(match daemon.supervisor().status(name).await {
             Ok(s) => ProcessView::of(s),
-            Err(SupervisorError::UnknownProcess { .. }) => ProcessView::unknown(&name),
+            Err(SupervisorError::UnknownProcess { .. }) => ProcessView::unknown(name),
             Err(e) => return Err(supervisor_error(e)),
         });
     }
@@ -526,15 +527,9 @@ pub(crate) async fn status_of(
         .filter_map(|p| p.uptime_ms)
         .min()
         .map(Duration::from_millis);
-    let ctx = daemon.base_context();
     let health = daemon
         .health()
-        .view(
-            svc.name(),
-            svc.health_probe(&ctx).as_ref(),
-            uptime,
-            ctx.health_timeout,
-        )
+        .view(svc.name(), shape.probe.as_ref(), uptime, shape.grace)
         .await;
     Ok(ServiceStatus {
         name: svc.name().to_string(),
@@ -751,8 +746,8 @@ pub async fn logs(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcError>
     let svc = one(&daemon, &p)?;
     let lines = p.lines.unwrap_or(100).min(10_000);
     let mut out = Vec::new();
-    for name in svc.process_names(&daemon.base_context()) {
-        let l = match daemon.supervisor().logs(&name, lines).await {
+    for name in daemon.service_shape(svc.as_ref()).process_names.iter() {
+        let l = match daemon.supervisor().logs(name, lines).await {
             Ok(l) => l,
             Err(SupervisorError::UnknownProcess { .. }) => Vec::new(),
             Err(e) => return Err(supervisor_error(e)),
