@@ -20,7 +20,8 @@
 //! Run with `cargo bench --bench peers`. It prints one table and writes it, with the
 //! machine and its load, into `docs/benchmarks.md` (between the `peers` markers; set
 //! `PEERS_NO_DOCS=1` not to). `PEERS_RUNS` (5), `PEERS_IDLE_SECS` (30), `PEERS_KILLS` (5)
-//! and `PEERS_ONLY` (a comma list of managers) change what runs.
+//! and `PEERS_ONLY` (a comma list of managers) change what runs; `PEERS_KEEP=1` keeps the
+//! work dir with every manager's config and logs.
 
 mod drive;
 mod hero;
@@ -98,7 +99,15 @@ async fn bench(settings: Settings, only: Option<Vec<String>>) -> i32 {
             return 1;
         }
     };
-    let dir = work.path();
+    // `PEERS_KEEP=1` keeps the work dir (the managers' configs and logs) for a look after.
+    let kept;
+    let dir = if std::env::var_os("PEERS_KEEP").is_some() {
+        kept = work.keep();
+        eprintln!("keeping {}", kept.display());
+        kept.as_path()
+    } else {
+        work.path()
+    };
     let load_before = loadavg();
     let bin = support::demo::demo_bin();
     let Some(base) = free_ports(shape::PORTS) else {
