@@ -9,6 +9,7 @@
 //! - `state.rs`: [`Dashboard`], the shared state, and the routes.
 //! - `listen.rs`: the admin socket and the loopback TCP port.
 //! - `access.rs`: the token gate of the TCP port, the same-origin rule of actions.
+//! - `body_limit.rs`: request bodies within a size and a time limit.
 //! - `secret.rs`: the random token, the form token, the 0600 token file.
 //! - `pages.rs`, `views.rs`: the pages (askama templates in `templates/dashboard/`).
 //! - `run_picture.rs`: a run's DAG with each task's status.
@@ -18,12 +19,14 @@
 //! - `client.rs`: asking a running daemon to open the TCP port (`hero_svc dashboard`).
 //!
 //! Floor: above [`rpc`](crate::rpc), whose method handlers it calls (one code path for
-//! the CLI, agents and the dashboard) and whose connection handling it serves the admin
-//! socket with; below the CLI, whose composition root starts it beside the RPC server.
+//! the CLI, agents and the dashboard) and whose connection handling it serves both the
+//! admin socket and the TCP port with; below the CLI, whose composition root starts it
+//! beside the RPC server.
 
 mod access;
 mod actions;
 mod assets;
+mod body_limit;
 mod client;
 mod error;
 mod listen;

@@ -499,6 +499,13 @@ pub async fn health(State(dashboard): State<Arc<Dashboard>>) -> Response {
         "pid": std::process::id(),
         "uptime_ms": daemon.uptime_ms(),
         "http": dashboard.http_endpoint().map(|e| e.addr.to_string()),
+        "connections": {
+            "open": dashboard.connections().open(),
+            "busy": dashboard.connections().busy(),
+            "refused": dashboard.connections().refused(),
+            "evicted": dashboard.connections().evicted(),
+            "max": dashboard.limits().max_connections,
+        },
     }))
     .into_response()
 }

@@ -7,6 +7,10 @@
 //!
 //! With `HERO_SVC_SCREENSHOTS=<dir>`, one PNG of each page is saved there (how
 //! `docs/dashboard/*.png` are made).
+//!
+//! - `limits.rs`: the TCP port within the connection limits of the unix sockets.
+
+mod limits;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
