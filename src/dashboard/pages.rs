@@ -256,7 +256,7 @@ pub async fn service(
         lines,
     };
     let (inspect, troubleshoot, status) = tokio::join!(
-        service::inspect(daemon.clone(), one(None)),
+        service::inspect_now(daemon.clone(), one(None)),
         service::troubleshoot(daemon.clone(), one(Some(100))),
         service::status_of(daemon, svc.as_ref()),
     );
