@@ -134,6 +134,9 @@ fn row_of(
         uptime: youngest.map_or_else(|| "—".to_string(), uptime),
         restarts: status.processes.iter().map(|p| p.restart_count).sum(),
         groups: groups.join(", "),
+        freshness: status.freshness.summary.clone(),
+        freshness_class: status.freshness.state.as_str().to_string(),
+        freshness_detail: status.freshness.detail.clone(),
     }
 }
 

@@ -51,6 +51,13 @@ pub struct ServiceRow {
     pub restarts: u32,
     /// The groups it is in.
     pub groups: String,
+    /// Its binaries against what was installed and the newest release: `up to date`,
+    /// `modified binary`, `newer release v1.2.0`, `not installed`, `release check failed: …`.
+    pub freshness: String,
+    /// The freshness as a CSS class (`modified_binary`).
+    pub freshness_class: String,
+    /// Why, binary by binary.
+    pub freshness_detail: String,
 }
 
 /// A section of the stack page.

@@ -23,7 +23,7 @@
           tr = document.querySelector("h1");
         }
         if (!tr) return;
-        ["state", "health", "version", "pids", "uptime", "restarts"].forEach(function (f) {
+        ["state", "health", "version", "freshness", "pids", "uptime", "restarts"].forEach(function (f) {
           var td = tr.querySelector('[data-field="' + f + '"]');
           if (td) td.textContent = String(r[f]);
         });
@@ -32,6 +32,10 @@
         if (st) st.className = badge + "state " + r.state_class;
         var he = tr.querySelector('[data-field="health"]');
         if (he) { he.className = badge + "health " + r.health; he.title = r.health_detail; }
+        var fr = tr.querySelector('[data-field="freshness"]');
+        if (fr) { fr.className = badge + "freshness " + r.freshness_class; fr.title = r.freshness_detail; }
+        var why = document.querySelector('[data-field="freshness_detail"]');
+        if (why && page === "service") why.textContent = r.freshness_detail;
       });
       var summary = document.getElementById("summary");
       if (summary) summary.textContent = rows.length + " services, " + healthy + " healthy";

@@ -8,8 +8,11 @@
 //! With `HERO_SVC_SCREENSHOTS=<dir>`, one PNG of each page is saved there (how
 //! `docs/dashboard/*.png` are made).
 //!
+//! - `freshness.rs`: the stack page's freshness column (a modified binary, a newer release,
+//!   a forge that cannot be asked).
 //! - `limits.rs`: the TCP port within the connection limits of the unix sockets.
 
+mod freshness;
 mod limits;
 
 use std::io::{Read, Write};
