@@ -12,6 +12,8 @@
 //! - `body_limit.rs`: request bodies within a size and a time limit.
 //! - `secret.rs`: the random token, the form token, the 0600 token file.
 //! - `pages.rs`, `views.rs`: the pages (askama templates in `templates/dashboard/`).
+//! - `links.rs`: every URL and redirect relative to the page, so a proxy may mount it
+//!   under a prefix.
 //! - `run_picture.rs`: a run's DAG with each task's status.
 //! - `live.rs`: the stack's JSON and the server-sent event streams of runs and logs.
 //! - `actions.rs`: confirmed actions through the RPC methods' own code path.
@@ -29,6 +31,7 @@ mod assets;
 mod body_limit;
 mod client;
 mod error;
+mod links;
 mod listen;
 mod live;
 mod pages;
@@ -39,6 +42,7 @@ mod views;
 
 pub use client::ask_to_listen;
 pub use error::DashboardError;
+pub use links::Links;
 pub use listen::{parse_addr, serve_admin};
 pub use secret::{Secret, TokenFile};
 pub use state::{Dashboard, HttpEndpoint, Surface};

@@ -19,6 +19,8 @@ pub struct Chrome {
     pub pid: u32,
     /// Whether the page updates by itself.
     pub live: bool,
+    /// The dashboard's root relative to the page (`./`, `../`): every URL in it starts so.
+    pub root: String,
 }
 
 /// The actions on one service.

@@ -3,6 +3,9 @@
 (function () {
   "use strict";
   var page = document.body.getAttribute("data-page");
+  // Every URL relative to the dashboard's root as the page names it (`./`, `../`), so the
+  // dashboard works mounted under a prefix too.
+  var root = document.body.getAttribute("data-root") || "./";
   var live = document.getElementById("live");
   function setLive(on, text) {
     if (!live) return;
@@ -45,7 +48,7 @@
     function tick() {
       timer = null;
       if (document.hidden) return;
-      fetch("/stack.json", { credentials: "same-origin" })
+      fetch(root + "stack.json", { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
         .then(function (v) { apply(v.services || []); if (page === "stack") setLive(true); })
         .catch(function () { if (page === "stack") setLive(false, "not live (the daemon did not answer)"); })
@@ -78,7 +81,7 @@
     }
     function statusClass(s) { return s === "up_to_date" ? "up_to_date" : s; }
     if (document.body.getAttribute("data-finished") === "true") { setLive(false, "finished"); return; }
-    var source = new EventSource("/executions/" + encodeURIComponent(id) + "/sse?cursor=" + cursor);
+    var source = new EventSource(root + "executions/" + encodeURIComponent(id) + "/sse?cursor=" + cursor);
     source.onopen = function () { setLive(true); };
     source.onmessage = function (m) {
       var e;
@@ -93,7 +96,7 @@
     source.addEventListener("end", function () {
       source.close();
       setLive(false, "finished");
-      fetch(location.pathname, { credentials: "same-origin" })
+      fetch(location.href, { credentials: "same-origin" })
         .then(function (r) { return r.text(); })
         .then(function (html) {
           var doc = new DOMParser().parseFromString(html, "text/html");
@@ -114,7 +117,7 @@
     var log = document.getElementById("log");
     if (!log) return;
     log.scrollTop = log.scrollHeight;
-    var source = new EventSource("/services/" + encodeURIComponent(name) + "/logs/sse");
+    var source = new EventSource(root + "services/" + encodeURIComponent(name) + "/logs/sse");
     source.onopen = function () { setLive(true); };
     source.onmessage = function (m) {
       var v;
