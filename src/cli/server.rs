@@ -70,8 +70,9 @@ pub async fn run_daemon_with(
                 source,
             }
         })?;
-    let dashboard =
-        Dashboard::new(daemon.clone()).map_err(|e| dashboard_error(&admin_socket, e))?;
+    let limits = crate::rpc::ConnectionLimits::from_env();
+    let dashboard = Dashboard::with_limits(daemon.clone(), limits.clone())
+        .map_err(|e| dashboard_error(&admin_socket, e))?;
     if let Some(addr) = servers.http {
         dashboard
             .listen_http(addr)
@@ -111,7 +112,6 @@ pub async fn run_daemon_with(
         catalogs = ?daemon.catalog_names(),
         "daemon listening"
     );
-    let limits = crate::rpc::ConnectionLimits::from_env();
     let admin = tokio::spawn(crate::dashboard::serve_admin(
         admin_listener,
         dashboard.clone(),

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
-use super::{DaemonError, Executions, Interruptions, ServiceLocks};
+use super::{BinaryDigests, DaemonError, Executions, Interruptions, ReleaseChecks, ServiceLocks};
 use crate::forge::ForgeConfig;
 use crate::graph::ExecutorConfig;
 use crate::paths::HeroPaths;
@@ -101,6 +101,8 @@ pub struct Daemon {
     stopping: CancellationToken,
     health: super::HealthCache,
     shapes: super::ServiceShapes,
+    release_checks: Arc<ReleaseChecks>,
+    binary_digests: Arc<BinaryDigests>,
 }
 
 impl Daemon {
@@ -159,7 +161,10 @@ impl Daemon {
                 known: catalogs.keys().cloned().collect(),
             }));
         }
+        let stopping = CancellationToken::new();
         Ok(Arc::new(Self {
+            release_checks: ReleaseChecks::new(ReleaseChecks::ttl_from_env(), stopping.clone()),
+            binary_digests: BinaryDigests::new(),
             paths: options.paths,
             store,
             executor,
@@ -173,7 +178,7 @@ impl Daemon {
             forge_problem,
             started: Instant::now(),
             started_at: Utc::now(),
-            stopping: CancellationToken::new(),
+            stopping,
             health: super::HealthCache::new(),
             shapes: super::ServiceShapes::new(),
         }))
@@ -234,6 +239,16 @@ impl Daemon {
     /// computed once (see [`ServiceShapes`](super::ServiceShapes)).
     pub fn service_shape(&self, svc: &dyn crate::services::Service) -> Arc<super::ServiceShape> {
         self.shapes.of(svc, || self.base_context())
+    }
+
+    /// The forge's last answers about the releases services would upgrade to.
+    pub fn release_checks(&self) -> &Arc<ReleaseChecks> {
+        &self.release_checks
+    }
+
+    /// The installed binaries' digests, without reading an unchanged one.
+    pub fn binary_digests(&self) -> &Arc<BinaryDigests> {
+        &self.binary_digests
     }
 
     /// The names of the catalogs it serves.

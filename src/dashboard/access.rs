@@ -20,6 +20,7 @@ use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::links::Links;
 use super::{Dashboard, Surface};
 
 /// The name of the token cookie for the port `port` (one per port: cookies do not tell
@@ -79,16 +80,9 @@ pub async fn token_gate(
     match token {
         Some(t) if secret.is_token(&t) => {
             let rest = rest.finish();
-            // Never `//host…`: the redirect stays on this dashboard.
-            let path = match request.uri().path() {
-                p if p.starts_with("//") => "/",
-                p => p,
-            };
-            let location = if rest.is_empty() {
-                path.to_string()
-            } else {
-                format!("{path}?{rest}")
-            };
+            // Relative (`./`, `../…`): the redirect stays on this dashboard, under whatever
+            // prefix it is mounted.
+            let location = Links::same_page(request.uri().path(), &rest);
             let cookie = format!(
                 "{}={}; HttpOnly; SameSite=Strict; Path=/",
                 cookie_name(port),

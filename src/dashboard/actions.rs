@@ -4,7 +4,8 @@
 //! works without JavaScript) whose form posts to `POST /actions` with the form token.
 //! The action runs through the RPC method the CLI calls
 //! ([`run_operation`](crate::rpc::methods::service::run_operation), `wait: false`) — one
-//! code path — and the answer is a redirect to the page of the new run.
+//! code path — and the answer is a redirect to the page of the new run (relative, like
+//! every URL of the dashboard: see [`Links`]).
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::Dashboard;
+use super::links::Links;
 use super::pages::{chrome, error_page, render, rpc_error_page};
 use super::views::{ConfirmPage, SERVICE_ACTIONS};
 use crate::rpc::methods::service::{OperationParams, catalog_error, run_operation};
@@ -64,12 +66,14 @@ pub struct ActionForm {
 /// The checked action: the operation and its service (`None`: the whole stack).
 fn checked(
     dashboard: &Dashboard,
+    links: &Links,
     form: &ActionForm,
 ) -> Result<(Operation, Option<String>), Box<Response>> {
     let daemon = dashboard.daemon();
     let Some(operation) = action(&form.operation) else {
         return Err(Box::new(error_page(
             daemon,
+            links,
             StatusCode::BAD_REQUEST,
             "No such action",
             format!(
@@ -83,7 +87,7 @@ fn checked(
     if let Some(name) = &service
         && let Err(e) = daemon.catalog(None).and_then(|c| c.get(name))
     {
-        return Err(Box::new(rpc_error_page(daemon, &catalog_error(e))));
+        return Err(Box::new(rpc_error_page(daemon, links, &catalog_error(e))));
     }
     Ok((operation, service))
 }
@@ -91,15 +95,19 @@ fn checked(
 /// `GET /actions/confirm?operation=…[&service=…]`.
 pub async fn confirm(
     State(dashboard): State<Arc<Dashboard>>,
+    links: Links,
     Query(form): Query<ActionForm>,
 ) -> Response {
-    let (operation, service) = match checked(&dashboard, &form) {
+    let (operation, service) = match checked(&dashboard, &links, &form) {
         Ok(x) => x,
         Err(page) => return *page,
     };
     let (target, back) = match &service {
-        Some(name) => (name.clone(), format!("/services/{name}")),
-        None => ("every service of the stack".to_string(), "/".to_string()),
+        Some(name) => (name.clone(), links.to(&format!("services/{name}"))),
+        None => (
+            "every service of the stack".to_string(),
+            links.root().to_string(),
+        ),
     };
     let verb = operation.as_str();
     let mut question = verb.to_string();
@@ -107,7 +115,7 @@ pub async fn confirm(
         first.make_ascii_uppercase();
     }
     render(&ConfirmPage {
-        chrome: chrome(dashboard.daemon(), false),
+        chrome: chrome(dashboard.daemon(), &links, false),
         question: format!("{question} {target}?"),
         explanation: explanation(operation, &target),
         operation: verb.to_string(),
@@ -120,6 +128,7 @@ pub async fn confirm(
 /// `POST /actions`: runs the action, then redirects to its run.
 pub async fn act(
     State(dashboard): State<Arc<Dashboard>>,
+    links: Links,
     Form(form): Form<ActionForm>,
 ) -> Response {
     let daemon = dashboard.daemon();
@@ -130,12 +139,13 @@ pub async fn act(
     {
         return error_page(
             daemon,
+            &links,
             StatusCode::FORBIDDEN,
             "Not from this dashboard",
             "the form did not carry this dashboard's form token (it is made anew when the daemon starts): go back, reload and confirm again".to_string(),
         );
     }
-    let (operation, service) = match checked(&dashboard, &form) {
+    let (operation, service) = match checked(&dashboard, &links, &form) {
         Ok(x) => x,
         Err(page) => return *page,
     };
@@ -150,10 +160,10 @@ pub async fn act(
             let id = started["execution_id"].as_str().unwrap_or_default();
             (
                 StatusCode::SEE_OTHER,
-                [(header::LOCATION, format!("/executions/{id}"))],
+                [(header::LOCATION, links.to(&format!("executions/{id}")))],
             )
                 .into_response()
         }
-        Err(e) => rpc_error_page(daemon, &e),
+        Err(e) => rpc_error_page(daemon, &links, &e),
     }
 }

@@ -8,7 +8,10 @@
 //!   or `POST /listen` on the admin socket, which `hero_svc dashboard` sends). Only
 //!   loopback addresses are accepted; port 0 picks a free one. Once it listens, asking
 //!   again answers the same endpoint. The URL, with the token, is written to the token
-//!   file; the token gate ([`access`](super::access)) guards every request.
+//!   file; the token gate ([`access`](super::access)) guards every request. It is served by
+//!   the same connection loop ([`serve_tcp`](crate::rpc::connections::serve_tcp)): the
+//!   header and body timeouts, idle connections closed, and the cap — one cap for both
+//!   surfaces, so the dashboard as a whole never holds more than `max_connections`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,10 +22,10 @@ use axum::response::{IntoResponse, Response};
 use tokio::net::UnixListener;
 
 use super::{Dashboard, DashboardError, HttpEndpoint, Surface};
-use crate::rpc::connections::{ConnectionLimits, ConnectionStats, serve_unix};
+use crate::rpc::connections::{ConnectionLimits, serve_tcp, serve_unix};
 
-/// Serves the dashboard on the admin socket `listener` within `limits` until the daemon
-/// stops.
+/// Serves the dashboard on the admin socket `listener` within `limits` (the cap shared
+/// with the TCP port) until the daemon stops.
 pub async fn serve_admin(
     listener: UnixListener,
     dashboard: Arc<Dashboard>,
@@ -30,14 +33,8 @@ pub async fn serve_admin(
 ) -> std::io::Result<()> {
     let stopping = dashboard.daemon().stopping().clone();
     let router = dashboard.router(Surface::Admin);
-    serve_unix(
-        listener,
-        router,
-        limits,
-        ConnectionStats::default(),
-        stopping,
-    )
-    .await
+    let stats = dashboard.connections().clone();
+    serve_unix(listener, router, limits, stats, stopping).await
 }
 
 /// `addr` as a socket address (`127.0.0.1:8080`; a bare port means 127.0.0.1).
@@ -92,10 +89,9 @@ impl Dashboard {
             .write(&endpoint.url, bound, self.secret().token())?;
         let router = self.router(Surface::Http { port: bound.port() });
         let stopping = self.daemon().stopping().clone();
+        let (limits, stats) = (self.limits().clone(), self.connections().clone());
         self.servers().spawn(async move {
-            let served = axum::serve(listener, router)
-                .with_graceful_shutdown(stopping.cancelled_owned())
-                .await;
+            let served = serve_tcp(listener, router, limits, stats, stopping).await;
             if let Err(e) = served {
                 tracing::warn!(error = %e, "the dashboard's TCP server failed");
             }

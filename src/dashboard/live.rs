@@ -16,6 +16,7 @@ use futures::{Stream, StreamExt};
 use serde_json::json;
 
 use super::Dashboard;
+use super::links::Links;
 use super::pages::{error_page, rpc_error_page, stack_rows};
 use crate::graph::RunId;
 use crate::rpc::methods::service;
@@ -64,6 +65,7 @@ pub struct CursorQuery {
 /// over.
 pub async fn run_events(
     State(dashboard): State<Arc<Dashboard>>,
+    links: Links,
     Path(id): Path<String>,
     Query(q): Query<CursorQuery>,
 ) -> Response {
@@ -71,6 +73,7 @@ pub async fn run_events(
     let Some(run_id) = id.parse::<RunId>().ok() else {
         return error_page(
             daemon,
+            &links,
             StatusCode::NOT_FOUND,
             "No such execution",
             format!("`{id}` is not an execution id"),
@@ -123,12 +126,13 @@ pub async fn run_events(
 /// `message` event `{"process", "line"}`, until the page leaves.
 pub async fn log_events(
     State(dashboard): State<Arc<Dashboard>>,
+    links: Links,
     Path(name): Path<String>,
 ) -> Response {
     let daemon = dashboard.daemon();
     let svc = match daemon.catalog(None).and_then(|c| c.get(&name)) {
         Ok(s) => s.clone(),
-        Err(e) => return rpc_error_page(daemon, &service::catalog_error(e)),
+        Err(e) => return rpc_error_page(daemon, &links, &service::catalog_error(e)),
     };
     let mut streams = Vec::new();
     for process in svc.process_names(&daemon.base_context()) {

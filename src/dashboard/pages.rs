@@ -11,6 +11,7 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::Dashboard;
+use super::links::Links;
 use super::run_picture::{live_statuses, report_dag, report_statuses, with_statuses};
 use super::views::{
     Chrome, ErrorPage, ExecutionRow, ExecutionsPage, FailureView, GroupView, OperationRow,
@@ -24,14 +25,15 @@ use crate::rpc::codes;
 use crate::rpc::methods::{execution, service};
 use crate::services::{Catalog, Service};
 
-/// What every page shows around its content.
-pub fn chrome(daemon: &Daemon, live: bool) -> Chrome {
+/// What every page shows around its content, with its URLs relative to `links`.
+pub fn chrome(daemon: &Daemon, links: &Links, live: bool) -> Chrome {
     Chrome {
         program: daemon.paths().program.clone(),
         version: env!("CARGO_PKG_VERSION"),
         catalog: daemon.default_catalog().to_string(),
         pid: std::process::id(),
         live,
+        root: links.root().to_string(),
     }
 }
 
@@ -49,9 +51,15 @@ pub fn render(template: &impl Template) -> Response {
 }
 
 /// A page saying what went wrong, with `status`.
-pub fn error_page(daemon: &Daemon, status: StatusCode, title: &str, message: String) -> Response {
+pub fn error_page(
+    daemon: &Daemon,
+    links: &Links,
+    status: StatusCode,
+    title: &str,
+    message: String,
+) -> Response {
     let page = ErrorPage {
-        chrome: chrome(daemon, false),
+        chrome: chrome(daemon, links, false),
         title: title.to_string(),
         message,
     };
@@ -59,7 +67,7 @@ pub fn error_page(daemon: &Daemon, status: StatusCode, title: &str, message: Str
 }
 
 /// The page for an error of the library calls.
-pub fn rpc_error_page(daemon: &Daemon, e: &RpcError) -> Response {
+pub fn rpc_error_page(daemon: &Daemon, links: &Links, e: &RpcError) -> Response {
     let (status, title) = match e.code {
         codes::UNKNOWN_SERVICE => (StatusCode::NOT_FOUND, "No such service"),
         codes::UNKNOWN_EXECUTION => (StatusCode::NOT_FOUND, "No such execution"),
@@ -68,7 +76,7 @@ pub fn rpc_error_page(daemon: &Daemon, e: &RpcError) -> Response {
         codes::INTERNAL_ERROR => (StatusCode::INTERNAL_SERVER_ERROR, "The daemon failed"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "It did not work"),
     };
-    error_page(daemon, status, title, e.message.clone())
+    error_page(daemon, links, status, title, e.message.clone())
 }
 
 fn health_word(state: HealthState) -> &'static str {
@@ -134,6 +142,9 @@ fn row_of(
         uptime: youngest.map_or_else(|| "—".to_string(), uptime),
         restarts: status.processes.iter().map(|p| p.restart_count).sum(),
         groups: groups.join(", "),
+        freshness: status.freshness.summary.clone(),
+        freshness_class: status.freshness.state.as_str().to_string(),
+        freshness_detail: status.freshness.detail.clone(),
     }
 }
 
@@ -182,19 +193,19 @@ fn by_group(catalog: &Catalog, rows: Vec<ServiceRow>) -> Vec<GroupView> {
 }
 
 /// `GET /`: the stack.
-pub async fn stack(State(dashboard): State<Arc<Dashboard>>) -> Response {
+pub async fn stack(State(dashboard): State<Arc<Dashboard>>, links: Links) -> Response {
     let daemon = dashboard.daemon();
     let rows = match stack_rows(daemon).await {
         Ok(r) => r,
-        Err(e) => return rpc_error_page(daemon, &e),
+        Err(e) => return rpc_error_page(daemon, &links, &e),
     };
     let catalog = match daemon.catalog(None) {
         Ok(c) => c,
-        Err(e) => return rpc_error_page(daemon, &service::catalog_error(e)),
+        Err(e) => return rpc_error_page(daemon, &links, &service::catalog_error(e)),
     };
     let healthy = rows.iter().filter(|r| r.health == "healthy").count();
     let page = StackPage {
-        chrome: chrome(daemon, true),
+        chrome: chrome(daemon, &links, true),
         total: rows.len(),
         healthy,
         groups: by_group(catalog, rows),
@@ -239,6 +250,7 @@ fn failures(report: &ExecutionReport) -> Vec<FailureView> {
 /// `GET /services/{name}`: inspect, dependencies, the log tail, troubleshoot.
 pub async fn service(
     State(dashboard): State<Arc<Dashboard>>,
+    links: Links,
     Path(name): Path<String>,
 ) -> Response {
     let daemon = dashboard.daemon();
@@ -247,7 +259,7 @@ pub async fn service(
         .and_then(|c| c.get(&name).map(|s| (c, s)))
     {
         Ok((c, s)) => (c, s.clone()),
-        Err(e) => return rpc_error_page(daemon, &service::catalog_error(e)),
+        Err(e) => return rpc_error_page(daemon, &links, &service::catalog_error(e)),
     };
     let (catalog, svc) = catalog;
     let one = |lines| service::NameParams {
@@ -256,13 +268,15 @@ pub async fn service(
         lines,
     };
     let (inspect, troubleshoot, status) = tokio::join!(
-        service::inspect(daemon.clone(), one(None)),
+        service::inspect_now(daemon.clone(), one(None)),
         service::troubleshoot(daemon.clone(), one(Some(100))),
         service::status_of(daemon, svc.as_ref()),
     );
     let (inspect, troubleshoot, status) = match (inspect, troubleshoot, status) {
         (Ok(i), Ok(t), Ok(s)) => (i, t, s),
-        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return rpc_error_page(daemon, &e),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
+            return rpc_error_page(daemon, &links, &e);
+        }
     };
     let row = row_of(daemon, catalog, svc.as_ref(), &status);
     let processes = status
@@ -373,7 +387,7 @@ pub async fn service(
     let last_failed: Option<ExecutionReport> =
         serde_json::from_value(troubleshoot["last_failed_report"].clone()).ok();
     let page = ServicePage {
-        chrome: chrome(daemon, true),
+        chrome: chrome(daemon, &links, true),
         row,
         service_ops: SERVICE_ACTIONS,
         processes,
@@ -398,11 +412,11 @@ pub async fn service(
 }
 
 /// `GET /executions`: the runs, newest first.
-pub async fn executions(State(dashboard): State<Arc<Dashboard>>) -> Response {
+pub async fn executions(State(dashboard): State<Arc<Dashboard>>, links: Links) -> Response {
     let daemon = dashboard.daemon();
     let list = match execution::list(daemon.clone(), execution::ListParams { limit: 200 }).await {
         Ok(l) => l,
-        Err(e) => return rpc_error_page(daemon, &e),
+        Err(e) => return rpc_error_page(daemon, &links, &e),
     };
     let rows = list
         .into_iter()
@@ -418,18 +432,23 @@ pub async fn executions(State(dashboard): State<Arc<Dashboard>>) -> Response {
         })
         .collect();
     render(&ExecutionsPage {
-        chrome: chrome(daemon, false),
+        chrome: chrome(daemon, &links, false),
         rows,
     })
 }
 
 /// `GET /executions/{id}`: the run's DAG (live while it runs), its Gantt chart and its
 /// failures once over.
-pub async fn run(State(dashboard): State<Arc<Dashboard>>, Path(id): Path<String>) -> Response {
+pub async fn run(
+    State(dashboard): State<Arc<Dashboard>>,
+    links: Links,
+    Path(id): Path<String>,
+) -> Response {
     let daemon = dashboard.daemon();
     let Ok(run_id) = id.parse::<RunId>() else {
         return error_page(
             daemon,
+            &links,
             StatusCode::NOT_FOUND,
             "No such execution",
             format!("`{id}` is not an execution id"),
@@ -437,7 +456,7 @@ pub async fn run(State(dashboard): State<Arc<Dashboard>>, Path(id): Path<String>
     };
     let got = match execution::get(daemon.clone(), execution::IdParams { id: run_id }).await {
         Ok(g) => g,
-        Err(e) => return rpc_error_page(daemon, &e),
+        Err(e) => return rpc_error_page(daemon, &links, &e),
     };
     let in_memory = daemon.executions().get(&run_id);
     let (statuses, cursor) = match (&got.report, &in_memory) {
@@ -461,7 +480,7 @@ pub async fn run(State(dashboard): State<Arc<Dashboard>>, Path(id): Path<String>
     let report = got.report.as_ref();
     let services: BTreeSet<&str> = summary.services.iter().map(String::as_str).collect();
     let page = RunPage {
-        chrome: chrome(daemon, report.is_none()),
+        chrome: chrome(daemon, &links, report.is_none()),
         id: run_id.to_string(),
         operation: summary.operation.clone(),
         status: summary.status.clone(),
@@ -499,6 +518,13 @@ pub async fn health(State(dashboard): State<Arc<Dashboard>>) -> Response {
         "pid": std::process::id(),
         "uptime_ms": daemon.uptime_ms(),
         "http": dashboard.http_endpoint().map(|e| e.addr.to_string()),
+        "connections": {
+            "open": dashboard.connections().open(),
+            "busy": dashboard.connections().busy(),
+            "refused": dashboard.connections().refused(),
+            "evicted": dashboard.connections().evicted(),
+            "max": dashboard.limits().max_connections,
+        },
     }))
     .into_response()
 }

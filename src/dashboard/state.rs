@@ -24,8 +24,9 @@ use axum::middleware;
 use axum::routing::{get, post};
 use tokio_util::task::TaskTracker;
 
-use super::{Secret, TokenFile, access, actions, assets, live, pages};
+use super::{Secret, TokenFile, access, actions, assets, body_limit, live, pages};
 use crate::daemon::Daemon;
+use crate::rpc::{ConnectionLimits, ConnectionStats};
 
 /// Where the dashboard's TCP port listens.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -55,11 +56,23 @@ pub struct Dashboard {
     token_file: TokenFile,
     http: Mutex<Option<HttpEndpoint>>,
     servers: TaskTracker,
+    limits: ConnectionLimits,
+    connections: ConnectionStats,
 }
 
 impl Dashboard {
-    /// The dashboard of `daemon`, with a new random secret.
+    /// The dashboard of `daemon`, with a new random secret, within the connection limits
+    /// of the environment ([`ConnectionLimits::from_env`], as the RPC socket).
     pub fn new(daemon: Arc<Daemon>) -> Result<Arc<Self>, super::DashboardError> {
+        Self::with_limits(daemon, ConnectionLimits::from_env())
+    }
+
+    /// The dashboard of `daemon` whose servers (the admin socket, the TCP port) are held
+    /// within `limits`, with one cap between them.
+    pub fn with_limits(
+        daemon: Arc<Daemon>,
+        limits: ConnectionLimits,
+    ) -> Result<Arc<Self>, super::DashboardError> {
         let token_file = TokenFile::in_dir(&daemon.paths().state_dir());
         Ok(Arc::new(Self {
             daemon,
@@ -67,7 +80,19 @@ impl Dashboard {
             token_file,
             http: Mutex::new(None),
             servers: TaskTracker::new(),
+            limits,
+            connections: ConnectionStats::default(),
         }))
+    }
+
+    /// The limits its servers keep.
+    pub fn limits(&self) -> &ConnectionLimits {
+        &self.limits
+    }
+
+    /// The connections of its servers (both surfaces: one cap).
+    pub fn connections(&self) -> &ConnectionStats {
+        &self.connections
     }
 
     /// The daemon it shows.
@@ -124,10 +149,15 @@ impl Dashboard {
         if surface == Surface::Admin {
             router = router.route("/listen", post(super::listen::listen_route));
         }
-        let mut router = router.layer(middleware::from_fn_with_state(
-            self.clone(),
-            access::same_origin_actions,
-        ));
+        let mut router = router
+            .layer(middleware::from_fn_with_state(
+                self.clone(),
+                access::same_origin_actions,
+            ))
+            .layer(middleware::from_fn_with_state(
+                self.clone(),
+                body_limit::bounded_body,
+            ));
         if let Surface::Http { .. } = surface {
             router = router.layer(middleware::from_fn_with_state(
                 self.clone(),

@@ -19,6 +19,8 @@ pub struct Chrome {
     pub pid: u32,
     /// Whether the page updates by itself.
     pub live: bool,
+    /// The dashboard's root relative to the page (`./`, `../`): every URL in it starts so.
+    pub root: String,
 }
 
 /// The actions on one service.
@@ -51,6 +53,13 @@ pub struct ServiceRow {
     pub restarts: u32,
     /// The groups it is in.
     pub groups: String,
+    /// Its binaries against what was installed and the newest release: `up to date`,
+    /// `modified binary`, `newer release v1.2.0`, `not installed`, `release check failed: …`.
+    pub freshness: String,
+    /// The freshness as a CSS class (`modified_binary`).
+    pub freshness_class: String,
+    /// Why, binary by binary.
+    pub freshness_detail: String,
 }
 
 /// A section of the stack page.

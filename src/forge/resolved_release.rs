@@ -6,6 +6,10 @@ use super::checksums::UnusableChecksum;
 use super::redaction::Redactor;
 use super::{ForgeError, ForgeKind};
 
+/// How [`ResolvedRelease::describe`] begins: an artifact's origin that starts so came
+/// from a release.
+const RELEASE_ORIGIN: &str = "release ";
+
 /// A release found on a forge: what [`ResolveRelease`](crate::tasks::ResolveRelease)
 /// hands to its dependents. It holds nothing that changes between two look-ups of the same
 /// release (no download counters), so an unchanged release leaves downloads up to date.
@@ -140,6 +144,12 @@ impl ResolvedRelease {
     /// `release v0.3.2 of owner/repo`, for artifacts' origin and messages.
     pub fn describe(&self) -> String {
         let pre = if self.prerelease { " (prerelease)" } else { "" };
-        format!("release {}{pre} of {}", self.tag, self.repo)
+        format!("{RELEASE_ORIGIN}{}{pre} of {}", self.tag, self.repo)
+    }
+
+    /// Whether `origin` (an installed artifact's, as [`describe`](Self::describe) begins
+    /// it) says the bytes came from a release, not from a build or the system.
+    pub fn is_release_origin(origin: &str) -> bool {
+        origin.starts_with(RELEASE_ORIGIN)
     }
 }

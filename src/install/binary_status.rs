@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::InstallTarget;
+use crate::forge::{ResolvedRelease, asset_name};
 use crate::state::{InstallRecord, StateStore};
 use crate::util::{FileDigest, short_hash};
 
@@ -21,6 +22,18 @@ pub struct AvailableBinary {
     /// because a moving tag like `latest` keeps its name across releases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+}
+
+impl AvailableBinary {
+    /// What `release` offers for `binary`: its tag, and the sha256 of the binary's asset
+    /// for this host (named with `asset_suffix`) when the release publishes one.
+    pub fn from_release(release: &ResolvedRelease, binary: &str, asset_suffix: &str) -> Self {
+        let name = asset_name::for_host(binary, asset_suffix);
+        Self {
+            version: release.tag.clone(),
+            sha256: release.asset(&name).and_then(|a| a.sha256.clone()),
+        }
+    }
 }
 
 /// The state of one installed binary.

@@ -180,6 +180,7 @@ impl InstallTarget {
             .map_err(InstallError::io("set the mode of", &staged))?;
         file.sync_all()
             .map_err(InstallError::io("fsync", &staged))?;
+        let staged_meta = file.metadata().ok();
         drop(file);
 
         let previous = match installed {
@@ -197,6 +198,10 @@ impl InstallTarget {
             }
         }
         sync_dir(&self.bin_dir)?;
+        // The installed bytes are known: the next freshness question costs a stat.
+        if let Some(meta) = &staged_meta {
+            FileDigest::note_renamed(&target, meta, &sha256, bytes);
+        }
         Ok(InstallOutcome {
             path: target,
             sha256,

@@ -1,12 +1,17 @@
 //! Serving HTTP/1.1 connections on a daemon socket, within limits that keep a slow or
-//! hostile client from exhausting the daemon.
+//! hostile client from exhausting the daemon. One loop serves every listener of the daemon
+//! ([`serve_unix`]: the RPC socket and the dashboard's admin socket; [`serve_tcp`]: the
+//! dashboard's loopback port), so each gets the same limits.
 //!
 //! - **Header timeout.** A connection must send a complete request head within
 //!   [`ConnectionLimits::header_timeout`] of being accepted, and again after every answer
 //!   (a kept-alive connection idle that long is closed). A connection that sends nothing,
 //!   or sends half a header and stalls, is closed.
 //! - **Body timeout.** Handlers read bodies within [`ConnectionLimits::body_timeout`] (see
-//!   the RPC route): a declared length that never arrives is a 408, not a held connection.
+//!   [`read_body`](super::request_body::read_body)): a declared length that never arrives
+//!   is a 408, not a held connection; a body over the route's size limit is a 413.
+//! - **Head size.** A request head (request line and headers) larger than
+//!   [`ConnectionLimits::max_head_bytes`] is answered 431 and the connection closed.
 //! - **A cap that keeps descriptors in reserve.** At most
 //!   [`ConnectionLimits::max_connections`] are open at once, derived from the process's file
 //!   descriptor limit so that supervision (log files, pidfds, child pipes, the state store)
@@ -18,9 +23,13 @@
 //!   [`ConnectionLimits::drain`] is dropped. Streaming routes end their streams themselves
 //!   when the daemon stops (they watch the same token), so followers get a clean end.
 //!
-//! Peers are checked with `SO_PEERCRED` before anything is read: only the daemon's own uid
-//! and root are served; anyone else gets a `403` naming both uids, and the connection is
-//! closed.
+//! On a unix socket, peers are checked with `SO_PEERCRED` before anything is read: only the
+//! daemon's own uid and root are served; anyone else gets a `403` naming both uids, and the
+//! connection is closed. A TCP port (loopback only) admits every peer: its router guards
+//! every request (the dashboard's token).
+//!
+//! Servers that share a [`ConnectionStats`] share its cap (the dashboard's admin socket and
+//! its TCP port hold at most `max_connections` between them).
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -34,8 +43,8 @@ use axum::http::Request;
 use axum::response::Response;
 use http_body::Body as _;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::io::AsyncWriteExt;
-use tokio::net::{UnixListener, UnixStream};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, UnixListener};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
@@ -48,6 +57,10 @@ const FD_RESERVE: u64 = 512;
 const EVICTABLE_AFTER: Duration = Duration::from_millis(500);
 /// The most connections served at once, whatever the descriptor limit.
 const MAX_CONNECTIONS: usize = 4096;
+/// The largest request head by default (a browser's, cookies included, is a few KiB).
+const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// The least head size hyper accepts as a limit.
+const MIN_HEAD_BYTES: usize = 8 * 1024;
 
 /// The limits of one server (see the module docs).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,18 +71,22 @@ pub struct ConnectionLimits {
     pub header_timeout: Duration,
     /// Time to send a request body.
     pub body_timeout: Duration,
+    /// The largest request head (request line and headers) read; a larger one is answered
+    /// `431` (at least 8 KiB).
+    pub max_head_bytes: usize,
     /// Time open connections get to finish after shutdown.
     pub drain: Duration,
 }
 
 impl Default for ConnectionLimits {
-    /// 10 s for a request head or body, 1.5 s of drain, and a cap of half the descriptors
-    /// left after a reserve of 512 (at least 16, at most 4096).
+    /// 10 s for a request head or body, heads up to 64 KiB, 1.5 s of drain, and a cap of
+    /// half the descriptors left after a reserve of 512 (at least 16, at most 4096).
     fn default() -> Self {
         Self {
             max_connections: cap_for(open_files_limit()),
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(10),
+            max_head_bytes: MAX_HEAD_BYTES,
             drain: Duration::from_millis(1500),
         }
     }
@@ -288,8 +305,74 @@ impl ConnectionStats {
     }
 }
 
-/// Serves `router` on `listener` within `limits` until `shutdown` is cancelled, then drains
-/// (see the module docs). `stats` is updated as connections come and go.
+/// What a listener says of a new connection's peer.
+enum Admission {
+    /// Serve it.
+    Serve,
+    /// Answer `(status, body)` and close.
+    Refuse((u16, String)),
+    /// Close at once.
+    Drop,
+}
+
+/// A listener the connection loop accepts from.
+trait Accept {
+    /// Its connections.
+    type Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+
+    /// The next connection.
+    fn accept(&self) -> impl Future<Output = std::io::Result<Self::Stream>> + Send;
+
+    /// Whether the peer of `stream` is served.
+    fn admit(&self, stream: &Self::Stream) -> Admission;
+}
+
+/// A unix socket whose peers must be the daemon's uid or root.
+struct UnixPeers {
+    listener: UnixListener,
+    owner: u32,
+}
+
+impl Accept for UnixPeers {
+    type Stream = tokio::net::UnixStream;
+
+    async fn accept(&self) -> std::io::Result<Self::Stream> {
+        self.listener.accept().await.map(|(stream, _)| stream)
+    }
+
+    fn admit(&self, stream: &Self::Stream) -> Admission {
+        match stream.peer_cred() {
+            Ok(cred) if cred.uid() == self.owner || cred.uid() == 0 => Admission::Serve,
+            Ok(cred) => {
+                tracing::warn!(uid = cred.uid(), "refused a connection from another user");
+                Admission::Refuse(forbidden(cred.uid(), self.owner))
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read peer credentials");
+                Admission::Drop
+            }
+        }
+    }
+}
+
+impl Accept for TcpListener {
+    type Stream = tokio::net::TcpStream;
+
+    async fn accept(&self) -> std::io::Result<Self::Stream> {
+        let (stream, _) = TcpListener::accept(self).await?;
+        // Small answers (pages, events) go out at once.
+        let _ = stream.set_nodelay(true);
+        Ok(stream)
+    }
+
+    fn admit(&self, _stream: &Self::Stream) -> Admission {
+        Admission::Serve
+    }
+}
+
+/// Serves `router` on the unix socket `listener` within `limits` until `shutdown` is
+/// cancelled, then drains (see the module docs). `stats` is updated as connections come
+/// and go.
 pub async fn serve_unix(
     listener: UnixListener,
     router: Router,
@@ -299,10 +382,36 @@ pub async fn serve_unix(
 ) -> std::io::Result<()> {
     // SAFETY: geteuid has no preconditions.
     let owner = unsafe { libc::geteuid() };
+    let peers = UnixPeers { listener, owner };
+    serve_connections(peers, router, limits, stats, shutdown).await
+}
+
+/// Serves `router` on the TCP `listener` (a loopback port: every peer is admitted, the
+/// router guards the requests) within `limits` until `shutdown` is cancelled, then drains,
+/// like [`serve_unix`].
+pub async fn serve_tcp(
+    listener: TcpListener,
+    router: Router,
+    limits: ConnectionLimits,
+    stats: ConnectionStats,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    serve_connections(listener, router, limits, stats, shutdown).await
+}
+
+/// The connection loop of every listener (see the module docs).
+async fn serve_connections<L: Accept>(
+    listener: L,
+    router: Router,
+    limits: ConnectionLimits,
+    stats: ConnectionStats,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
     let tracker = TaskTracker::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.header_timeout)
+        .max_buf_size(limits.max_head_bytes.max(MIN_HEAD_BYTES))
         .keep_alive(true);
     loop {
         let accepted = tokio::select! {
@@ -311,7 +420,7 @@ pub async fn serve_unix(
             accepted = listener.accept() => accepted,
         };
         let stream = match accepted {
-            Ok((stream, _)) => stream,
+            Ok(stream) => stream,
             Err(e) => {
                 // Out of descriptors and the like: back off instead of spinning.
                 tracing::warn!(error = %e, "accept failed");
@@ -321,17 +430,13 @@ pub async fn serve_unix(
                 }
             }
         };
-        match stream.peer_cred() {
-            Ok(cred) if cred.uid() == owner || cred.uid() == 0 => {}
-            Ok(cred) => {
-                tracing::warn!(uid = cred.uid(), "refused a connection from another user");
-                tracker.spawn(refuse(stream, forbidden(cred.uid(), owner)));
+        match listener.admit(&stream) {
+            Admission::Serve => {}
+            Admission::Refuse(answer) => {
+                tracker.spawn(refuse(stream, answer));
                 continue;
             }
-            Err(e) => {
-                tracing::warn!(error = %e, "could not read peer credentials");
-                continue;
-            }
+            Admission::Drop => continue,
         }
         let before = stats.slots.len();
         let Some((id, close)) = stats.slots.take(limits.max_connections) else {
@@ -425,7 +530,7 @@ fn overloaded(cap: usize) -> (u16, String) {
 }
 
 /// Answers with `status` and `body` and closes, giving the peer one second to read it.
-async fn refuse(mut stream: UnixStream, (status, body): (u16, String)) {
+async fn refuse(mut stream: impl AsyncWrite + Unpin, (status, body): (u16, String)) {
     let reason = match status {
         403 => "Forbidden",
         _ => "Service Unavailable",

@@ -6,6 +6,7 @@
 //! - `connections.rs`: serving connections within limits (timeouts, a cap that keeps file
 //!   descriptors for supervision, peer check, drain on shutdown).
 //! - `methods/`: the methods, one file per group, and the dispatcher.
+//! - `request_body.rs`: request bodies read within a size and a time limit.
 //! - `client.rs`: the client the CLI (and anyone) uses on the same socket.
 //!
 //! Floor: above the [`daemon`](crate::daemon) it serves; the CLI is built on it.
@@ -14,6 +15,7 @@ pub mod client;
 pub mod connections;
 pub mod jsonrpc;
 pub mod methods;
+pub mod request_body;
 pub mod server;
 
 pub use client::{ClientError, RpcClient};

@@ -20,12 +20,12 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Extension, Path, Query, State};
 use axum::http::{Request, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Router, body};
 use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::net::UnixListener;
@@ -33,6 +33,7 @@ use tokio::net::UnixListener;
 use super::connections::{ConnectionLimits, ConnectionStats, serve_unix};
 use super::jsonrpc::{RpcError, codes, failure, handle_body};
 use super::methods;
+use super::request_body::{BodyError, read_body};
 use crate::daemon::Daemon;
 
 /// The largest request body accepted (1 MiB).
@@ -95,35 +96,15 @@ async fn rpc(
     request: Request<Body>,
 ) -> Response {
     let limit = timeout.map_or(ConnectionLimits::default().body_timeout, |t| (t.0).0);
-    let read = tokio::time::timeout(limit, body::to_bytes(request.into_body(), MAX_BODY)).await;
-    let body = match read {
-        Ok(Ok(b)) => b,
-        Ok(Err(e)) => {
-            let too_large = std::error::Error::source(&e)
-                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>());
-            let (status, message) = if too_large {
-                (
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("the request body is larger than {MAX_BODY} bytes"),
-                )
-            } else {
-                (
-                    StatusCode::BAD_REQUEST,
-                    format!("the request body could not be read: {e}"),
-                )
+    let body = match read_body(request.into_body(), MAX_BODY, limit).await {
+        Ok(b) => b,
+        Err(e) => {
+            let message = match &e {
+                BodyError::Unreadable(cause) => format!("{e}: {cause}"),
+                _ => e.to_string(),
             };
             let error = RpcError::new(codes::INVALID_REQUEST, message);
-            return json_response(status, &failure(Value::Null, error));
-        }
-        Err(_) => {
-            let error = RpcError::new(
-                codes::INVALID_REQUEST,
-                format!(
-                    "the request body did not arrive within {}s",
-                    limit.as_secs_f64()
-                ),
-            );
-            return json_response(StatusCode::REQUEST_TIMEOUT, &failure(Value::Null, error));
+            return json_response(e.status(), &failure(Value::Null, error));
         }
     };
     let dispatch = |req| methods::dispatch(daemon.clone(), req);

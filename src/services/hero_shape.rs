@@ -13,10 +13,14 @@
 //!   installs and the dependencies' readiness, wait until healthy, then start the admins;
 //! - stop: admins before servers; restart: stop, then start; upgrade: install, then a
 //!   verified restart that rolls back; verify: check each binary (against the newest
-//!   release in download mode); delete: stop, forget, optionally remove the binaries.
+//!   release in download mode); delete: stop, forget, optionally remove the binaries;
+//! - release feed: in download mode, the release of the service's repository an upgrade
+//!   would install (what the installed binaries are compared with).
 
-use super::{BinaryRole, InstallMode, InstallPolicy, Service, ServiceContext, ServiceError};
-use crate::forge::{ForgeConfig, ReleaseVersion};
+use super::{
+    BinaryRole, InstallMode, InstallPolicy, ReleaseFeed, Service, ServiceContext, ServiceError,
+};
+use crate::forge::{ForgeConfig, ReleaseSource, ReleaseVersion};
 use crate::lockfile::LockedService;
 use crate::recipes::{
     Pinned, ReleaseInstall, SourceInstall, add_release_fetch, add_release_install_pinned,
@@ -158,6 +162,32 @@ pub fn install_mode<S: Service + ?Sized>(
                 _ => "source",
             },
         })
+}
+
+/// The default release feed: the release of the service's repository that an upgrade
+/// installs (`--tag`, else `latest`), when it ships binaries of its own and its install mode
+/// is `download`.
+pub fn release_feed<S: Service + ?Sized>(
+    svc: &S,
+    ctx: &ServiceContext,
+) -> Result<Option<ReleaseFeed>, ServiceError> {
+    let source = svc.source();
+    let binaries = svc.binaries();
+    if source.is_none() || binaries.is_empty() || binaries.iter().all(|b| b.path.is_some()) {
+        return Ok(None);
+    }
+    if install_mode(svc, ctx)? != InstallMode::Download {
+        return Ok(None);
+    }
+    Ok(Some(ReleaseFeed {
+        forge: forge_of(svc, ctx)?,
+        source: ReleaseSource::release(
+            &source.owner,
+            &source.repo,
+            ReleaseVersion::parse(ctx.release_version()),
+        ),
+        asset_suffix: source.asset_suffix.clone(),
+    }))
 }
 
 /// The default install: see the module docs.

@@ -6,6 +6,7 @@
 //! - `catalog.rs`: a named set of services and groups, validated as a whole.
 //! - `operation.rs`: operations, options, and [`plan_operation`].
 //! - `registry.rs`: the built-in catalogs (`hero`, `demo`).
+//! - `release_feed.rs`: where newer releases of a service's binaries appear.
 //! - `hero/`: one file per Hero service; `demo/`: the offline demo catalog.
 //!
 //! Floor: above the task kinds and the plan fragments ([`recipes`](crate::recipes)) it
@@ -18,6 +19,7 @@ pub mod hero;
 pub mod hero_shape;
 mod operation;
 mod registry;
+mod release_feed;
 #[allow(clippy::module_inception)]
 mod service;
 mod service_context;
@@ -31,6 +33,7 @@ pub use operation::{
     Operation, OperationError, OperationOptions, OperationRequest, PlannedOperation, plan_operation,
 };
 pub use registry::{BUILTIN_CATALOGS, builtin_catalog};
+pub use release_feed::ReleaseFeed;
 pub use service::Service;
 pub use service_context::ServiceContext;
 pub use service_error::ServiceError;

@@ -10,7 +10,7 @@
 
 use std::path::PathBuf;
 
-use super::{Binary, InstallPolicy, ServiceContext, ServiceError, Source, hero_shape};
+use super::{Binary, InstallPolicy, ReleaseFeed, ServiceContext, ServiceError, Source, hero_shape};
 use crate::health::Probe;
 use crate::supervisor::{ProcessSpec, SecretEnv};
 use crate::tasks::PlanBuilder;
@@ -45,6 +45,14 @@ pub trait Service: Send + Sync {
         } else {
             InstallPolicy::DownloadOrSource
         }
+    }
+
+    /// Where newer releases of its binaries appear: what `upgrade` would install, to tell
+    /// whether the installed binaries are the newest. `None` when it is not installed from
+    /// releases (built from source, the system's binaries, nothing installed). The default:
+    /// the Hero shape's release of its repository when its install mode is `download`.
+    fn release_feed(&self, ctx: &ServiceContext) -> Result<Option<ReleaseFeed>, ServiceError> {
+        hero_shape::release_feed(self, ctx)
     }
 
     /// The services that must be healthy before it starts.

@@ -11,7 +11,6 @@ use std::path::PathBuf;
 use super::{
     FileDigest, ResourceClass, TaskContext, TaskError, TaskKey, TaskKind, TaskOutput, short_hash,
 };
-use crate::forge::asset_name;
 use crate::install::{AvailableBinary, BinaryStatus, binary_status_at};
 
 /// Verifies `binary` of `service` in `bin_dir`.
@@ -71,12 +70,12 @@ impl VerifyBinary {
 
     /// What the release among the inputs offers for this binary.
     fn available(&self, ctx: &TaskContext) -> Option<AvailableBinary> {
-        let name = asset_name::for_host(&self.binary, &self.asset_suffix);
         ctx.inputs().find_map(|(_, out)| match out {
-            TaskOutput::Release(release) => Some(AvailableBinary {
-                version: release.tag.clone(),
-                sha256: release.asset(&name).and_then(|a| a.sha256.clone()),
-            }),
+            TaskOutput::Release(release) => Some(AvailableBinary::from_release(
+                release,
+                &self.binary,
+                &self.asset_suffix,
+            )),
             _ => None,
         })
     }

@@ -1,6 +1,6 @@
-//! The digest memo: sha256 digests of files this process already read, keyed by the file's
-//! stamp, so a freshness check of an unchanged file costs one `stat` instead of reading
-//! (and hashing) tens of MiB.
+//! The digest memo: sha256 digests of files this process already read (or wrote, hashed
+//! and renamed into place: an install), keyed by the file's stamp, so a freshness check of
+//! an unchanged file costs one `stat` instead of reading (and hashing) tens of MiB.
 //!
 //! A stamp is what the kernel changes on any write or replacement: device, inode, size,
 //! modification time and status-change time (`ctime`, which no user call can set back).
@@ -78,6 +78,34 @@ pub(crate) fn remember(path: &Path, before: &Metadata, after: &Metadata, sha256:
     }
 }
 
+/// Remembers that `to`, renamed there from a file whose metadata was `staged` (written
+/// and hashed by this process, synced, nobody else's to write), has these contents. A
+/// rename changes the file's `ctime`, so the stamp kept is `to`'s now — provided it is the
+/// same file, unwritten since (device, inode, size and modification time unchanged).
+pub(crate) fn remember_renamed(to: &Path, staged: &Metadata, sha256: &str, bytes: u64) {
+    let Ok(now) = std::fs::metadata(to) else {
+        return;
+    };
+    let (before, after) = (Stamp::of(staged), Stamp::of(&now));
+    let same_file = before.dev == after.dev
+        && before.ino == after.ino
+        && before.len == after.len
+        && before.mtime_ns == after.mtime_ns;
+    if !same_file || after.len != bytes {
+        return;
+    }
+    if let Ok(mut memo) = memo().lock() {
+        memo.insert(
+            to.to_path_buf(),
+            Known {
+                stamp: after,
+                sha256: sha256.to_string(),
+                bytes,
+            },
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -93,5 +121,24 @@ mod tests {
         std::fs::write(&path, b"two").unwrap();
         let meta = std::fs::metadata(&path).unwrap();
         assert_eq!(recall(&path, &meta), None);
+    }
+
+    #[test]
+    fn a_renamed_file_is_known_where_it_went_until_it_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let (staged, to) = (dir.path().join("staged"), dir.path().join("bin"));
+        std::fs::write(&staged, b"one").unwrap();
+        let meta = std::fs::metadata(&staged).unwrap();
+        std::fs::rename(&staged, &to).unwrap();
+        remember_renamed(&to, &meta, "aa", 3);
+        let now = std::fs::metadata(&to).unwrap();
+        assert_eq!(recall(&to, &now), Some(("aa".to_string(), 3)));
+        // Another file renamed over it is not taken for it.
+        let other = dir.path().join("other");
+        std::fs::write(&other, b"two").unwrap();
+        std::fs::rename(&other, &to).unwrap();
+        remember_renamed(&to, &meta, "aa", 3);
+        let now = std::fs::metadata(&to).unwrap();
+        assert_eq!(recall(&to, &now), None);
     }
 }

@@ -56,6 +56,33 @@ impl FileDigest {
         })
     }
 
+    /// The digest of `path` if this process already hashed it and it is unchanged since:
+    /// one `stat`, never a read. `Ok(None)`: it would have to be read
+    /// ([`of_path`](Self::of_path) does). A missing file is an `Err` of kind `NotFound`.
+    pub fn recalled(path: impl Into<PathBuf>) -> std::io::Result<Option<Self>> {
+        let path = path.into();
+        let meta = std::fs::metadata(&path)?;
+        Ok(
+            super::digest_memo::recall(&path, &meta).map(|(sha256, bytes)| Self {
+                path,
+                sha256,
+                bytes,
+            }),
+        )
+    }
+
+    /// Tells the memo that the file this process wrote, hashed (`sha256`, `bytes`), synced
+    /// and then renamed to `to` — `staged` is its metadata before the rename — has these
+    /// contents, so the next question about `to` costs a `stat` (an install's binary).
+    pub fn note_renamed(
+        to: &std::path::Path,
+        staged: &std::fs::Metadata,
+        sha256: &str,
+        bytes: u64,
+    ) {
+        super::digest_memo::remember_renamed(to, staged, sha256, bytes);
+    }
+
     /// Whether the file is still there with the same contents; `Err` holds the reason it
     /// is not (missing, modified, unreadable).
     pub fn still_matches(&self) -> Result<(), String> {
@@ -67,5 +94,28 @@ impl FileDigest {
             }
             Err(e) => Err(format!("{} is unreadable: {e}", self.path.display())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_recalled_once_hashed_and_until_it_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bin");
+        std::fs::write(&path, b"one").unwrap();
+        assert_eq!(FileDigest::recalled(&path).unwrap(), None, "never read");
+        let read = FileDigest::of_path(&path).unwrap();
+        assert_eq!(FileDigest::recalled(&path).unwrap(), Some(read));
+        // Replaced (a new inode), as an install or a user's `mv` does.
+        let other = dir.path().join("bin.new");
+        std::fs::write(&other, b"two").unwrap();
+        std::fs::rename(&other, &path).unwrap();
+        assert_eq!(FileDigest::recalled(&path).unwrap(), None);
+        std::fs::remove_file(&path).unwrap();
+        let gone = FileDigest::recalled(&path).unwrap_err();
+        assert_eq!(gone.kind(), std::io::ErrorKind::NotFound);
     }
 }

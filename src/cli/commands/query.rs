@@ -291,6 +291,13 @@ fn render_inspect(v: &Value) -> String {
     if let Some(h) = health["state"].as_str().filter(|h| *h != "unknown") {
         field("health", format!("{h} ({})", s(&health["detail"])));
     }
+    let freshness = &v["status"]["freshness"];
+    if let Some(summary) = freshness["summary"].as_str() {
+        field(
+            "freshness",
+            format!("{summary} ({})", s(&freshness["detail"])),
+        );
+    }
     field("depends on", joined(&v["dependencies"]));
     let src = &v["source"];
     if src.is_null() {

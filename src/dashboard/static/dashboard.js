@@ -3,6 +3,9 @@
 (function () {
   "use strict";
   var page = document.body.getAttribute("data-page");
+  // Every URL relative to the dashboard's root as the page names it (`./`, `../`), so the
+  // dashboard works mounted under a prefix too.
+  var root = document.body.getAttribute("data-root") || "./";
   var live = document.getElementById("live");
   function setLive(on, text) {
     if (!live) return;
@@ -23,7 +26,7 @@
           tr = document.querySelector("h1");
         }
         if (!tr) return;
-        ["state", "health", "version", "pids", "uptime", "restarts"].forEach(function (f) {
+        ["state", "health", "version", "freshness", "pids", "uptime", "restarts"].forEach(function (f) {
           var td = tr.querySelector('[data-field="' + f + '"]');
           if (td) td.textContent = String(r[f]);
         });
@@ -32,6 +35,10 @@
         if (st) st.className = badge + "state " + r.state_class;
         var he = tr.querySelector('[data-field="health"]');
         if (he) { he.className = badge + "health " + r.health; he.title = r.health_detail; }
+        var fr = tr.querySelector('[data-field="freshness"]');
+        if (fr) { fr.className = badge + "freshness " + r.freshness_class; fr.title = r.freshness_detail; }
+        var why = document.querySelector('[data-field="freshness_detail"]');
+        if (why && page === "service") why.textContent = r.freshness_detail;
       });
       var summary = document.getElementById("summary");
       if (summary) summary.textContent = rows.length + " services, " + healthy + " healthy";
@@ -41,7 +48,7 @@
     function tick() {
       timer = null;
       if (document.hidden) return;
-      fetch("/stack.json", { credentials: "same-origin" })
+      fetch(root + "stack.json", { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
         .then(function (v) { apply(v.services || []); if (page === "stack") setLive(true); })
         .catch(function () { if (page === "stack") setLive(false, "not live (the daemon did not answer)"); })
@@ -74,7 +81,7 @@
     }
     function statusClass(s) { return s === "up_to_date" ? "up_to_date" : s; }
     if (document.body.getAttribute("data-finished") === "true") { setLive(false, "finished"); return; }
-    var source = new EventSource("/executions/" + encodeURIComponent(id) + "/sse?cursor=" + cursor);
+    var source = new EventSource(root + "executions/" + encodeURIComponent(id) + "/sse?cursor=" + cursor);
     source.onopen = function () { setLive(true); };
     source.onmessage = function (m) {
       var e;
@@ -89,7 +96,7 @@
     source.addEventListener("end", function () {
       source.close();
       setLive(false, "finished");
-      fetch(location.pathname, { credentials: "same-origin" })
+      fetch(location.href, { credentials: "same-origin" })
         .then(function (r) { return r.text(); })
         .then(function (html) {
           var doc = new DOMParser().parseFromString(html, "text/html");
@@ -110,7 +117,7 @@
     var log = document.getElementById("log");
     if (!log) return;
     log.scrollTop = log.scrollHeight;
-    var source = new EventSource("/services/" + encodeURIComponent(name) + "/logs/sse");
+    var source = new EventSource(root + "services/" + encodeURIComponent(name) + "/logs/sse");
     source.onopen = function () { setLive(true); };
     source.onmessage = function (m) {
       var v;

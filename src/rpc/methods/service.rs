@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::daemon::{Daemon, DaemonError, HealthView};
+use crate::daemon::{Daemon, DaemonError, Freshness, HealthView};
 use crate::forge::ForgeToken;
 use crate::graph::{ExecutionReport, PlanFormat, RunStatus};
 use crate::health::ProbeResult;
@@ -482,6 +482,9 @@ pub struct ServiceStatus {
     pub processes: Vec<ProcessView>,
     /// Its health: the last probe (made now when the last is more than a few seconds old).
     pub health: HealthView,
+    /// Whether its installed binaries are the bytes installed and the newest release (from
+    /// what the daemon knows now: it never waits on the forge here).
+    pub freshness: Freshness,
 }
 
 /// The state of each process `svc` runs (its identity comes from its processes, not from
@@ -531,11 +534,13 @@ pub(crate) async fn status_of(
         .health()
         .view(svc.name(), shape.probe.as_ref(), uptime, shape.grace)
         .await;
+    let freshness = daemon.freshness(svc).await;
     Ok(ServiceStatus {
         name: svc.name().to_string(),
         state: state.to_string(),
         processes,
         health,
+        freshness,
     })
 }
 
@@ -630,8 +635,22 @@ fn one<'c>(daemon: &'c Daemon, p: &NameParams) -> Result<&'c Arc<dyn Service>, R
         .map_err(catalog_error)
 }
 
-/// `service.inspect`: what the service is, how it runs, and how it is doing.
+/// How long `service.inspect` waits for a freshness not known yet (a release never checked).
+pub const INSPECT_FRESHNESS_WAIT: Duration = Duration::from_secs(5);
+
+/// `service.inspect`: what the service is, how it runs, and how it is doing; its freshness
+/// settled first (its binaries hashed if they changed, a first release check waited for,
+/// at most [`INSPECT_FRESHNESS_WAIT`]).
 pub async fn inspect(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcError> {
+    let svc = one(&daemon, &p)?;
+    daemon
+        .settled_freshness(svc.as_ref(), INSPECT_FRESHNESS_WAIT)
+        .await;
+    inspect_now(daemon.clone(), p).await
+}
+
+/// [`inspect`] with the freshness known now (what a page shows without waiting).
+pub async fn inspect_now(daemon: Arc<Daemon>, p: NameParams) -> Result<Value, RpcError> {
     let svc = one(&daemon, &p)?;
     let ctx = daemon.service_context().await.map_err(daemon_error)?;
     let source = svc.source();

@@ -98,7 +98,9 @@ impl TestDaemon {
         Self::start_inner(repo, &[], extra_env, Some(nofile))
     }
 
-    fn start_full(repo: &DemoRepo, serve_args: &[&str], extra_env: &[(&str, &str)]) -> Self {
+    /// Like [`start`](Self::start), with extra `serve` arguments and extra environment
+    /// variables for the daemon and the CLI.
+    pub fn start_full(repo: &DemoRepo, serve_args: &[&str], extra_env: &[(&str, &str)]) -> Self {
         Self::start_inner(repo, serve_args, extra_env, None)
     }
 

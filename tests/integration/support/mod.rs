@@ -12,6 +12,7 @@ pub mod fresh_root;
 pub mod http;
 pub mod http_server;
 pub mod output;
+pub mod prefix_proxy;
 pub mod procs;
 pub mod supervised;
 pub mod tmpfs;

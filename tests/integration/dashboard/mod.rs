@@ -7,6 +7,15 @@
 //!
 //! With `HERO_SVC_SCREENSHOTS=<dir>`, one PNG of each page is saved there (how
 //! `docs/dashboard/*.png` are made).
+//!
+//! - `freshness.rs`: the stack page's freshness column (a modified binary, a newer release,
+//!   a forge that cannot be asked).
+//! - `limits.rs`: the TCP port within the connection limits of the unix sockets.
+//! - `prefix.rs`: the dashboard mounted under a path prefix by a proxy.
+
+mod freshness;
+mod limits;
+mod prefix;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -23,7 +32,7 @@ use crate::support::wait::wait_until;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-/// How long the browser may take to show what the test waits for.
+/// How long the browser (or a page) may take to show what the test waits for.
 const SEEN: Duration = Duration::from_secs(20);
 
 /// A headless Chromium under a chromedriver of its own (its process group killed on drop).
@@ -153,8 +162,8 @@ fn port_of(url: &str) -> u16 {
     url::Url::parse(url).unwrap().port().unwrap()
 }
 
-/// One request on the loopback port with extra header lines; the status and the body.
-fn raw_request(port: u16, method: &str, path: &str, headers: &[&str], body: &str) -> (u16, String) {
+/// One request on the loopback port with extra header lines; the whole answer.
+fn raw_exchange(port: u16, method: &str, path: &str, headers: &[&str], body: &str) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     let mut head = format!(
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -169,6 +178,21 @@ fn raw_request(port: u16, method: &str, path: &str, headers: &[&str], body: &str
     stream.write_all(body.as_bytes()).unwrap();
     let mut raw = String::new();
     stream.read_to_string(&mut raw).unwrap();
+    raw
+}
+
+/// The value of header `name` in the raw answer `raw`.
+fn header_of<'r>(raw: &'r str, name: &str) -> Option<&'r str> {
+    let head = raw.split("\r\n\r\n").next()?;
+    head.lines().skip(1).find_map(|line| {
+        let (k, v) = line.split_once(':')?;
+        k.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+/// One request on the loopback port with extra header lines; the status and the body.
+fn raw_request(port: u16, method: &str, path: &str, headers: &[&str], body: &str) -> (u16, String) {
+    let raw = raw_exchange(port, method, path, headers, body);
     let status = raw
         .split_whitespace()
         .nth(1)
@@ -380,9 +404,42 @@ async fn the_tcp_port_needs_the_token_and_the_admin_socket_is_a_hero_ui() {
     }
     let (status, body) = http::get_tcp(port, "/?token=0123").await;
     assert_eq!(status, 403, "{body}");
-    // With it in the URL: a cookie, and the same page without the token.
-    let (status, _) = raw_request(port, "GET", &format!("/executions?token={token}"), &[], "");
-    assert_eq!(status, 303);
+    // With it in the URL: a cookie, and the same page without the token (a relative
+    // redirect: the dashboard may be mounted under a prefix).
+    let raw = raw_exchange(
+        port,
+        "GET",
+        &format!("/executions?token={token}&a=1"),
+        &[],
+        "",
+    );
+    assert!(raw.starts_with("HTTP/1.1 303"), "{raw}");
+    assert_eq!(
+        header_of(&raw, "location"),
+        Some("./executions?a=1"),
+        "{raw}"
+    );
+    let raw = raw_exchange(
+        port,
+        "GET",
+        &format!("/services/demo_db?token={token}"),
+        &[],
+        "",
+    );
+    assert_eq!(
+        header_of(&raw, "location"),
+        Some("../services/demo_db"),
+        "{raw}"
+    );
+    let raw = raw_exchange(
+        port,
+        "GET",
+        &format!("//evil.example/?token={token}"),
+        &[],
+        "",
+    );
+    let location = header_of(&raw, "location").unwrap_or_default();
+    assert!(location.starts_with("../"), "{raw}");
     let cookie = format!("Cookie: hero_svc_dashboard_{port}={token}");
     let (status, body) = raw_request(port, "GET", "/stack.json", &[&cookie], "");
     assert_eq!(status, 200, "{body}");
