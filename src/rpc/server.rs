@@ -14,7 +14,8 @@
 //! Connections are served within [`ConnectionLimits`] (header and body timeouts, a cap that
 //! keeps file descriptors for supervision, peers of another uid refused): see
 //! [`connections`](super::connections). Request bodies are limited to [`MAX_BODY`]. Streams
-//! end cleanly when the daemon stops.
+//! end cleanly when the daemon stops. Identical `service.status` calls that arrive together
+//! share one computation ([`Coalescer`]): never an answer older than the question.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -35,6 +36,7 @@ use super::jsonrpc::{RpcError, codes, failure, handle_body};
 use super::methods;
 use super::request_body::{BodyError, read_body};
 use crate::daemon::Daemon;
+use crate::util::Coalescer;
 
 /// The largest request body accepted (1 MiB).
 pub const MAX_BODY: usize = 1024 * 1024;
@@ -71,8 +73,10 @@ struct BodyTimeout(Duration);
 /// The routes, on shared daemon state. (The server adds the connection statistics and the
 /// body timeout as extensions; without them the defaults apply.)
 pub fn router(daemon: Arc<Daemon>) -> Router {
+    let reads: Arc<Reads> = Arc::new(Coalescer::new());
     Router::new()
         .route("/rpc", post(rpc))
+        .layer(Extension(reads))
         .route("/openrpc.json", get(openrpc))
         .route("/health", get(health))
         .route("/.well-known/heroservice.json", get(heroservice))
@@ -90,8 +94,17 @@ fn json_response(status: StatusCode, value: &Value) -> Response {
         .into_response()
 }
 
+/// Concurrent identical `service.status` calls answered together (see [`Coalescer`]): a
+/// burst of clients polling the stack costs about one status per turn, and no answer is
+/// older than its question.
+type Reads = Coalescer<Result<Box<serde_json::value::RawValue>, RpcError>>;
+
+/// The methods whose identical concurrent calls share an answer: reads with no effect.
+const COALESCED: &[&str] = &["service.status"];
+
 async fn rpc(
     State(daemon): State<Arc<Daemon>>,
+    Extension(reads): Extension<Arc<Reads>>,
     timeout: Option<Extension<BodyTimeout>>,
     request: Request<Body>,
 ) -> Response {
@@ -107,7 +120,17 @@ async fn rpc(
             return json_response(e.status(), &failure(Value::Null, error));
         }
     };
-    let dispatch = |req| methods::dispatch(daemon.clone(), req);
+    let dispatch = |req: super::jsonrpc::Request| {
+        let (daemon, reads) = (daemon.clone(), reads.clone());
+        async move {
+            if COALESCED.contains(&req.method.as_str()) {
+                let key = format!("{}{}", req.method, req.params);
+                reads.run(&key, || methods::dispatch(daemon, req)).await
+            } else {
+                methods::dispatch(daemon, req).await
+            }
+        }
+    };
     match handle_body(&body, dispatch).await {
         Some(answer) => (
             StatusCode::OK,

@@ -3,8 +3,16 @@
 //! Every install appends a row; the newest row of a binary is what should be on disk now.
 //! `service.verify` compares the file with it (missing, modified, up to date) and a
 //! rollback appends the record of the binary it restored.
+//!
+//! The newest record per binary is read often (every `status` asks for each service's
+//! binaries) and changes rarely, so it is remembered ([`InstalledMemo`]) until the database
+//! changes: this store's own inserts forget it at once, and SQLite's `data_version` — which
+//! moves when another connection commits, read at most every 50 ms — tells when another
+//! process wrote.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
@@ -55,6 +63,20 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<InstallRecord> {
     })
 }
 
+/// The newest install record per binary as last read, valid while the database's
+/// `data_version` stays what it was then.
+#[derive(Debug, Default)]
+pub(crate) struct InstalledMemo {
+    data_version: Option<i64>,
+    /// When `data_version` was last read.
+    checked: Option<Instant>,
+    records: HashMap<String, Option<InstallRecord>>,
+}
+
+/// How long the memo is believed without asking SQLite whether another connection wrote:
+/// another process's install shows within this, this store's own at once.
+const DATA_VERSION_CHECK: Duration = Duration::from_millis(50);
+
 impl StateStore {
     /// Appends the record of an install.
     pub fn record_install(&self, record: &InstallRecord) -> Result<(), StateError> {
@@ -74,19 +96,48 @@ impl StateStore {
                     record.installed_at.to_rfc3339(),
                     record.run_id,
                 ])?;
+            // A commit of this connection does not move `data_version`: forget here.
+            self.installed_memo
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .records
+                .remove(&record.binary);
             Ok(())
         })())
     }
 
     /// The newest install record of `binary`: what should be on disk now.
     pub fn installed(&self, binary: &str) -> Result<Option<InstallRecord>, StateError> {
-        Ok(self
-            .conn()
+        let conn = self.conn();
+        let mut memo = self
+            .installed_memo
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if memo
+            .checked
+            .is_none_or(|at| now.duration_since(at) >= DATA_VERSION_CHECK)
+        {
+            let version: i64 = conn
+                .prepare_cached("PRAGMA data_version")?
+                .query_row([], |r| r.get(0))?;
+            if memo.data_version != Some(version) {
+                memo.records.clear();
+                memo.data_version = Some(version);
+            }
+            memo.checked = Some(now);
+        }
+        if let Some(record) = memo.records.get(binary) {
+            return Ok(record.clone());
+        }
+        let record = conn
             .prepare_cached(&format!(
                 "SELECT {COLUMNS} FROM installs WHERE binary = ?1 ORDER BY id DESC LIMIT 1"
             ))?
             .query_row(params![binary], from_row)
-            .optional()?)
+            .optional()?;
+        memo.records.insert(binary.to_string(), record.clone());
+        Ok(record)
     }
 
     /// The newest install record of every binary, by binary name.
@@ -149,5 +200,27 @@ mod tests {
             vec![("a".into(), "v2".into()), ("b".into(), "v1".into())]
         );
         assert_eq!(store.install_history("a").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_remembered_record_follows_writes_of_this_store_and_of_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("state.db");
+        let daemon = StateStore::open(&path).unwrap();
+        let other = StateStore::open(&path).unwrap();
+        assert_eq!(daemon.installed("a").unwrap(), None);
+        daemon.record_install(&record("a", "v1")).unwrap();
+        assert_eq!(daemon.installed("a").unwrap().unwrap().version, "v1");
+        assert_eq!(daemon.installed("a").unwrap().unwrap().version, "v1");
+        // Another process (another connection) installs: the memo is not believed once its
+        // check period has passed.
+        other.record_install(&record("a", "v2")).unwrap();
+        std::thread::sleep(DATA_VERSION_CHECK);
+        assert_eq!(daemon.installed("a").unwrap().unwrap().version, "v2");
+        assert_eq!(other.installed("a").unwrap().unwrap().version, "v2");
+        daemon.record_install(&record("a", "v3")).unwrap();
+        std::thread::sleep(DATA_VERSION_CHECK);
+        assert_eq!(other.installed("a").unwrap().unwrap().version, "v3");
+        assert_eq!(daemon.installed("a").unwrap().unwrap().version, "v3");
     }
 }

@@ -154,6 +154,9 @@ type WriteFailure = (DateTime<Utc>, String);
 pub struct StateStore {
     conn: Arc<Mutex<Connection>>,
     path: Option<PathBuf>,
+    /// The newest install record per binary, as last read (see
+    /// [`installed`](Self::installed)).
+    pub(super) installed_memo: Arc<Mutex<super::installs::InstalledMemo>>,
     /// Since when writes have failed, and the last error, while they do.
     write_failure: Arc<Mutex<Option<WriteFailure>>>,
 }
@@ -214,6 +217,7 @@ impl StateStore {
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             path,
+            installed_memo: Arc::default(),
             write_failure: Arc::new(Mutex::new(None)),
         })
     }
