@@ -64,8 +64,14 @@ impl Backoff {
 
     /// The delay to wait now; advances the schedule.
     pub fn next_delay(&mut self) -> Duration {
+        self.next_delay_capped(Duration::MAX)
+    }
+
+    /// [`next_delay`](Self::next_delay), at most `fast_cap` during the fast phase: for a
+    /// caller that knows polling faster is cheap right now (few waits at once).
+    pub fn next_delay_capped(&mut self, fast_cap: Duration) -> Duration {
         let cap = if self.elapsed < self.fast_for {
-            self.fast_max.min(self.max)
+            self.fast_max.min(self.max).min(fast_cap)
         } else {
             self.max
         };
@@ -92,6 +98,25 @@ impl Default for Backoff {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fast_cap_shortens_only_the_fast_phase() {
+        let mut b = Backoff::new();
+        let mut total = Duration::ZERO;
+        let mut after = Vec::new();
+        for _ in 0..2000 {
+            let d = b.next_delay_capped(Duration::from_millis(1));
+            if total < Backoff::FAST_FOR {
+                assert!(d <= Duration::from_millis(1), "{d:?} at {total:?}");
+            } else {
+                after.push(d);
+            }
+            total += d;
+        }
+        // The fast phase still lasts a second of delays, then the schedule backs off.
+        assert!(after.len() > 10, "{total:?}");
+        assert!(after.last().is_some_and(|d| *d > Duration::from_millis(3)));
+    }
 
     #[test]
     fn the_default_stays_fast_for_a_second_then_backs_off() {

@@ -1,6 +1,7 @@
 //! [`wait_healthy`]: repeat a probe until it passes or a deadline expires.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{Backoff, PROBE_TIMEOUT, Probe, ProbeResult, SocketWatch, WaitError};
@@ -19,6 +20,46 @@ pub struct Healthy {
 /// How often a wait asks whether waiting is still worth it, at most.
 const ABANDON_CHECK_EVERY: Duration = Duration::from_millis(50);
 
+/// Waits in progress in this process.
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// This wait's place among the waits in progress, for as long as it lasts.
+///
+/// How often to probe during the fast phase depends on how many waits probe at once: a
+/// probe costs some tens of microseconds of CPU on each side, so one or two waits (a
+/// chain of dependencies, each waiting on the one before) poll every millisecond and see a
+/// service ready half a millisecond late on average, while many at once (a fan of
+/// dependents starting together) keep to the schedule's 3 ms and leave the CPU to the
+/// services starting.
+struct Crowd;
+
+impl Crowd {
+    fn join() -> Self {
+        WAITING.fetch_add(1, Ordering::Relaxed);
+        Crowd
+    }
+
+    /// The longest delay of the fast phase now.
+    fn fast_cap(&self) -> Duration {
+        fast_cap_for(WAITING.load(Ordering::Relaxed))
+    }
+}
+
+impl Drop for Crowd {
+    fn drop(&mut self) {
+        WAITING.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The fast phase's longest delay with `waits` waits in progress.
+fn fast_cap_for(waits: usize) -> Duration {
+    match waits {
+        0..=2 => Duration::from_millis(1),
+        3..=4 => Duration::from_millis(2),
+        _ => Backoff::FAST_MAX,
+    }
+}
+
 /// Probes until `probe` passes or `timeout` has passed, calling `observe` with every result
 /// and the attempt number (1-based). See [`wait_healthy_while`].
 pub async fn wait_healthy(
@@ -36,7 +77,8 @@ pub async fn wait_healthy(
 /// Probes until `probe` passes or `timeout` has passed, calling `observe` with every result
 /// and the attempt number (1-based).
 ///
-/// Polling starts fast and backs off ([`Backoff`]). For probes on a unix socket, an inotify
+/// Polling starts fast and backs off ([`Backoff`]); while only a few waits run at once, the
+/// fast phase polls every millisecond (see [`Crowd`]). For probes on a unix socket, an inotify
 /// [`SocketWatch`] on the socket's directory also ends a delay early the moment the socket
 /// file appears (and polling restarts fast); while the directory does not exist yet the wait
 /// polls and starts watching once it does. A single probe never outlives the deadline.
@@ -60,6 +102,7 @@ where
     let mut watch = SocketWatcher::new(socket);
     let mut socket_seen = false;
     let mut backoff = Backoff::new();
+    let crowd = Crowd::join();
     let mut attempts = 0u32;
     let mut previous: Option<ProbeResult> = None;
     let mut last_check: Option<Instant> = None;
@@ -112,7 +155,9 @@ where
             });
         }
         previous = Some(result);
-        let delay = backoff.next_delay().min(deadline - now);
+        let delay = backoff
+            .next_delay_capped(crowd.fast_cap())
+            .min(deadline - now);
         if watch.sleep_or_appear(delay).await {
             socket_seen = true;
             backoff.reset();
@@ -168,5 +213,24 @@ impl<'a> SocketWatcher<'a> {
                 false
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn few_waits_poll_fast_many_keep_to_the_schedule() {
+        assert_eq!(fast_cap_for(1), Duration::from_millis(1));
+        assert_eq!(fast_cap_for(2), Duration::from_millis(1));
+        assert_eq!(fast_cap_for(4), Duration::from_millis(2));
+        assert_eq!(fast_cap_for(8), Backoff::FAST_MAX);
+        let before = WAITING.load(Ordering::Relaxed);
+        {
+            let _a = Crowd::join();
+            assert_eq!(WAITING.load(Ordering::Relaxed), before + 1);
+        }
+        assert_eq!(WAITING.load(Ordering::Relaxed), before);
     }
 }

@@ -295,9 +295,25 @@ impl BuiltinSupervisor {
         };
         let log = self.shared.log_path(&spec.name);
         let _ = log_file::rotate_if_needed(&log, &spec.log);
+        // On the blocking pool: a spawn waits until the child has exec'd, which on a busy
+        // machine (other services starting) can take a millisecond or two; several starts
+        // at once (a fan of dependents) then overlap those waits instead of queueing behind
+        // one another on the runtime's workers.
+        let spawned = {
+            let (to_spawn, log) = (spec.clone(), log.clone());
+            tokio::task::spawn_blocking(move || spawn::spawn(&to_spawn, &secrets, &log))
+                .await
+                .unwrap_or_else(|e| {
+                    Err(SupervisorError::SpawnFailed {
+                        name: spec.name.clone(),
+                        executable: spec.executable.clone(),
+                        source: std::io::Error::other(format!("the spawn did not finish: {e}")),
+                    })
+                })
+        };
         let (status, child) = {
             let mut rt = entry.rt();
-            let spawned = match spawn::spawn(&rt.spec, &secrets, &log) {
+            let spawned = match spawned {
                 Ok(s) => s,
                 Err(e) => {
                     fail(&self.shared, &mut rt, render(&e));
