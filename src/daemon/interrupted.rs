@@ -231,12 +231,12 @@ impl Daemon {
 
     /// Whether every process of `svc` runs.
     async fn is_running(&self, svc: &dyn Service) -> bool {
-        let names = svc.process_names(&self.base_context());
-        if names.is_empty() {
+        let shape = self.service_shape(svc);
+        if shape.process_names.is_empty() {
             return false;
         }
-        for name in names {
-            match self.supervisor().status(&name).await {
+        for name in &shape.process_names {
+            match self.supervisor().status(name).await {
                 Ok(s) if s.state == ProcessState::Running => {}
                 _ => return false,
             }

@@ -135,7 +135,7 @@ pub async fn log_events(
         Err(e) => return rpc_error_page(daemon, &links, &service::catalog_error(e)),
     };
     let mut streams = Vec::new();
-    for process in svc.process_names(&daemon.base_context()) {
+    for process in daemon.service_shape(svc.as_ref()).process_names.clone() {
         if let Ok(lines) = daemon.supervisor().follow(&process).await {
             streams.push(
                 lines

@@ -257,7 +257,7 @@ async fn follow_logs(
         }
     };
     let mut streams = Vec::new();
-    for process in svc.process_names(&daemon.base_context()) {
+    for process in daemon.service_shape(svc.as_ref()).process_names.clone() {
         if let Ok(lines) = daemon.supervisor().follow(&process).await {
             streams.push(
                 lines
