@@ -28,9 +28,9 @@ static WAITING: AtomicUsize = AtomicUsize::new(0);
 /// How often to probe during the fast phase depends on how many waits probe at once: a
 /// probe costs some tens of microseconds of CPU on each side, so one or two waits (a
 /// chain of dependencies, each waiting on the one before) poll every millisecond and see a
-/// service ready half a millisecond late on average, while many at once (a fan of
-/// dependents starting together) keep to the schedule's 3 ms and leave the CPU to the
-/// services starting.
+/// service ready half a millisecond late on average, up to eight (a fan of dependents
+/// starting together) every 2 ms, and more keep to the schedule's 3 ms and leave the CPU
+/// to the services starting.
 struct Crowd;
 
 impl Crowd {
@@ -55,7 +55,7 @@ impl Drop for Crowd {
 fn fast_cap_for(waits: usize) -> Duration {
     match waits {
         0..=2 => Duration::from_millis(1),
-        3..=4 => Duration::from_millis(2),
+        3..=8 => Duration::from_millis(2),
         _ => Backoff::FAST_MAX,
     }
 }
@@ -225,7 +225,8 @@ mod tests {
         assert_eq!(fast_cap_for(1), Duration::from_millis(1));
         assert_eq!(fast_cap_for(2), Duration::from_millis(1));
         assert_eq!(fast_cap_for(4), Duration::from_millis(2));
-        assert_eq!(fast_cap_for(8), Backoff::FAST_MAX);
+        assert_eq!(fast_cap_for(8), Duration::from_millis(2));
+        assert_eq!(fast_cap_for(9), Backoff::FAST_MAX);
         let before = WAITING.load(Ordering::Relaxed);
         {
             let _a = Crowd::join();
