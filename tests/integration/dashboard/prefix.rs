@@ -144,7 +144,11 @@ async fn the_dashboard_works_mounted_under_a_prefix() {
         .click()
         .await
         .unwrap();
-    assert_eq!(path().await, format!("{PREFIX}services/demo_db"));
+    let want = format!("{PREFIX}services/demo_db");
+    wait_until("the browser at the page it was sent to", SEEN, || async {
+        (path().await == want).then_some(())
+    })
+    .await;
     wait_until("the log stream through the prefix", SEEN, || async {
         asked_for("services/demo_db/logs/sse").then_some(())
     })
@@ -158,7 +162,11 @@ async fn the_dashboard_works_mounted_under_a_prefix() {
         .click()
         .await
         .unwrap();
-    assert_eq!(path().await, format!("{PREFIX}actions/confirm"));
+    let want = format!("{PREFIX}actions/confirm");
+    wait_until("the browser at the page it was sent to", SEEN, || async {
+        (path().await == want).then_some(())
+    })
+    .await;
     client
         .find(Locator::Css("#confirm"))
         .await
@@ -166,11 +174,13 @@ async fn the_dashboard_works_mounted_under_a_prefix() {
         .click()
         .await
         .unwrap();
-    let at = path().await;
-    let run = at
-        .strip_prefix(&format!("{PREFIX}executions/"))
-        .unwrap_or_else(|| panic!("not a run's page under the prefix: {at}"))
-        .to_string();
+    // The confirmation posts and is redirected: wait for the browser to get there.
+    let run = wait_until("the run's page under the prefix", SEEN, || async {
+        let at = path().await;
+        at.strip_prefix(&format!("{PREFIX}executions/"))
+            .map(str::to_string)
+    })
+    .await;
     wait_until("the run's events through the prefix", SEEN, || async {
         asked_for(&format!("executions/{run}/sse")).then_some(())
     })
@@ -196,7 +206,11 @@ async fn the_dashboard_works_mounted_under_a_prefix() {
         .click()
         .await
         .unwrap();
-    assert_eq!(path().await, format!("{PREFIX}executions"));
+    let want = format!("{PREFIX}executions");
+    wait_until("the browser at the page it was sent to", SEEN, || async {
+        (path().await == want).then_some(())
+    })
+    .await;
     let runs = browser
         .js("return document.querySelectorAll('tr[data-execution]').length;")
         .await;
@@ -208,7 +222,10 @@ async fn the_dashboard_works_mounted_under_a_prefix() {
         .click()
         .await
         .unwrap();
-    assert_eq!(path().await, PREFIX);
+    wait_until("the browser back at the stack page", SEEN, || async {
+        (path().await == PREFIX).then_some(())
+    })
+    .await;
     browser.close().await;
     // Nothing was asked for outside the prefix, and nothing failed (but the browser's own
     // question for the site's icon, at the root of any site).
