@@ -276,8 +276,12 @@ async fn the_dashboard_in_a_browser_follows_the_stack_a_run_and_a_log() {
         .click()
         .await
         .unwrap();
-    let run_url = client.current_url().await.unwrap();
-    assert!(run_url.path().starts_with("/executions/"), "{run_url}");
+    // The confirmation posts and is redirected: wait for the browser to get there.
+    wait_until("the run's page after the confirmation", SEEN, || async {
+        let at = client.current_url().await.unwrap();
+        at.path().starts_with("/executions/").then_some(())
+    })
+    .await;
     let running = browser
         .until(
             "a running task in the run's DAG",
