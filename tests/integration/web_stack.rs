@@ -98,14 +98,22 @@ fn json(out: &Output) -> Value {
     serde_json::from_str(&ok(out)).unwrap()
 }
 
-/// `GET path` on loopback `port`: status and body.
+/// `GET path` on loopback `port`: status and body; status 0 when the connection fails or
+/// is reset (a server that is restarting, or whose backend is), so polls go on.
 fn get(port: u16, path: &str) -> (u16, String) {
     use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).unwrap();
+    let exchange = || -> std::io::Result<String> {
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
+        s.set_read_timeout(Some(Duration::from_secs(5)))?;
+        write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+        let mut text = String::new();
+        s.read_to_string(&mut text)?;
+        Ok(text)
+    };
+    let text = match exchange() {
+        Ok(text) => text,
+        Err(e) => return (0, e.to_string()),
+    };
     let status = text
         .split_whitespace()
         .nth(1)
