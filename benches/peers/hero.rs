@@ -188,16 +188,7 @@ impl Manager for HeroSvc {
     }
 
     async fn shutdown(&mut self) {
-        crate::measure::signal(self.daemon.id(), libc::SIGTERM);
-        let until = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < until {
-            if let Ok(Some(_)) = self.daemon.try_wait() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        let _ = self.daemon.kill();
-        let _ = self.daemon.wait();
+        crate::measure::terminate(&mut self.daemon, Duration::from_secs(10)).await;
     }
 }
 

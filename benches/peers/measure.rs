@@ -155,6 +155,20 @@ pub fn kill_leftovers(dir: &Path) -> usize {
     killed
 }
 
+/// Ends a manager process the harness started: SIGTERM, up to `grace` to exit, then SIGKILL.
+pub async fn terminate(child: &mut std::process::Child, grace: Duration) {
+    signal(child.id(), libc::SIGTERM);
+    let until = Instant::now() + grace;
+    while Instant::now() < until {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// Sends `signal` to `pid`.
 pub fn signal(pid: u32, signal: i32) {
     // SAFETY: a plain kill(2).

@@ -169,15 +169,6 @@ impl Manager for Zinit {
     }
 
     async fn shutdown(&mut self) {
-        crate::measure::signal(self.server.id(), libc::SIGTERM);
-        let until = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < until {
-            if let Ok(Some(_)) = self.server.try_wait() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        let _ = self.server.kill();
-        let _ = self.server.wait();
+        crate::measure::terminate(&mut self.server, Duration::from_secs(10)).await;
     }
 }
