@@ -23,16 +23,13 @@ use serde::Serialize;
 
 use super::binary_digests::BinaryDigest;
 use super::release_checks::ReleaseAnswer;
+use super::service_shapes::MOVING_PRERELEASE_TAG;
 use super::state::Daemon;
 use crate::forge::ResolvedRelease;
 use crate::install::{AvailableBinary, BinaryStatus, InstallTarget, status_of};
 use crate::services::Service;
 use crate::state::InstallRecord;
 use crate::util::short_hash;
-
-/// Hero CI's moving prerelease tag: installed under it, a binary is compared with the
-/// release that has the tag now.
-const MOVING_PRERELEASE_TAG: &str = "latest-dev";
 
 /// How fresh a service's installed binaries are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -364,15 +361,12 @@ impl Daemon {
         if !from_releases(&binaries) {
             return installed_verdict(&binaries, reasons);
         }
-        let mut ctx = self.base_context();
-        if binaries
+        let prerelease = binaries
             .iter()
             .filter_map(|b| b.record.as_ref())
-            .any(|r| r.version == MOVING_PRERELEASE_TAG)
-        {
-            ctx.version = Some(MOVING_PRERELEASE_TAG.to_string());
-        }
-        let feed = match svc.release_feed(&ctx) {
+            .any(|r| r.version == MOVING_PRERELEASE_TAG);
+        let shape = self.service_shape(svc);
+        let feed = match shape.feed_for(prerelease) {
             Ok(Some(feed)) => feed,
             Ok(None) => return installed_verdict(&binaries, reasons),
             Err(e) => {

@@ -1,8 +1,8 @@
 //! [`ServiceShapes`]: what reading a service's status needs of its definition — the names
-//! of its processes and its health probe — computed once per service for the daemon's
-//! life.
+//! of its processes, its health probe and the release its binaries are compared with —
+//! computed once per service for the daemon's life.
 //!
-//! A service's processes and probe are functions of the service (compiled into a catalog
+//! A service's processes, probe and release feed are functions of the service (compiled into a catalog
 //! the daemon holds unchanged until it exits) and of the daemon's context (its paths and
 //! settings, also fixed), so they cannot change while the daemon runs. Building them means
 //! building every process spec (arguments, environment) only to read the names back; the
@@ -13,7 +13,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::health::Probe;
-use crate::services::{Service, ServiceContext};
+use crate::services::{ReleaseFeed, Service, ServiceContext};
+
+/// Hero CI's moving prerelease tag: installed under it, a binary is compared with the
+/// release that has the tag now.
+pub const MOVING_PRERELEASE_TAG: &str = "latest-dev";
 
 /// What `status` needs of one service.
 #[derive(Debug)]
@@ -25,6 +29,23 @@ pub struct ServiceShape {
     /// How long after its start it may take to become healthy (the context's health
     /// timeout): a failing probe within it means "starting".
     pub grace: std::time::Duration,
+    /// The release an upgrade would install (`None`: none, as for a source build), or why
+    /// it cannot be named.
+    pub release_feed: Result<Option<ReleaseFeed>, String>,
+    /// The same for binaries installed under [`MOVING_PRERELEASE_TAG`].
+    pub prerelease_feed: Result<Option<ReleaseFeed>, String>,
+}
+
+impl ServiceShape {
+    /// The release to compare with: [`prerelease_feed`](Self::prerelease_feed) for binaries
+    /// installed under the moving prerelease tag, else [`release_feed`](Self::release_feed).
+    pub fn feed_for(&self, prerelease: bool) -> &Result<Option<ReleaseFeed>, String> {
+        if prerelease {
+            &self.prerelease_feed
+        } else {
+            &self.release_feed
+        }
+    }
 }
 
 /// The shapes of the services of the daemon's catalogs, filled on first use.
@@ -50,10 +71,15 @@ impl ServiceShapes {
             return shape.clone();
         }
         let ctx = ctx();
+        let mut prerelease = ctx.clone();
+        prerelease.version = Some(MOVING_PRERELEASE_TAG.to_string());
+        let feed = |ctx: &ServiceContext| svc.release_feed(ctx).map_err(|e| e.to_string());
         let shape = Arc::new(ServiceShape {
             process_names: svc.process_names(&ctx),
             probe: svc.health_probe(&ctx),
             grace: ctx.health_timeout,
+            release_feed: feed(&ctx),
+            prerelease_feed: feed(&prerelease),
         });
         self.lock().entry(key).or_insert(shape).clone()
     }
