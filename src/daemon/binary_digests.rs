@@ -137,6 +137,19 @@ impl BinaryDigests {
 mod tests {
     use super::*;
 
+    /// What `digests` says of `path` once its background hashing is over (10 s at most).
+    async fn hashed(digests: &Arc<BinaryDigests>, path: &Path) -> BinaryDigest {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match digests.now(path) {
+                BinaryDigest::Hashing if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+
     #[tokio::test]
     async fn a_new_file_is_hashed_in_the_background_then_known_by_a_stat() {
         let dir = tempfile::tempdir().unwrap();
@@ -144,15 +157,8 @@ mod tests {
         std::fs::write(&path, b"contents").unwrap();
         let digests = BinaryDigests::new();
         assert_eq!(digests.now(&path), BinaryDigest::Hashing);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let known = loop {
-            match digests.now(&path) {
-                BinaryDigest::Known(d) => break d,
-                BinaryDigest::Hashing if std::time::Instant::now() < deadline => {
-                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                }
-                other => panic!("{other:?}"),
-            }
+        let BinaryDigest::Known(known) = hashed(&digests, &path).await else {
+            panic!("{path:?} was not hashed");
         };
         assert_eq!(known, FileDigest::of_path(&path).unwrap());
         assert_eq!(
@@ -175,15 +181,8 @@ mod tests {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
         let digests = BinaryDigests::new();
         assert_eq!(digests.now(&path), BinaryDigest::Hashing);
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let why = loop {
-            match digests.now(&path) {
-                BinaryDigest::Unreadable(why) => break why,
-                BinaryDigest::Hashing if std::time::Instant::now() < deadline => {
-                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-                }
-                other => panic!("{other:?}"),
-            }
+        let BinaryDigest::Unreadable(why) = hashed(&digests, &path).await else {
+            panic!("{path:?} did not say why it cannot be read");
         };
         assert!(why.contains("cannot be read"), "{why}");
     }
