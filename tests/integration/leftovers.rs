@@ -31,14 +31,15 @@ async fn staging_files_of_killed_downloads_are_removed_when_the_next_daemon_star
 }
 
 /// A `cargo` that starts a long child in its group and waits: stands for a build the daemon
-/// is killed in.
+/// is killed in. The pids appear in `marker` whole (written aside, then renamed), so a poll
+/// that sees the file never reads it half-written.
 fn slow_cargo(dir: &std::path::Path, marker: &std::path::Path) -> std::path::PathBuf {
     let path = dir.join("slow-cargo");
     std::fs::write(
         &path,
         format!(
-            "#!/bin/sh\nsleep 600 &\necho \"$$ $!\" > '{}'\nwait\n",
-            marker.display()
+            "#!/bin/sh\nsleep 600 &\necho \"$$ $!\" > '{m}.part'\nmv '{m}.part' '{m}'\nwait\n",
+            m = marker.display()
         ),
     )
     .unwrap();
